@@ -1,0 +1,13 @@
+/**
+ * Regenerates compat-fixtures/ from the shared corpus and captures: `npm run fixtures:update`.
+ * Run it on purpose only, then read every changed expected.json (git diff) before committing:
+ * an expected file states that the output is right, it is not a snapshot.
+ */
+import { collectInputs, produce, writeFixture } from "../test/support/fixtures.ts";
+
+let count = 0;
+for (const [name, input] of collectInputs()) {
+  writeFixture(name, input, await produce(input));
+  count++;
+}
+console.log(`wrote ${count} fixtures`);

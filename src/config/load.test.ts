@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./load.ts";
+
+const minimal = { incoming: [{ name: "alerts", token: "${ALERTS_TOKEN}", channel: "#alerts" }] };
+
+describe("loadConfig", () => {
+  it("interpolates ${ENV} and applies defaults", () => {
+    const r = loadConfig(JSON.stringify(minimal), { ALERTS_TOKEN: "0123456789abcdef" });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.incoming[0]).toMatchObject({
+      token: "0123456789abcdef",
+      allowChannelOverride: false,
+      allowUsernameOverride: true,
+      allowIconOverride: true,
+      rateLimit: { perSecond: 1, burst: 10 },
+    });
+    expect(r.config.limits.maxBodyBytes).toBe(1024 * 1024);
+    expect(r.config.rocketchat).toBeUndefined();
+  });
+
+  it("names the key path of every problem, one line each", () => {
+    const r = loadConfig(
+      JSON.stringify({
+        rocketchat: { url: "ftp://chat", userId: "", authToken: "${MISSING}" },
+        incoming: [{ name: "a", token: "0123456789abcdef", channel: "#a" }, { name: "b", token: "short", channel: "#b", colour: 1 }],
+        outgoing: [{ name: "x", rocketchatToken: "t", targets: [{ url: "http://127.0.0.1/x", format: "slash-command" }] }],
+        typo: true,
+      }),
+      {},
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        "rocketchat.authToken: environment variable MISSING is not set",
+        "rocketchat.url: must be an http(s) URL",
+        "rocketchat.userId: must not be empty",
+        "incoming[1].token: must be at least 16 characters",
+        "incoming[1].colour: unknown key",
+        "typo: unknown key",
+        "outgoing[0].targets[0].command: is required for slash-command targets",
+      ]),
+    );
+  });
+
+  it("rejects duplicate tokens and invalid JSON", () => {
+    const dup = { incoming: [minimal.incoming[0], { ...minimal.incoming[0], name: "other" }] };
+    const r = loadConfig(JSON.stringify(dup), { ALERTS_TOKEN: "0123456789abcdef" });
+    expect(r.ok ? [] : r.problems).toContain("incoming[1].token: must be unique");
+    const bad = loadConfig("{ nope", {});
+    expect(bad.ok ? "" : bad.problems[0]).toMatch(/^config: not valid JSON/);
+  });
+});

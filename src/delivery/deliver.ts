@@ -1,0 +1,144 @@
+/**
+ * Delivery: one accepted request (a job of one or more messages, each with the `_id` chosen
+ * when it was accepted) → Rocket.Chat, exactly once.
+ *
+ * `attempt` is a single pass that picks up where the previous one stopped. It never re-sends a
+ * message whose fate is unknown without asking Rocket.Chat first (`chat.getMessage`), because a
+ * timeout or a reset may come after Rocket.Chat stored it (rocketchat.md §2.4).
+ */
+import type { RocketChatApi, RocketChatFailure, StoredMessage } from "../rocketchat/client.ts";
+import { looksLikeMessageId } from "../rocketchat/ids.ts";
+import type { RoomResolver } from "../rocketchat/rooms.ts";
+import type { RocketChatMessageDraft } from "../rocketchat/types.ts";
+import type { SlackErrorCode } from "../slack/errors.ts";
+
+export type JobMessage = RocketChatMessageDraft & { readonly _id: string };
+
+export interface DeliveryJob {
+  /** The first message's `_id`; unique. */
+  readonly id: string;
+  /** Which incoming hook or outgoing rule it came from (metrics, admin view). */
+  readonly source: string;
+  /** `#name`, `@user` or a room id. */
+  readonly room: string;
+  readonly threadTs?: string;
+  readonly messages: readonly JobMessage[];
+  readonly acceptedAt: number;
+}
+
+/** What a job has achieved so far; stored with it between attempts. */
+export interface JobProgress {
+  /** Messages confirmed by Rocket.Chat, in order. */
+  readonly sent: number;
+  /** The next message may already be stored: ask before sending it again. */
+  readonly uncertain: boolean;
+  readonly attempts: number;
+}
+
+export const freshProgress: JobProgress = { sent: 0, uncertain: false, attempts: 0 };
+
+export type AttemptResult =
+  | { readonly kind: "delivered"; readonly stored: StoredMessage[]; readonly progress: JobProgress }
+  /** Try again later; `afterMs` when Rocket.Chat said how long (429). */
+  | { readonly kind: "retry"; readonly reason: string; readonly afterMs?: number; readonly progress: JobProgress }
+  /** Will never succeed as it is: answer the sender, or keep it as a dead letter. */
+  | { readonly kind: "failed"; readonly error: SlackErrorCode; readonly reason: string; readonly progress: JobProgress };
+
+/** Slack `thread_ts` → Rocket.Chat message id, for threads slackline itself minted. */
+export interface ThreadLookup {
+  tmidFor(threadTs: string): Promise<string | undefined>;
+}
+
+export class Deliverer {
+  readonly #api: RocketChatApi;
+  readonly #rooms: RoomResolver;
+  readonly #threads: ThreadLookup | undefined;
+
+  constructor(api: RocketChatApi, rooms: RoomResolver, threads?: ThreadLookup) {
+    this.#api = api;
+    this.#rooms = rooms;
+    this.#threads = threads;
+  }
+
+  async attempt(job: DeliveryJob, before: JobProgress = freshProgress): Promise<AttemptResult> {
+    let progress: JobProgress = { ...before, attempts: before.attempts + 1 };
+    const room = await this.#rooms.resolve(job.room);
+    if (!room.ok) return this.#failure(room.failure, progress, `resolving ${job.room}`);
+    const rid = room.value;
+    const tmid = job.threadTs === undefined ? undefined : await this.#tmid(job.threadTs);
+
+    const stored: StoredMessage[] = [];
+    for (let i = progress.sent; i < job.messages.length; i++) {
+      const message = { ...job.messages[i]!, rid, ...(tmid ? { tmid } : {}) };
+      if (!tmid) delete message.tshow;
+      if (progress.uncertain) {
+        const known = await this.#api.getMessage(message._id);
+        if (!known.ok) return this.#failure(known.failure, progress, "checking an uncertain message");
+        if (known.value) {
+          stored.push(known.value);
+          progress = { ...progress, sent: i + 1, uncertain: false };
+          continue;
+        }
+        progress = { ...progress, uncertain: false };
+      }
+      const sent = await this.#api.sendMessage(message);
+      if (sent.ok) {
+        stored.push(sent.value);
+        progress = { ...progress, sent: i + 1 };
+        continue;
+      }
+      if (sent.failure.kind === "ambiguous") {
+        progress = { ...progress, uncertain: true };
+        return { kind: "retry", reason: sent.failure.message, progress };
+      }
+      // A 400 is also how Rocket.Chat answers a repeated `_id` (rocketchat.md §2.4): for a
+      // job tried before, ask whether the message is there before calling it rejected.
+      if (sent.failure.kind === "invalid" && before.attempts > 0) {
+        const known = await this.#api.getMessage(message._id);
+        if (known.ok && known.value) {
+          stored.push(known.value);
+          progress = { ...progress, sent: i + 1 };
+          continue;
+        }
+      }
+      if (sent.failure.kind === "not_found") this.#rooms.invalidate(job.room);
+      return this.#failure(sent.failure, progress, "sending");
+    }
+    return { kind: "delivered", stored, progress };
+  }
+
+  /** Forget a room's cached lookup, e.g. before retrying a dead letter once the room was fixed. */
+  forgetRoom(room: string): void {
+    this.#rooms.invalidate(room);
+  }
+
+  async #tmid(threadTs: string): Promise<string | undefined> {
+    const minted = await this.#threads?.tmidFor(threadTs);
+    if (minted) return minted;
+    // Senders that know Rocket.Chat pass its message id as `thread_ts`/`root_id` directly. A
+    // Slack ts that slackline never minted cannot be mapped: the message goes to the room.
+    return looksLikeMessageId(threadTs) ? threadTs : undefined;
+  }
+
+  #failure(failure: RocketChatFailure, progress: JobProgress, during: string): AttemptResult {
+    const reason = `${during}: ${failure.kind}${failure.status ? ` (HTTP ${failure.status})` : ""}: ${failure.message}`;
+    switch (failure.kind) {
+      case "not_found":
+        return { kind: "failed", error: "channel_not_found", reason, progress };
+      case "archived":
+        return { kind: "failed", error: "channel_is_archived", reason, progress };
+      case "forbidden":
+      case "invalid":
+        return { kind: "failed", error: "action_prohibited", reason, progress };
+      case "rate_limited":
+        return failure.retryAfterMs === undefined
+          ? { kind: "retry", reason, progress }
+          : { kind: "retry", reason, afterMs: failure.retryAfterMs, progress };
+      case "ambiguous":
+        return { kind: "retry", reason, progress: { ...progress, uncertain: true } };
+      case "unauthorized":
+      case "unavailable":
+        return { kind: "retry", reason, progress };
+    }
+  }
+}

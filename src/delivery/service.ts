@@ -1,0 +1,141 @@
+/**
+ * How an accepted job reaches Rocket.Chat, as the incoming route sees it. `ok` to the sender
+ * means Rocket.Chat has the message, or it is stored durably and will be delivered (CONTRACT §4).
+ */
+import type { StoredMessage } from "../rocketchat/client.ts";
+import type { SlackErrorCode } from "../slack/errors.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import type { Logger } from "../observability/log.ts";
+import type { Deliverer, DeliveryJob, JobProgress } from "./deliver.ts";
+
+export type SubmitOutcome =
+  | { readonly kind: "delivered"; readonly stored: StoredMessage[] }
+  | { readonly kind: "queued" }
+  | { readonly kind: "failed"; readonly error: SlackErrorCode; readonly retryAfterSeconds?: number };
+
+/** One job as the admin view shows it: ids, room, source and times, never message text. */
+export interface DeliveryRecord {
+  readonly id: string;
+  readonly messageIds: readonly string[];
+  readonly room: string;
+  readonly source: string;
+  /** queued / inflight: in the outbox; dead: a dead letter; delivered / failed: settled. */
+  readonly state: "queued" | "inflight" | "dead" | "delivered" | "failed";
+  readonly attempts: number;
+  /** Messages Rocket.Chat has confirmed. */
+  readonly confirmed: number;
+  readonly acceptedAt: string;
+  readonly updatedAt: string;
+  readonly nextAttemptAt?: string;
+  /** What the sender was, or would have been, answered. */
+  readonly error?: SlackErrorCode;
+  readonly lastError?: string;
+}
+
+export interface DeliveryView {
+  readonly counts: { readonly pending: number; readonly dead: number };
+  /** Unfinished outbox jobs, oldest first. */
+  readonly pending: DeliveryRecord[];
+  /** Dead letters, newest first. */
+  readonly dead: DeliveryRecord[];
+  /** The last settled jobs of this process, newest first. */
+  readonly recent: DeliveryRecord[];
+}
+
+export type RetryOutcome =
+  | { readonly kind: "retried"; readonly record: DeliveryRecord }
+  | { readonly kind: "not_found" }
+  | { readonly kind: "not_dead"; readonly record: DeliveryRecord };
+
+export interface DeliveryService {
+  submit(job: DeliveryJob): Promise<SubmitOutcome>;
+  /** The admin view (`GET /deliveries`). */
+  view?(): Promise<DeliveryView>;
+  /** Put a dead letter back in line (`POST /deliveries/{id}/retry`). */
+  retry?(id: string): Promise<RetryOutcome>;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function deliveryRecord(
+  job: DeliveryJob,
+  state: DeliveryRecord["state"],
+  progress: JobProgress,
+  updatedAt: number,
+  extra: { nextAt?: number; error?: SlackErrorCode; lastError?: string } = {},
+): DeliveryRecord {
+  return {
+    id: job.id,
+    messageIds: job.messages.map((m) => m._id),
+    room: job.room,
+    source: job.source,
+    state,
+    attempts: progress.attempts,
+    confirmed: progress.sent,
+    acceptedAt: iso(job.acceptedAt),
+    updatedAt: iso(updatedAt),
+    ...(extra.nextAt === undefined ? {} : { nextAttemptAt: iso(extra.nextAt) }),
+    ...(extra.error === undefined ? {} : { error: extra.error }),
+    ...(extra.lastError === undefined ? {} : { lastError: extra.lastError }),
+  };
+}
+
+/** The last settled jobs, in memory (per process, per isolate on Workers). */
+export class RecentDeliveries {
+  readonly #records: DeliveryRecord[] = [];
+  readonly #capacity: number;
+
+  constructor(capacity = 100) {
+    this.#capacity = capacity;
+  }
+
+  add(record: DeliveryRecord): void {
+    this.#records.unshift(record);
+    if (this.#records.length > this.#capacity) this.#records.pop();
+  }
+
+  list(): DeliveryRecord[] {
+    return [...this.#records];
+  }
+}
+
+/**
+ * Delivery without an outbox: one attempt while the sender waits. A transient failure is
+ * answered `service_unavailable`, so the sender (Alertmanager, @slack/webhook with retries)
+ * tries again; nothing is claimed that is not stored.
+ */
+export class DirectDelivery implements DeliveryService {
+  readonly #deliverer: Deliverer;
+  readonly #metrics: Metrics;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #recent = new RecentDeliveries();
+
+  constructor(deliverer: Deliverer, metrics: Metrics, logger: Logger, now: () => number = Date.now) {
+    this.#deliverer = deliverer;
+    this.#metrics = metrics;
+    this.#logger = logger;
+    this.#now = now;
+  }
+
+  async submit(job: DeliveryJob): Promise<SubmitOutcome> {
+    const result = await this.#deliverer.attempt(job);
+    this.#metrics.deliveries.inc({ outcome: result.kind });
+    if (result.kind === "delivered") {
+      this.#metrics.deliverySeconds.observe((this.#now() - job.acceptedAt) / 1000);
+      this.#recent.add(deliveryRecord(job, "delivered", result.progress, this.#now()));
+      return { kind: "delivered", stored: result.stored };
+    }
+    this.#logger.warn("delivery failed", { job: job.id, source: job.source, reason: result.reason });
+    const error = result.kind === "failed" ? result.error : "service_unavailable";
+    this.#recent.add(deliveryRecord(job, "failed", result.progress, this.#now(), { error, lastError: result.reason }));
+    if (result.kind === "failed") return { kind: "failed", error };
+    return result.afterMs === undefined
+      ? { kind: "failed", error }
+      : { kind: "failed", error, retryAfterSeconds: result.afterMs / 1000 };
+  }
+
+  async view(): Promise<DeliveryView> {
+    return { counts: { pending: 0, dead: 0 }, pending: [], dead: [], recent: this.#recent.list() };
+  }
+}

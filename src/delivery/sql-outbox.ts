@@ -1,0 +1,171 @@
+/**
+ * The outbox in SQLite, over a minimal driver: `node:sqlite` on Node (`sqlite.ts`); a Durable
+ * Object would pass `ctx.storage.sql.exec(...).toArray()` and `ctx.storage.transactionSync`.
+ * Plain SQLite only (no PRAGMA, no BEGIN), so the same statements run in both.
+ */
+import type { SlackErrorCode } from "../slack/errors.ts";
+import type { DeliveryJob, JobProgress } from "./deliver.ts";
+import type { JobState, Outbox, OutboxEntry, OutboxStats } from "./outbox.ts";
+
+export type SqlValue = string | number | null;
+
+export interface SqlDriver {
+  /** One statement with `?` bindings; the rows it returns (none for most writes). */
+  exec(sql: string, ...params: SqlValue[]): Array<Record<string, unknown>>;
+  /** All of `fn`'s statements or none. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    room TEXT NOT NULL,
+    job TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'inflight', 'dead')),
+    sent INTEGER NOT NULL,
+    uncertain INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    error TEXT,
+    last_error TEXT
+  ) STRICT`,
+  // A room's line: its unfinished jobs by acceptance order.
+  `CREATE INDEX IF NOT EXISTS outbox_line ON outbox (room, seq) WHERE state IN ('queued', 'inflight')`,
+  `CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (updated_at) WHERE state = 'dead'`,
+];
+
+interface Row {
+  seq: number;
+  job: string;
+  state: JobState;
+  sent: number;
+  uncertain: number;
+  attempts: number;
+  next_at: number;
+  expires_at: number;
+  updated_at: number;
+  error: string | null;
+  last_error: string | null;
+}
+
+const entry = (row: Record<string, unknown>): OutboxEntry => {
+  const r = row as unknown as Row;
+  return {
+    seq: r.seq,
+    job: JSON.parse(r.job) as DeliveryJob,
+    state: r.state,
+    progress: { sent: r.sent, uncertain: r.uncertain === 1, attempts: r.attempts },
+    nextAt: r.next_at,
+    expiresAt: r.expires_at,
+    updatedAt: r.updated_at,
+    ...(r.last_error === null ? {} : { lastError: r.last_error }),
+    ...(r.error === null ? {} : { error: r.error as SlackErrorCode }),
+  };
+};
+
+const UNFINISHED = `state IN ('queued', 'inflight')`;
+
+export class SqlOutbox implements Outbox {
+  readonly #db: SqlDriver;
+
+  constructor(db: SqlDriver) {
+    this.#db = db;
+    db.transaction(() => {
+      for (const statement of SCHEMA) db.exec(statement);
+    });
+  }
+
+  add(e: OutboxEntry): void {
+    this.#db.exec(
+      `INSERT INTO outbox (seq, id, room, job, state, sent, uncertain, attempts, next_at, expires_at, updated_at, error, last_error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      e.seq, e.job.id, e.job.room, JSON.stringify(e.job), e.state, e.progress.sent, e.progress.uncertain ? 1 : 0,
+      e.progress.attempts, e.nextAt, e.expiresAt, e.updatedAt, e.error ?? null, e.lastError ?? null,
+    );
+  }
+
+  recover(now: number): number {
+    return this.#db.exec(
+      `UPDATE outbox SET state = 'queued', uncertain = 1, attempts = attempts + 1, next_at = ?, updated_at = ?
+       WHERE state = 'inflight' RETURNING seq`,
+      now, now,
+    ).length;
+  }
+
+  due(now: number, limit: number): OutboxEntry[] {
+    return this.#db
+      .exec(
+        `SELECT o.* FROM (SELECT MIN(seq) AS seq FROM outbox WHERE ${UNFINISHED} GROUP BY room) AS head
+         JOIN outbox AS o ON o.seq = head.seq
+         WHERE o.state = 'queued' AND o.next_at <= ? ORDER BY o.seq LIMIT ?`,
+        now, limit,
+      )
+      .map(entry);
+  }
+
+  claim(ids: readonly string[], now: number): void {
+    this.#db.transaction(() => {
+      for (const id of ids) this.#db.exec(`UPDATE outbox SET state = 'inflight', updated_at = ? WHERE id = ?`, now, id);
+    });
+  }
+
+  requeue(id: string, progress: JobProgress, nextAt: number, lastError: string, now: number): void {
+    this.#db.exec(
+      `UPDATE outbox SET state = 'queued', sent = ?, uncertain = ?, attempts = ?, next_at = ?, last_error = ?, updated_at = ?
+       WHERE id = ?`,
+      progress.sent, progress.uncertain ? 1 : 0, progress.attempts, nextAt, lastError, now, id,
+    );
+  }
+
+  bury(id: string, progress: JobProgress, error: SlackErrorCode, reason: string, now: number): void {
+    this.#db.exec(
+      `UPDATE outbox SET state = 'dead', sent = ?, uncertain = ?, attempts = ?, error = ?, last_error = ?, updated_at = ?
+       WHERE id = ?`,
+      progress.sent, progress.uncertain ? 1 : 0, progress.attempts, error, reason, now, id,
+    );
+  }
+
+  remove(id: string): void {
+    this.#db.exec(`DELETE FROM outbox WHERE id = ?`, id);
+  }
+
+  revive(id: string, now: number, expiresAt: number): OutboxEntry | undefined {
+    const [row] = this.#db.exec(
+      `UPDATE outbox SET state = 'queued', next_at = ?, expires_at = ?, error = NULL, updated_at = ?
+       WHERE id = ? AND state = 'dead' RETURNING *`,
+      now, expiresAt, now, id,
+    );
+    return row && entry(row);
+  }
+
+  get(id: string): OutboxEntry | undefined {
+    const [row] = this.#db.exec(`SELECT * FROM outbox WHERE id = ?`, id);
+    return row && entry(row);
+  }
+
+  list(which: "unfinished" | "dead", limit: number): OutboxEntry[] {
+    const sql =
+      which === "dead"
+        ? `SELECT * FROM outbox WHERE state = 'dead' ORDER BY updated_at DESC LIMIT ?`
+        : `SELECT * FROM outbox WHERE ${UNFINISHED} ORDER BY seq LIMIT ?`;
+    return this.#db.exec(sql, limit).map(entry);
+  }
+
+  stats(): OutboxStats {
+    const waiting = new Map<string, number>();
+    for (const row of this.#db.exec(`SELECT room, COUNT(*) AS n FROM outbox WHERE ${UNFINISHED} GROUP BY room`))
+      waiting.set(row["room"] as string, row["n"] as number);
+    const [totals] = this.#db.exec(
+      `SELECT COALESCE(MAX(seq), 0) AS last, COUNT(*) FILTER (WHERE state = 'dead') AS dead FROM outbox`,
+    );
+    return { waiting, dead: totals!["dead"] as number, lastSeq: totals!["last"] as number };
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The Node outbox file (`delivery.outboxPath`): `node:sqlite`, imported only from `src/node.ts`
+ * so the Worker bundle never sees it (reference/hono-workers.md §4.1).
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { SqlOutbox, type SqlDriver, type SqlValue } from "./sql-outbox.ts";
+
+/**
+ * Opens (creating it and its directory) the outbox at `path`.
+ *
+ * - WAL with synchronous=FULL: every commit is fsynced before it returns, so an `ok` survives
+ *   a power loss too, not only a crash (NORMAL may lose the last commits then). Only jobs
+ *   Rocket.Chat did not confirm in time are written, so the fsync stays off the fast path.
+ * - locking_mode=EXCLUSIVE: one process owns an outbox. A second one on the same file fails to
+ *   start instead of sending the same jobs; the lock goes with the process, even on SIGKILL.
+ */
+export function openSqliteOutbox(path: string): SqlOutbox {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path, { timeout: 1000 });
+  try {
+    db.exec("PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; BEGIN IMMEDIATE; COMMIT");
+  } catch (e) {
+    db.close();
+    const locked = (e as { errcode?: number }).errcode === 5; // SQLITE_BUSY
+    throw locked ? new Error(`${path} is in use by another slackline process`, { cause: e }) : e;
+  }
+  return new SqlOutbox(driver(db));
+}
+
+function driver(db: DatabaseSync): SqlDriver {
+  const statements = new Map<string, StatementSync>();
+  const prepared = (sql: string): StatementSync => {
+    let statement = statements.get(sql);
+    if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+    return statement;
+  };
+  return {
+    exec: (sql: string, ...params: SqlValue[]) => prepared(sql).all(...params) as Array<Record<string, unknown>>,
+    transaction<T>(fn: () => T): T {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = fn();
+        db.exec("COMMIT");
+        return result;
+      } catch (e) {
+        if (db.isTransaction) db.exec("ROLLBACK");
+        throw e;
+      }
+    },
+    close: () => db.close(),
+  };
+}

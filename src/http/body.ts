@@ -1,0 +1,136 @@
+/**
+ * Reading and decoding an incoming-webhook body the way real senders send it (slack.md rule 3,
+ * CONTRACT §3): JSON with any charset; a form with a `payload` field (in the body or the query
+ * string, `+` as space); JSON with no or a wrong Content-Type, also chunked; a `payload` that
+ * is itself an object; and Mattermost's multipart form.
+ */
+import type { Result } from "../slack/errors.ts";
+
+export type BodyError = "invalid_payload" | "request_too_large";
+
+/** Read at most `limit` bytes; a longer body is refused before it is buffered whole. */
+export async function readLimited(request: Request, limit: number): Promise<Result<Uint8Array, BodyError>> {
+  const declared = Number(request.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > limit) return { ok: false, error: "request_too_large" };
+  if (!request.body) return { ok: true, value: new Uint8Array(0) };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        return { ok: false, error: "request_too_large" };
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return { ok: false, error: "invalid_payload" };
+  }
+  if (chunks.length === 1) return { ok: true, value: chunks[0]! };
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return { ok: true, value: out };
+}
+
+interface MediaType {
+  readonly type: string;
+  readonly charset: string | undefined;
+}
+
+/** `Application/JSON; charset=ISO-8859-1` → type and charset, lower-cased (as Go's mime does). */
+export function parseMediaType(header: string | null | undefined): MediaType {
+  if (!header) return { type: "", charset: undefined };
+  const [type = "", ...params] = header.split(";");
+  let charset: string | undefined;
+  for (const p of params) {
+    const [k, v] = p.split("=");
+    if (k?.trim().toLowerCase() === "charset" && v) charset = v.trim().replace(/^"|"$/g, "").toLowerCase();
+  }
+  return { type: type.trim().toLowerCase(), charset };
+}
+
+const decoders = new Map<string, TextDecoder>();
+function decodeText(bytes: Uint8Array, charset: string | undefined): string {
+  const label = charset ?? "utf-8";
+  let decoder = decoders.get(label);
+  if (!decoder) {
+    try {
+      decoder = new TextDecoder(label);
+    } catch {
+      decoder = decoders.get("utf-8") ?? new TextDecoder("utf-8");
+    }
+    decoders.set(label, decoder);
+  }
+  // TextDecoder drops a UTF-8 byte-order mark, which JSON.parse would choke on.
+  return decoder.decode(bytes);
+}
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The form's `payload` field, else the query string's (Mattermost reads both). */
+function payloadField(form: URLSearchParams, query: URLSearchParams): unknown {
+  const payload = form.get("payload") ?? query.get("payload");
+  return payload === null ? undefined : parseJson(payload);
+}
+
+/**
+ * Decode a body into the payload object, or `undefined` when it holds no readable payload.
+ * Content-Type is a hint, not a contract: senders get it wrong.
+ */
+export async function decodePayload(bytes: Uint8Array, contentType: string | null, query: URLSearchParams): Promise<unknown> {
+  const media = parseMediaType(contentType);
+  if (media.type === "multipart/form-data") return decodeMultipart(bytes, contentType!, query);
+
+  const text = decodeText(bytes, media.charset).trim();
+  let value: unknown;
+  if (text === "") {
+    value = payloadField(new URLSearchParams(), query);
+  } else if (media.type === "application/x-www-form-urlencoded" && text[0] !== "{") {
+    value = payloadField(new URLSearchParams(text), query);
+  } else {
+    value = parseJson(text);
+    // JSON sent as a form (curl -d), or a form sent as JSON or with no type at all.
+    if (value === undefined && text.startsWith("payload=")) value = payloadField(new URLSearchParams(text), query);
+  }
+  return unwrapPayload(value);
+}
+
+async function decodeMultipart(bytes: Uint8Array, contentType: string, query: URLSearchParams): Promise<unknown> {
+  let form: FormData;
+  try {
+    form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": contentType } }).formData();
+  } catch {
+    return undefined;
+  }
+  const payload = form.get("payload");
+  if (typeof payload === "string") return unwrapPayload(parseJson(payload));
+  // Mattermost's multipart form carries the fields themselves (mattermost.md §1.2).
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of form) if (typeof v === "string") fields[k === "iconurl" ? "icon_url" : k === "channelname" ? "channel" : k] = v;
+  return Object.keys(fields).length > 0 ? fields : unwrapPayload(payloadField(new URLSearchParams(), query));
+}
+
+/** `{"payload": "{…}"}` or `{"payload": {…}}` (Discourse's OpsGenie cases) → the inner object. */
+function unwrapPayload(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const obj = value as Record<string, unknown>;
+  if (!("payload" in obj) || "text" in obj || "attachments" in obj || "blocks" in obj) return value;
+  const inner = obj["payload"];
+  if (typeof inner === "string") return parseJson(inner);
+  if (typeof inner === "object" && inner !== null && !Array.isArray(inner)) return inner;
+  return value;
+}

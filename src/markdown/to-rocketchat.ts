@@ -1,0 +1,1018 @@
+/**
+ * Standard Markdown (CommonMark + GFM, what Mattermost and Slack `markdown` blocks send) →
+ * Rocket.Chat's dialect.
+ *
+ * marked's lexer reads the input; the tokens are written back out for one of two renderers:
+ *
+ * - `"message"`: message text, parsed by @rocket.chat/message-parser (reference/rocketchat.md §5.2).
+ *   `*b*` is bold, `_i_` italic, `~s~` strike; every line is its own paragraph; lists cannot nest;
+ *   fences need their own lines; tables and `---` exist only on RC 8.7+ (`ctx.tables`).
+ * - `"attachment"`: attachment `text`, rendered by the web client with marked (GFM) after
+ *   HTML-escaping (§3.3). `*x*` is not reliably bold there, so bold is `**x**`; `>` quotes are
+ *   escaped away, so quotes are written as literal "> " lines.
+ *
+ * Escaping (message). Rocket.Chat's parser honours a backslash only before `# * . _ \` ~`, and
+ * not at all inside bold/italic/strike or link labels (checked against the real parser, 0.32.0,
+ * and fuzzed in the tests). So:
+ * - literal `*`, `~` and backticks are always escaped (`a * b * c` is bold in RC); `_` is left
+ *   alone inside a plain word (`snake_case`, see `intraword`) and escaped elsewhere;
+ * - inside emphasis, a literal that needs escaping closes the emphasis around itself
+ *   (`*a*\**b*` for a bold "a*b"); so does inline code or a link glued to a word there;
+ * - line starts that RC would read as markup (`- `, `>`, `|`, `---`) get a zero-width space in
+ *   front, `# ` and `1. ` a backslash; `||`, `](` and a `!` before a link get a zero-width space;
+ * - `_x_` is not italic in RC when a letter or digit touches it (`a_x_`), so a zero-width space
+ *   separates it.
+ * Everything else (mentions, `:emoji:`, bare URLs) is passed through for RC to recognise.
+ * Known limit: in a word that RC takes for a host name without a real TLD (`1.0~rc1`, `a.b*`),
+ * RC ignores escapes and shows the backslash (the markup stays literal, which is what counts).
+ *
+ * Cost. marked's emphasis scan is quadratic in the number of unmatched `*`/`_` delimiters, and its
+ * container parsing recurses once per nesting level. Inline runs over a fixed budget are lexed in
+ * pieces, and a line nested deeper than MAX_NESTING containers has its extra markers escaped, so
+ * any input is handled in roughly linear time. Any unexpected failure falls back to escaped text.
+ */
+import { Lexer, getDefaults } from "marked";
+import type { MarkedToken, Token, Tokens } from "marked";
+import type { TranslateContext } from "../translate/context.ts";
+
+export type MarkdownTarget = "message" | "attachment";
+
+interface Options {
+  readonly message: boolean;
+  readonly tables: boolean;
+}
+
+/** Inline rendering state: which emphasis is open, and how literal text must be written. */
+interface InlineState {
+  readonly bold: boolean;
+  readonly italic: boolean;
+  readonly strike: boolean;
+  /** Message link label: RC parses markup there but ignores backslash escapes. */
+  readonly label: boolean;
+  /** Monospace table cell: plain text, no markup at all. */
+  readonly plain: boolean;
+}
+
+const TOP: InlineState = { bold: false, italic: false, strike: false, label: false, plain: false };
+const PLAIN: InlineState = { ...TOP, plain: true };
+
+// Private-use sentinels, resolved once an inline run is complete (removed from the input first).
+const ESC_OPEN = "\uE000"; // start of an escaped character ("\*")
+const ESC_CLOSE = "\uE001"; // end of an escaped character
+const ITALIC_OPEN = "\uE002";
+const ITALIC_CLOSE = "\uE003";
+const LITERAL_BACKSLASH = "\uE004";
+const SENTINELS = /[\uE000-\uE004]/g;
+const HAS_SENTINEL = /[\uE000-\uE004]/;
+
+const ZWSP = "\u200B";
+const NBSP = "\u00A0";
+/** One level of visual indentation for flattened nested list items (RC lists cannot nest). */
+const INDENT = NBSP.repeat(4);
+/** Horizontal rule before RC 8.7 (no HORIZONTAL_RULE node) and inside quotes. */
+const RULE = "———";
+
+/** Nested `>`/list markers on one line beyond this are escaped (marked recurses per level). */
+const MAX_NESTING = 10;
+/** `*`/`_` count × length of an inline run above which it is lexed in pieces. */
+const INLINE_BUDGET = 100_000;
+
+/**
+ * Converts Markdown to Rocket.Chat's dialect for message text (default) or attachment text.
+ * Never throws: any input string gives a string.
+ */
+export function markdownToRocketChat(
+  markdown: string,
+  ctx: TranslateContext,
+  target: MarkdownTarget = "message",
+): string {
+  const o: Options = { message: target !== "attachment", tables: ctx?.tables !== false };
+  const src = normalise(typeof markdown === "string" ? markdown : String(markdown ?? ""));
+  if (src.trim() === "") return "";
+  try {
+    return renderBlocks(lex(src), o);
+  } catch {
+    return fallback(src, o);
+  }
+}
+
+// ───────────────────────────── lexing ─────────────────────────────
+
+const CRLF = /\r\n?/g;
+
+function normalise(src: string): string {
+  return src.replace(CRLF, "\n").replace(SENTINELS, "");
+}
+
+/** `marked.lexer`, but with the inline pass budgeted (see the module comment). */
+function lex(src: string): Token[] {
+  // Fresh options: marked stores its tokenizer on the options object it is given.
+  const lexer = new Lexer({ ...getDefaults(), gfm: true, breaks: false });
+  const tokens = lexer.blockTokens(capNesting(src), lexer.tokens);
+  for (let i = 0; i < lexer.inlineQueue.length; i++) {
+    const next = lexer.inlineQueue[i]!;
+    lexer.state.inRawBlock = false;
+    for (const piece of inlinePieces(next.src)) lexer.inlineTokens(piece, next.tokens);
+  }
+  lexer.inlineQueue = [];
+  return tokens;
+}
+
+function emphasisCost(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 42 || c === 95) n++; // * _
+  }
+  return n * (to - from);
+}
+
+/**
+ * Splits an inline run whose emphasis cost is over budget: greedily, preferring to cut after a
+ * newline, then after a space, else anywhere. Linear; normal text is one piece.
+ */
+function inlinePieces(s: string): string[] {
+  if (emphasisCost(s, 0, s.length) <= INLINE_BUDGET) return [s];
+  const pieces: string[] = [];
+  let start = 0;
+  let delims = 0;
+  let lastNewline = -1;
+  let lastSpace = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 42 || c === 95) delims++;
+    if (delims * (i + 1 - start) > INLINE_BUDGET && i > start) {
+      const cut = lastNewline > start ? lastNewline : lastSpace > start ? lastSpace : i;
+      pieces.push(s.slice(start, cut));
+      start = cut;
+      delims = 0;
+      for (let j = start; j <= i; j++) {
+        const d = s.charCodeAt(j);
+        if (d === 42 || d === 95) delims++;
+      }
+      lastNewline = lastSpace = -1;
+    }
+    if (c === 10) lastNewline = i + 1;
+    else if (c === 32) lastSpace = i + 1;
+  }
+  if (start < s.length) pieces.push(s.slice(start));
+  return pieces;
+}
+
+/**
+ * Escapes the container markers (`>`, `-`, `+`, `*`, `1.`) at the start of a line beyond
+ * MAX_NESTING, so the block lexer never recurses deeper than that.
+ */
+function capNesting(src: string): string {
+  let out = "";
+  let copied = 0;
+  let changed = false;
+  let lineStart = 0;
+  while (lineStart < src.length) {
+    let end = src.indexOf("\n", lineStart);
+    if (end < 0) end = src.length;
+    let i = lineStart;
+    let depth = 0;
+    for (;;) {
+      while (i < end && (src[i] === " " || src[i] === "\t")) i++;
+      if (i >= end) break;
+      const c = src[i]!;
+      let markerEnd = -1;
+      if (c === ">") markerEnd = i + 1;
+      else if ((c === "-" || c === "+" || c === "*") && (src[i + 1] === " " || src[i + 1] === "\t")) {
+        markerEnd = i + 1;
+      } else if (c >= "0" && c <= "9") {
+        let j = i;
+        while (j < end && j - i < 9 && src[j]! >= "0" && src[j]! <= "9") j++;
+        if ((src[j] === "." || src[j] === ")") && (src[j + 1] === " " || src[j + 1] === "\t")) {
+          markerEnd = j + 1;
+        }
+      }
+      if (markerEnd < 0) break;
+      if (++depth > MAX_NESTING) {
+        const at = c >= "0" && c <= "9" ? markerEnd - 1 : i;
+        out += src.slice(copied, at) + "\\";
+        copied = at;
+        changed = true;
+        break;
+      }
+      i = markerEnd;
+    }
+    lineStart = end + 1;
+  }
+  return changed ? out + src.slice(copied) : src;
+}
+
+// ───────────────────────────── blocks ─────────────────────────────
+
+function renderBlocks(tokens: readonly Token[], o: Options): string {
+  const out: string[] = [];
+  for (const token of tokens) {
+    const block = renderBlock(token, o);
+    if (block !== "") out.push(block);
+  }
+  return out.join("\n\n");
+}
+
+function renderBlock(token: Token, o: Options): string {
+  const t = token as MarkedToken;
+  switch (t.type) {
+    case "space":
+    case "def":
+      return "";
+    case "paragraph":
+    case "text":
+      return joinLines(blockTextLines(t, o), o);
+    case "heading":
+      return heading(t, o);
+    case "code":
+      return o.message ? messageFence(t.text, t.lang) : markdownFence(t.text, t.lang);
+    case "blockquote":
+      return joinLines(quoteLines(t.tokens, o), o);
+    case "list":
+      return o.message ? messageList(t, o, 0).join("\n") : markdownList(t, o);
+    case "table":
+      return table(t, o);
+    case "hr":
+      return !o.message || o.tables ? "---" : RULE;
+    case "html":
+      return joinLines(htmlLines(t.text, o), o);
+    default:
+      return typeof token.raw === "string" ? joinLines(literalLines(token.raw, o), o) : "";
+  }
+}
+
+/** Lines of one paragraph: message lines are RC paragraphs; attachment lines need hard breaks. */
+function joinLines(lines: readonly string[], o: Options): string {
+  if (o.message) return lines.join("\n");
+  // marked joins soft-broken lines into one; a trailing backslash is a CommonMark hard break.
+  return lines.map((l) => (l === "" ? NBSP : l)).join("\\\n");
+}
+
+function blockTextLines(t: Tokens.Paragraph | Tokens.Text, o: Options): string[] {
+  return t.tokens ? inlineLines(t.tokens, o, TOP) : literalLines(t.text, o);
+}
+
+function heading(t: Tokens.Heading, o: Options): string {
+  const level = t.depth;
+  if (level <= 4) {
+    const text = inlineLines(t.tokens, o, TOP).join(" ");
+    return text === "" ? "" : `${"#".repeat(level)} ${text}`;
+  }
+  // Rocket.Chat has no h5/h6 ("##### T" stays plain text): a bold line instead.
+  return boldLine(t.tokens, o);
+}
+
+function boldLine(tokens: readonly Token[], o: Options): string {
+  const raw = renderInline(tokens, o, { ...TOP, bold: true }).replace(NEWLINES, " ");
+  return finishInline(wrap(raw, "bold", o), o).join(" ");
+}
+
+/** Everything inside a quote becomes paragraph lines: an RC QUOTE holds paragraphs only. */
+function quoteLines(tokens: readonly Token[], o: Options): string[] {
+  return flatLines(tokens, o).map((l) => (l === "" ? ">" : `> ${l}`));
+}
+
+/** Blocks as plain lines (for quotes): code and tables become inline-code lines. */
+function flatLines(tokens: readonly Token[], o: Options): string[] {
+  const out: string[] = [];
+  for (const token of tokens) {
+    const t = token as MarkedToken;
+    let lines: string[];
+    switch (t.type) {
+      case "space":
+      case "def":
+        continue;
+      case "paragraph":
+      case "text":
+        lines = blockTextLines(t, o);
+        break;
+      case "heading":
+        lines = [boldLine(t.tokens, o)];
+        break;
+      case "code":
+        lines = t.text.split("\n").map((l) => finishInline(codeSpan(l, o), o)[0] ?? "");
+        break;
+      case "blockquote":
+        lines = quoteLines(t.tokens, o);
+        break;
+      case "list":
+        lines = messageList(t, o, 0, "• ");
+        break;
+      case "table":
+        lines = monospaceTable(t).map((l) => finishInline(codeSpan(l, o), o)[0] ?? "");
+        break;
+      case "hr":
+        lines = [RULE];
+        break;
+      case "html":
+        lines = htmlLines(t.text, o);
+        break;
+      default:
+        lines = typeof token.raw === "string" ? literalLines(token.raw, o) : [];
+    }
+    if (lines.length === 0) continue;
+    if (out.length > 0) out.push("");
+    pushAll(out, lines);
+  }
+  return out;
+}
+
+/** `push(...items)` without the argument-count limit. */
+function pushAll(target: string[], items: readonly string[]): void {
+  for (const item of items) target.push(item);
+}
+
+const BR_ONLY = /^(?:\s*<br\s*\/?>)+\s*$/i;
+
+/** Raw HTML is shown as text (RC never renders it); a lone `<br>` is a line break. */
+function htmlLines(html: string, o: Options): string[] {
+  if (BR_ONLY.test(html)) return [];
+  return literalLines(html, o);
+}
+
+function literalLines(text: string, o: Options): string[] {
+  return finishInline(escapeText(trimNewlines(text), o, TOP), o);
+}
+
+/** Slack/GitHub-style checkboxes for nested task items, which RC cannot show as TASKS. */
+const BOX = "☐ ";
+const CHECKED_BOX = "☑ ";
+const NESTED_BULLET = "◦ ";
+
+/**
+ * A list as message lines. Top level: `- `, `N. `, `- [ ] `. Nested items (RC has no nested
+ * lists, and an indented `- x` is plain text) are flattened to paragraphs indented with
+ * non-breaking spaces (4 per level) and marked `◦ `, `N. `, `☐ `/`☑ ` so the nesting still reads.
+ */
+function messageList(list: Tokens.List, o: Options, depth: number, topBullet = "- "): string[] {
+  const out: string[] = [];
+  const start = typeof list.start === "number" ? list.start : 1;
+  const indent = INDENT.repeat(depth);
+  const cont = INDENT.repeat(depth + 1);
+  list.items.forEach((item, i) => {
+    const topLevel = depth === 0 && topBullet === "- ";
+    let marker: string;
+    if (item.task && topLevel) marker = item.checked ? "- [x] " : "- [ ] ";
+    else if (item.task) marker = item.checked ? CHECKED_BOX : BOX;
+    else if (list.ordered) marker = `${start + i}. `;
+    else marker = depth === 0 ? topBullet : NESTED_BULLET;
+    const blocks = item.tokens.filter((b) => b.type !== "space" && b.type !== "checkbox");
+    const first = blocks[0];
+    let lines: string[] = [];
+    if (first && (first.type === "text" || first.type === "paragraph")) {
+      lines = blockTextLines(first as Tokens.Text, o);
+      blocks.shift();
+    }
+    out.push((indent + marker + (lines[0] ?? "")).trimEnd() || indent + marker.trimEnd());
+    for (const line of lines.slice(1)) out.push(cont + line);
+    for (const block of blocks) {
+      const b = block as MarkedToken;
+      if (b.type === "list") pushAll(out, messageList(b, o, depth + 1, topBullet));
+      else if (b.type === "paragraph" || b.type === "text" || b.type === "heading" || b.type === "hr") {
+        for (const line of flatLines([b], o)) out.push(cont + line);
+      } else if (topBullet !== "- ") {
+        pushAll(out, flatLines([b], o)); // inside a quote: lines only
+      } else {
+        // Fences, tables and quotes must start in column 0 in RC: they interrupt the list.
+        const rendered = renderBlock(b, o);
+        if (rendered !== "") out.push(rendered);
+      }
+    }
+  });
+  return out;
+}
+
+/** A list for marked (attachments): real nesting, indented under the item's content. */
+function markdownList(list: Tokens.List, o: Options): string {
+  const out: string[] = [];
+  const start = typeof list.start === "number" ? list.start : 1;
+  list.items.forEach((item, i) => {
+    const bullet = list.ordered ? `${start + i}. ` : "- ";
+    const pad = " ".repeat(bullet.length);
+    const marker = item.task ? `${bullet}[${item.checked ? "x" : " "}] ` : bullet;
+    const blocks = item.tokens.filter((b) => b.type !== "space" && b.type !== "checkbox");
+    const first = blocks[0];
+    let text = "";
+    if (first && (first.type === "text" || first.type === "paragraph")) {
+      text = joinLines(blockTextLines(first as Tokens.Text, o), o).replace(NEWLINES, `\n${pad}`);
+      blocks.shift();
+    }
+    let entry = (marker + text).trimEnd();
+    for (const block of blocks) {
+      const rendered = block.type === "list" ? markdownList(block as Tokens.List, o) : renderBlock(block, o);
+      if (rendered === "") continue;
+      const indented = rendered.replace(NEWLINES, `\n${pad}`);
+      entry += (block.type === "list" ? "\n" : "\n\n") + pad + indented;
+    }
+    out.push(entry);
+  });
+  return out.join("\n");
+}
+
+const NEWLINES = /\n/g;
+
+// ───────────────────────────── code ─────────────────────────────
+
+const BACKTICK_RUN = /`{3,}/g;
+const LANG_WORD = /^[^\s`]+/;
+const LANG_OK = /^[A-Za-z0-9_.-]+$/;
+const LANG_ALIASES: Readonly<Record<string, string>> = { "c++": "cpp", "c#": "csharp", "f#": "fsharp" };
+
+/** RC's fence info: `js`, `objective-c`, `a.b` work; `c++`, `c#` break the block. */
+function fenceLanguage(lang: string | undefined): string {
+  const word = lang ? (LANG_WORD.exec(lang.trim())?.[0] ?? "") : "";
+  const lower = word.toLowerCase();
+  const mapped = Object.hasOwn(LANG_ALIASES, lower) ? LANG_ALIASES[lower]! : word;
+  return LANG_OK.test(mapped) ? mapped : "";
+}
+
+/** Any three backticks in a line end (and break) an RC code block, even mid-line. */
+function breakBacktickRuns(line: string): string {
+  return line.replace(BACKTICK_RUN, (run) => run.replace(TWO_BACKTICKS, `\`\`${ZWSP}`));
+}
+
+function messageFence(code: string, lang: string | undefined): string {
+  const body = trimNewlines(code);
+  // An empty block ("```\n```") is not a code block in RC: keep one blank line.
+  const lines = body === "" ? " " : body.split("\n").map(breakBacktickRuns).join("\n");
+  return `\`\`\`${fenceLanguage(lang)}\n${lines}\n\`\`\``;
+}
+
+function markdownFence(code: string, lang: string | undefined): string {
+  const body = trimNewlines(code);
+  let longest = 0;
+  for (const m of body.matchAll(BACKTICKS)) longest = Math.max(longest, m[0].length);
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  const info = lang ? (LANG_WORD.exec(lang.trim())?.[0] ?? "") : "";
+  return `${fence}${info}\n${body}\n${fence}`;
+}
+
+/** Inline code. RC's has single backticks and no backtick inside: split around them. */
+function codeSpan(code: string, o: Options): string {
+  const text = code.replace(NEWLINES, " ");
+  if (!o.message) {
+    let longest = 0;
+    for (const m of text.matchAll(BACKTICKS)) longest = Math.max(longest, m[0].length);
+    const fence = "`".repeat(longest + 1);
+    const pad = text.startsWith("`") || text.endsWith("`") || (text.startsWith(" ") && text.endsWith(" "));
+    return text === "" ? "" : pad ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
+  }
+  return text
+    .split("`")
+    .map((part) => (part === "" ? "" : `\`${part}\``))
+    .join(`${ESC_OPEN}\\\`${ESC_CLOSE}`);
+}
+
+// ───────────────────────────── tables ─────────────────────────────
+
+const PIPE = /\|/g;
+const UNESCAPED_PIPE = /(?<!\\)\|/g;
+
+function table(t: Tokens.Table, o: Options): string {
+  if (o.message && !o.tables) return messageFence(monospaceTable(t).join("\n"), undefined);
+  const cell = (c: Tokens.TableCell): string => {
+    const text = inlineLines(c.tokens, o, TOP).join(" ");
+    // RC 8.7 accepts `\|` inside cells; attachment text has `|` escaped except in code spans.
+    return o.message ? text.replace(PIPE, "\\|") : text.replace(UNESCAPED_PIPE, "\\|");
+  };
+  const row = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;
+  const rule = t.align.map((a) =>
+    a === "center" ? ":---:" : a === "right" ? "---:" : a === "left" ? ":---" : "---",
+  );
+  return [row(t.header.map(cell)), row(rule), ...t.rows.map((r) => row(r.map(cell)))].join("\n");
+}
+
+/** A table as aligned monospace lines (RC before 8.7 has no tables). */
+function monospaceTable(t: Tokens.Table): string[] {
+  const text = (c: Tokens.TableCell): string =>
+    finishPlain(renderInline(c.tokens, { message: true, tables: false }, PLAIN));
+  const rows = [t.header.map(text), ...t.rows.map((r) => r.map(text))];
+  const columns = t.header.length;
+  const widths: number[] = new Array<number>(columns).fill(1);
+  for (const r of rows) {
+    for (let c = 0; c < columns; c++) widths[c] = Math.max(widths[c]!, displayWidth(r[c] ?? ""));
+  }
+  const line = (cells: readonly string[]): string =>
+    widths.map((w, c) => alignCell(cells[c] ?? "", w, t.align[c] ?? null)).join(" | ").trimEnd();
+  const rule = widths.map((w) => "-".repeat(w)).join("-+-");
+  return [line(rows[0]!), rule, ...rows.slice(1).map(line)];
+}
+
+function alignCell(text: string, width: number, align: "left" | "center" | "right" | null): string {
+  const gap = Math.max(0, width - displayWidth(text));
+  if (align === "right") return " ".repeat(gap) + text;
+  if (align === "center") {
+    const left = Math.floor(gap / 2);
+    return " ".repeat(left) + text + " ".repeat(gap - left);
+  }
+  return text + " ".repeat(gap);
+}
+
+const WIDE = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F300}-\u{1F64F}\u{1F900}-\u{1F9FF}\u{20000}-\u{3FFFD}]/u;
+const ZERO_WIDTH = /[\p{M}\u200B-\u200F\uFE00-\uFE0F]/u;
+
+/** Monospace columns: East Asian wide characters and emoji take two cells, marks none. */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += ZERO_WIDTH.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+  return width;
+}
+
+// ───────────────────────────── inline ─────────────────────────────
+
+/** One inline run as finished lines (escapes resolved, line starts protected). */
+function inlineLines(tokens: readonly Token[], o: Options, st: InlineState): string[] {
+  return finishInline(renderInline(tokens, o, st), o);
+}
+
+const BR_TAG = /^<br\s*\/?>$/i;
+
+/**
+ * Renders inline tokens to text that may still hold sentinels (see finishInline).
+ * `before`: the last character rendered just before these tokens when they continue an open
+ * emphasis ("" when they start one). Only the last character is tracked: indexing into a
+ * growing concatenated string would flatten it every time.
+ */
+function renderInline(tokens: readonly Token[], o: Options, st: InlineState, before = ""): string {
+  let out = "";
+  let last = before;
+  let literal = "";
+  const append = (piece: string): void => {
+    if (piece === "") return;
+    out += piece;
+    last = piece[piece.length - 1]!;
+  };
+  const flush = (): void => {
+    if (literal !== "") append(st.plain ? literal : escapeText(literal, o, st, renderedBefore(last, st)));
+    literal = "";
+  };
+  for (const token of tokens) {
+    const t = token as MarkedToken;
+    switch (t.type) {
+      case "text":
+        if (t.tokens) {
+          flush();
+          append(renderInline(t.tokens, o, st, last));
+        } else literal += t.escaped ? t.text : decodeEntities(t.text);
+        break;
+      case "escape":
+        literal += t.text;
+        break;
+      case "html":
+        if (BR_TAG.test(t.raw.trim())) {
+          flush();
+          append(st.label ? " " : "\n");
+        } else literal += t.raw;
+        break;
+      case "br":
+        flush();
+        append(st.label ? " " : "\n");
+        break;
+      case "checkbox":
+      case "def":
+      case "space":
+        break;
+      case "strong":
+        flush();
+        append(emphasis(t.tokens, "bold", o, st, last));
+        break;
+      case "em":
+        flush();
+        append(emphasis(t.tokens, "italic", o, st, last));
+        break;
+      case "del":
+        flush();
+        append(emphasis(t.tokens, "strike", o, st, last));
+        break;
+      case "codespan":
+        if (st.plain || st.label) literal += t.text;
+        else {
+          flush();
+          // marked would read two adjacent spans' backticks as one run.
+          if (!o.message && last === "`") append(ZWSP);
+          append(atom(codeSpan(t.text, o), last, o, st));
+        }
+        break;
+      case "link":
+        flush();
+        append(atom(link(t, o, st), last, o, st));
+        break;
+      case "image":
+        flush();
+        append(atom(image(t, o, st), last, o, st));
+        break;
+      default:
+        if (typeof token.raw === "string") literal += token.raw;
+    }
+  }
+  flush();
+  return out;
+}
+
+/** The character RC sees before the next text: an emphasis delimiter at the start of a run. */
+function renderedBefore(last: string, st: InlineState): string | undefined {
+  if (last === "") return st.bold ? "*" : st.strike ? "~" : undefined;
+  if (last === ITALIC_OPEN) return "_";
+  if (last === ITALIC_CLOSE) return ZWSP; // may get a zero-width space (see resolveMessage)
+  if (last === ESC_CLOSE) return "*";
+  return last;
+}
+
+const WHITESPACE = /\s/;
+const ESC_MARKS = /[\uE000\uE001]/g;
+
+/**
+ * Inline code, a link or an image. Inside RC's emphasis these are only recognised at the start
+ * or after whitespace (`*a`x`*` is plain bold text): elsewhere the emphasis is closed around
+ * them, as around an escaped character.
+ */
+function atom(piece: string, before: string, o: Options, st: InlineState): string {
+  if (!o.message || st.label || st.plain || !(st.bold || st.italic || st.strike)) return piece;
+  if (before === "" || WHITESPACE.test(before)) return piece;
+  return ESC_OPEN + piece.replace(ESC_MARKS, "") + ESC_CLOSE;
+}
+
+type Emphasis = "bold" | "italic" | "strike";
+
+function emphasis(
+  tokens: readonly Token[],
+  kind: Emphasis,
+  o: Options,
+  st: InlineState,
+  before: string,
+): string {
+  // The same emphasis inside itself (`**a **b** c**`) is not repeated: its content continues.
+  if (st.plain || st[kind]) return renderInline(tokens, o, st, before);
+  return wrap(renderInline(tokens, o, { ...st, [kind]: true }), kind, o);
+}
+
+function delimiters(kind: Emphasis, o: Options): [string, string] {
+  if (kind === "italic") return [ITALIC_OPEN, ITALIC_CLOSE];
+  if (kind === "bold") return o.message ? ["*", "*"] : ["**", "**"];
+  return o.message ? ["~", "~"] : ["~~", "~~"];
+}
+
+/**
+ * Puts emphasis delimiters around content. RC emphasis cannot span lines and ignores escapes
+ * inside, so each line, and each stretch between escaped characters, is wrapped on its own;
+ * surrounding whitespace goes outside (`* a*` at a line start would be a list item).
+ */
+function wrap(content: string, kind: Emphasis, o: Options): string {
+  const [open, close] = delimiters(kind, o);
+  let out = "";
+  let segStart = 0;
+  const emit = (end: number): void => {
+    let seg = content.slice(segStart, end);
+    if (o.message) seg = seg.replaceAll(LITERAL_BACKSLASH, "\\");
+    const core = seg.trim();
+    if (core === "") out += seg;
+    else {
+      const lead = seg.length - seg.trimStart().length;
+      const trail = seg.length - seg.trimEnd().length;
+      out += seg.slice(0, lead) + open + core + close + seg.slice(seg.length - trail);
+    }
+  };
+  for (let i = 0; i < content.length; i++) {
+    const c = content[i];
+    if (c === "\n") {
+      emit(i);
+      out += "\n";
+      segStart = i + 1;
+    } else if (c === ESC_OPEN) {
+      emit(i);
+      const end = content.indexOf(ESC_CLOSE, i);
+      const stop = end < 0 ? content.length - 1 : end;
+      out += content.slice(i, stop + 1);
+      i = stop;
+      segStart = stop + 1;
+    }
+  }
+  emit(content.length);
+  return out;
+}
+
+const ALT_UNSAFE = /[\n[\]]/g;
+const HTTP = /^https?:/i;
+const URL_UNSAFE = /[\s<>()]/g;
+const BACKTICKS = /`+/g;
+const TWO_BACKTICKS = /``/g;
+const SLACK_LINK = /^<([^|<>\s]+)\|([^<>]+)>$/;
+const MAILTO = /^mailto:/i;
+const SAFE_LINK = /^(?:https?|mailto|ftps?|tel|sms):/i;
+const IMAGE_SRC = /^(?:https?:|data:image\/)/i;
+
+function link(t: Tokens.Link, o: Options, st: InlineState): string {
+  if (t.autolink) {
+    // `<https://x|label>` (Slack style) reaches marked as an autolink with a `|` in it.
+    const slack = SLACK_LINK.exec(t.raw);
+    if (slack && !st.plain && !st.label && SAFE_LINK.test(slack[1]!)) {
+      return `[${escapeLabel(slack[2]!, o)}](${encodeHref(slack[1]!)})`;
+    }
+    return t.text.replace(MAILTO, ""); // bare URL / address: RC links it itself
+  }
+  const href = decodeEntities(t.href).trim();
+  if (st.plain) {
+    const label = renderInline(t.tokens, o, st);
+    return label === "" || label === href ? href : `${label} (${href})`;
+  }
+  if (!SAFE_LINK.test(href)) return renderInline(t.tokens, o, st); // relative, javascript:…
+  if (st.label) return renderInline(t.tokens, o, st);
+  const labelState = o.message ? { ...st, label: true } : st;
+  const label = renderInline(t.tokens, o, labelState).replace(NEWLINES, " ").trim();
+  const url = encodeHref(href);
+  if (label === "") return o.message && HTTP.test(href) ? url : `[${escapeLabel(href, o)}](${url})`;
+  return `[${label}](${url})`;
+}
+
+function image(t: Tokens.Image, o: Options, st: InlineState): string {
+  const alt = decodeEntities(t.text).replace(ALT_UNSAFE, " ").trim();
+  const href = decodeEntities(t.href).trim();
+  if (st.plain || st.label || !IMAGE_SRC.test(href)) {
+    return st.plain || st.label ? alt : escapeText(alt, o, st);
+  }
+  const url = encodeHref(href);
+  if (o.message) return `![${alt}](${url})`;
+  // Attachment text: marked would inline the image; a link is what the client shows well.
+  return `[${escapeText(alt || href, o, st)}](${url})`;
+}
+
+function escapeLabel(text: string, o: Options): string {
+  return o.message ? text : escapeText(text, o, TOP);
+}
+
+/** Spaces and unbalanced parentheses end RC's (and marked's) link destination. */
+function encodeHref(href: string): string {
+  let depth = 0;
+  let balanced = true;
+  for (const c of href) {
+    if (c === "(") depth++;
+    else if (c === ")" && --depth < 0) balanced = false;
+  }
+  balanced &&= depth === 0;
+  return href.replace(URL_UNSAFE, (c) =>
+    c === "(" || c === ")" ? (balanced ? c : c === "(" ? "%28" : "%29") : encodeURIComponent(c),
+  );
+}
+
+// ───────────────────────────── escaping ─────────────────────────────
+
+const ASCII_ALNUM = /[A-Za-z0-9]/;
+const MESSAGE_SPECIAL = /[*~`_\\|\]!]/;
+/** Mentions, channels and emoji shortcodes are kept whole: RC reads the `_` in their names. */
+const MESSAGE_ESCAPE =
+  /[@#][\p{L}\p{N}._-]+|(?<![A-Za-z0-9]):[a-z0-9_+'-]+:|[*~`_\\]|\|(?=\|)|\](?=\()|!$/gu;
+const MARKDOWN_SPECIAL = /[*~`_\\|[\]!]/;
+const MARKDOWN_ESCAPE = /[*~`\\|[\]]|_|!$/g;
+
+const isAsciiAlnum = (c: string | undefined): boolean => c !== undefined && ASCII_ALNUM.test(c);
+
+/** Literal text → text that RC (or marked) shows as is. See the module comment for the rules. */
+function escapeText(text: string, o: Options, st: InlineState, before?: string): string {
+  if (st.plain || (o.message && st.label)) return text;
+  if (!o.message) {
+    if (!MARKDOWN_SPECIAL.test(text)) return text;
+    return text.replace(MARKDOWN_ESCAPE, (c, at: number) =>
+      c === "_" && isAsciiAlnum(text[at - 1]) && isAsciiAlnum(text[at + 1]) ? c : `\\${c}`,
+    );
+  }
+  if (!MESSAGE_SPECIAL.test(text)) return text;
+  return text.replace(MESSAGE_ESCAPE, (m, at: number) => {
+    switch (m[0]) {
+      case "@":
+      case "#":
+        return m; // `@john_doe`, `#dev_ops`
+      case ":":
+        return m; // `:white_check_mark:`
+      case "\\":
+        return LITERAL_BACKSLASH;
+      case "|":
+        return `|${ZWSP}`; // `||x||` is a spoiler in RC, and `\|` is no escape there
+      case "]":
+        return `]${ZWSP}`; // a literal "[x](https://…)" would become a link
+      case "!":
+        return `!${ZWSP}`; // a "!" before a link of ours would make it an image
+      case "_":
+        // Inside emphasis RC's word rules differ: there every `_` is set apart.
+        return !st.italic && !st.bold && !st.strike && intraword(text, at, before) ? m : escaped(m);
+      default:
+        return escaped(m);
+    }
+  });
+}
+
+/** What may precede a text run whose first word keeps its `_` (our markup, line start). */
+const WORD_SAFE_BEFORE = new Set(" \t\n()*_`~");
+const SPACE = /\s/;
+
+/**
+ * Whether the `_` at `at` is plain text in RC without an escape: `snake_case`, `my_var.x_y`.
+ * RC reads a run of ASCII letters/digits and a `_` as plain text, but only where the word
+ * starts cleanly: after `-`, `'`, `/`, `é`, `#`… (`x-ab_cd_`) the `_cd_` is italic. So the
+ * word, from its start to this `_`, must be letters/digits joined by single `_` or `.`
+ * (a host-like `conf.my_x` is shown literally by RC). `before` is the character rendered
+ * before `text` (undefined: start of a line).
+ */
+function intraword(text: string, at: number, before: string | undefined): boolean {
+  if (!isAsciiAlnum(text[at - 1]) || !isAsciiAlnum(text[at + 1])) return false;
+  let j = at - 1;
+  for (; j > 0; j--) {
+    const c = text[j - 1]!;
+    if (isAsciiAlnum(c)) continue;
+    if ((c === "_" || c === ".") && isAsciiAlnum(text[j - 2])) continue;
+    break;
+  }
+  const prev = j > 0 ? text[j - 1] : before;
+  return prev === undefined || (j > 0 ? SPACE.test(prev) : WORD_SAFE_BEFORE.has(prev));
+}
+
+const escaped = (c: string): string => `${ESC_OPEN}\\${c}${ESC_CLOSE}`;
+
+/**
+ * RC's parser lets a backslash escape `# * . _ \` ~` (outside emphasis and labels) and has no
+ * `\\`. Before a literal `.`, `#` or `_` a literal backslash is doubled (`\\.` shows `\.`);
+ * before markup of ours (`*`, `~`, a backtick, an italic `_`) a zero-width space keeps them apart.
+ */
+const MARKUP_AFTER_BACKSLASH = `*~\`${ITALIC_OPEN}${ITALIC_CLOSE}`;
+
+/**
+ * Resolves the sentinels of a finished inline run and protects each line's start.
+ * - ESC_OPEN/ESC_CLOSE: dropped (the escaped character stays escaped).
+ * - LITERAL_BACKSLASH: a backslash; before a character RC would let it escape, a zero-width
+ *   space follows (RC has no `\\`: `\\*` is a backslash and an escaped `*`).
+ * - ITALIC_OPEN/CLOSE: `_`. RC does not open italic after an ASCII letter/digit nor close it
+ *   before one (`a_x_`, `_x_b` stay plain), and reads `#x_`/`@x_` as a name with the `_` in
+ *   it: a zero-width space separates them. marked has the
+ *   same rule for any letter and ignores a zero-width space, so attachments drop such italics.
+ */
+function finishInline(raw: string, o: Options): string[] {
+  const text = o.message ? resolveMessage(raw) : resolveMarkdown(raw);
+  const lines = text.split("\n");
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
+  return lines.map((line, i) => protectLineStart(i === 0 ? line : line.replace(LEADING_BLANKS, ""), o));
+}
+
+const LEADING_BLANKS = /^[ \t]+/;
+
+/** The next character that is not an escape sentinel. */
+function nextRaw(raw: string, from: number): string | undefined {
+  for (let i = from; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c !== ESC_OPEN && c !== ESC_CLOSE) return c;
+  }
+  return undefined;
+}
+
+function nextEffective(raw: string, from: number): string | undefined {
+  for (let i = from; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === ESC_OPEN || c === ESC_CLOSE) continue;
+    if (c === ITALIC_OPEN || c === ITALIC_CLOSE) return "_";
+    if (c === LITERAL_BACKSLASH) return "\\";
+    return c;
+  }
+  return undefined;
+}
+
+function resolveMessage(raw: string): string {
+  if (!HAS_SENTINEL.test(raw)) return raw;
+  const parts: string[] = [];
+  let last = ""; // last character output (see renderInline on why not `out[out.length - 1]`)
+  const put = (piece: string): void => {
+    parts.push(piece);
+    last = piece[piece.length - 1]!;
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    switch (c) {
+      case ESC_OPEN:
+      case ESC_CLOSE:
+        break;
+      case LITERAL_BACKSLASH: {
+        const next = nextRaw(raw, i + 1);
+        if (next === "." || next === "#" || next === "_") put("\\\\"); // `\\.` shows `\.`
+        else if (next !== undefined && MARKUP_AFTER_BACKSLASH.includes(next)) put(`\\${ZWSP}`);
+        else put("\\");
+        break;
+      }
+      case ITALIC_OPEN:
+        put(isAsciiAlnum(last) || endsWithMention(raw, i) ? `${ZWSP}_` : "_");
+        break;
+      case ITALIC_CLOSE:
+        if (endsWithMention(raw, i)) put(ZWSP); // `#b_` would read the `_` as part of the name
+        put(isAsciiAlnum(nextEffective(raw, i + 1)) ? `_${ZWSP}` : "_");
+        break;
+      default:
+        put(c);
+    }
+  }
+  return parts.join("");
+}
+
+const MENTION_NAME = /[\p{L}\p{N}._-]/u;
+
+/** Whether `raw` before `end` ends in `#name`/`@name` (letters, digits, `._-`), looking back a little. */
+function endsWithMention(raw: string, end: number): boolean {
+  for (let i = end - 1; i >= 0 && i >= end - 80; i--) {
+    const c = raw[i]!;
+    if (c === "#" || c === "@") return true;
+    if (c === ESC_OPEN || c === ESC_CLOSE || c === ITALIC_OPEN || c === ITALIC_CLOSE) continue;
+    if (!MENTION_NAME.test(c)) return false;
+  }
+  return false;
+}
+
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+function resolveMarkdown(raw: string): string {
+  if (!raw.includes(ITALIC_OPEN)) return raw;
+  const parts: string[] = [];
+  const opens: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === ITALIC_OPEN) {
+      opens.push(parts.length);
+      parts.push("_");
+    } else if (c === ITALIC_CLOSE) {
+      const at = opens.pop();
+      const before = at === undefined ? undefined : lastChar(parts, at);
+      const after = nextEffective(raw, i + 1);
+      const intraword = (before !== undefined && WORD_CHAR.test(before)) || (after !== undefined && WORD_CHAR.test(after));
+      if (intraword && at !== undefined) parts[at] = "";
+      parts.push(intraword ? "" : "_");
+    } else parts.push(c);
+  }
+  return parts.join("");
+}
+
+function lastChar(parts: readonly string[], before: number): string | undefined {
+  for (let i = before - 1; i >= 0; i--) {
+    const p = parts[i]!;
+    if (p !== "") return p[p.length - 1];
+  }
+  return undefined;
+}
+
+const MESSAGE_HEADING = /^#+(?=[ \t]|$)/;
+const MESSAGE_ORDERED = /^(\d+)\.(?=[ \t]|$)/;
+const MESSAGE_BLOCK_START = /^(?:[>|]|-(?:[ \t]|--))/;
+const MARKDOWN_HEADING = /^#{1,6}(?=[ \t]|$)/;
+const MARKDOWN_BLOCK_START = /^[-+=]/;
+const MARKDOWN_ORDERED = /^(\d{1,9})([.)])(?=[ \t]|$)/;
+
+/** A literal line start that RC (or marked) would read as a block marker. */
+function protectLineStart(line: string, o: Options): string {
+  if (o.message) {
+    if (MESSAGE_HEADING.test(line)) return `\\${line}`;
+    if (MESSAGE_BLOCK_START.test(line)) return ZWSP + line;
+    return line.replace(MESSAGE_ORDERED, "$1\\.");
+  }
+  if (MARKDOWN_HEADING.test(line) || MARKDOWN_BLOCK_START.test(line)) return `\\${line}`;
+  return line.replace(MARKDOWN_ORDERED, "$1\\$2");
+}
+
+/** Table cells in a monospace block: no markup, just text on one line. */
+function finishPlain(raw: string): string {
+  return raw.replace(SENTINELS, "").replace(NEWLINES, " ").trim();
+}
+
+function trimNewlines(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && text[start] === "\n") start++;
+  while (end > start && text[end - 1] === "\n") end--;
+  return text.slice(start, end);
+}
+
+/** If anything unexpected happens: the input as escaped text, line by line. */
+function fallback(src: string, o: Options): string {
+  try {
+    return joinLines(finishInline(escapeText(src, o, TOP), o), o);
+  } catch {
+    return src;
+  }
+}
+
+// ───────────────────────────── entities ─────────────────────────────
+
+const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z][A-Za-z0-9]{1,31}));/g;
+
+/** The named character references people actually type; others stay as written. */
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'", nbsp: NBSP,
+  copy: "©", reg: "®", trade: "™", hellip: "…", mdash: "—", ndash: "–",
+  lsquo: "‘", rsquo: "’", ldquo: "“", rdquo: "”", laquo: "«", raquo: "»",
+  bull: "•", middot: "·", deg: "°", plusmn: "±", times: "×", divide: "÷",
+  euro: "€", pound: "£", yen: "¥", cent: "¢", sect: "§", para: "¶",
+  larr: "←", rarr: "→", uarr: "↑", darr: "↓", harr: "↔", check: "✓",
+};
+
+function decodeEntities(text: string): string {
+  if (!text.includes("&")) return text;
+  return text.replace(ENTITY, (whole, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
+    if (name !== undefined) return Object.hasOwn(NAMED_ENTITIES, name) ? NAMED_ENTITIES[name]! : whole;
+    const code = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex!, 16);
+    if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return "\uFFFD";
+    return String.fromCodePoint(code);
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * A small Prometheus registry (text exposition format 0.0.4): counters, gauges and
+ * histograms with labels. Runtime-neutral, no dependencies; values live in memory per process
+ * (per isolate on Workers).
+ */
+type Labels = Readonly<Record<string, string>>;
+
+const key = (labels: Labels): string =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+    .join(",");
+
+abstract class Metric {
+  readonly name: string;
+  readonly help: string;
+  constructor(name: string, help: string) {
+    this.name = name;
+    this.help = help;
+  }
+  abstract readonly type: string;
+  abstract lines(): string[];
+}
+
+export class Counter extends Metric {
+  readonly type = "counter";
+  readonly #values = new Map<string, number>();
+  inc(labels: Labels = {}, by = 1): void {
+    const k = key(labels);
+    this.#values.set(k, (this.#values.get(k) ?? 0) + by);
+  }
+  get(labels: Labels = {}): number {
+    return this.#values.get(key(labels)) ?? 0;
+  }
+  lines(): string[] {
+    return [...this.#values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ""} ${v}`);
+  }
+}
+
+export class Gauge extends Metric {
+  readonly type = "gauge";
+  readonly #values = new Map<string, number>();
+  #collect: (() => number) | undefined;
+  set(value: number, labels: Labels = {}): void {
+    this.#values.set(key(labels), value);
+  }
+  /** Read the value when scraped (queue depth from the outbox, say). */
+  collect(read: () => number): void {
+    this.#collect = read;
+  }
+  lines(): string[] {
+    if (this.#collect) this.#values.set("", this.#collect());
+    return [...this.#values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ""} ${v}`);
+  }
+}
+
+export class Histogram extends Metric {
+  readonly type = "histogram";
+  readonly #buckets: readonly number[];
+  readonly #series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  constructor(name: string, help: string, buckets: readonly number[]) {
+    super(name, help);
+    this.#buckets = buckets;
+  }
+  observe(value: number, labels: Labels = {}): void {
+    const k = key(labels);
+    let s = this.#series.get(k);
+    if (!s) this.#series.set(k, (s = { counts: this.#buckets.map(() => 0), sum: 0, count: 0 }));
+    for (let i = 0; i < this.#buckets.length; i++) if (value <= this.#buckets[i]!) s.counts[i]!++;
+    s.sum += value;
+    s.count++;
+  }
+  lines(): string[] {
+    const out: string[] = [];
+    for (const [k, s] of this.#series) {
+      const sep = k ? `${k},` : "";
+      this.#buckets.forEach((b, i) => out.push(`${this.name}_bucket{${sep}le="${b}"} ${s.counts[i]}`));
+      out.push(`${this.name}_bucket{${sep}le="+Inf"} ${s.count}`);
+      out.push(`${this.name}_sum${k ? `{${k}}` : ""} ${s.sum}`);
+      out.push(`${this.name}_count${k ? `{${k}}` : ""} ${s.count}`);
+    }
+    return out;
+  }
+}
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+/** slackline's metrics, one instance per app. */
+export class Metrics {
+  readonly requests = new Counter("slackline_http_requests_total", "HTTP requests by route and status.");
+  readonly requestSeconds = new Histogram("slackline_http_request_duration_seconds", "HTTP request latency by route.", LATENCY_BUCKETS);
+  readonly deliveries = new Counter("slackline_deliveries_total", "Delivery jobs by outcome (delivered, queued, retried, failed, dead).");
+  readonly deliverySeconds = new Histogram("slackline_delivery_latency_seconds", "From acceptance to Rocket.Chat confirmation.", LATENCY_BUCKETS);
+  readonly queueDepth = new Gauge("slackline_outbox_depth", "Jobs waiting in the outbox.");
+  readonly deadLetters = new Gauge("slackline_outbox_dead_letters", "Jobs kept as dead letters.");
+  readonly relayed = new Counter("slackline_outgoing_requests_total", "Requests to Slack-style bots by format and outcome.");
+
+  render(): string {
+    const all: Metric[] = [this.requests, this.requestSeconds, this.deliveries, this.deliverySeconds, this.queueDepth, this.deadLetters, this.relayed];
+    return all.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines()].join("\n")).join("\n") + "\n";
+  }
+}

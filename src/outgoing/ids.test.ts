@@ -1,0 +1,227 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  base32Decode,
+  base32Encode,
+  fromSlackChannelId,
+  fromSlackTeamId,
+  fromSlackUserId,
+  MemoryTsStore,
+  mintTs,
+  parseSlackTs,
+  threadLookup,
+  toSlackBotId,
+  toSlackChannelId,
+  toSlackTeamId,
+  toSlackTs,
+  toSlackUserId,
+} from "./ids.ts";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe("base32 (RFC 4648 §10 test vectors, unpadded)", () => {
+  const vectors: Array<[string, string]> = [
+    ["", ""],
+    ["f", "MY"],
+    ["fo", "MZXQ"],
+    ["foo", "MZXW6"],
+    ["foob", "MZXW6YQ"],
+    ["fooba", "MZXW6YTB"],
+    ["foobar", "MZXW6YTBOI"],
+  ];
+  it.each(vectors)("%j ↔ %s", (plain, encoded) => {
+    expect(base32Encode(bytes(plain))).toBe(encoded);
+    expect(base32Decode(encoded)).toEqual(bytes(plain));
+  });
+
+  it("round-trips random bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (b) => {
+        expect(base32Decode(base32Encode(b))).toEqual(b);
+      }),
+    );
+  });
+
+  it("refuses padding, lowercase, impossible lengths and non-zero tail bits", () => {
+    expect(base32Decode("MY======")).toBeUndefined();
+    expect(base32Decode("my")).toBeUndefined();
+    expect(base32Decode("M")).toBeUndefined();
+    expect(base32Decode("MZX")).toBeUndefined();
+    expect(base32Decode("MZ")).toBeUndefined(); // "MY" is the one encoding of "f"
+  });
+});
+
+describe("Slack ids", () => {
+  it("maps a Rocket.Chat id to C/U/T + base32 of its UTF-8", () => {
+    // Python: base64.b32encode(b"GENERAL") == b"I5CU4RKSIFGA===="
+    expect(toSlackChannelId("GENERAL")).toBe("CI5CU4RKSIFGA");
+    expect(toSlackUserId("foobar")).toBe("UMZXW6YTBOI");
+    expect(toSlackTeamId("chat.example.com")).toMatch(/^T[A-Z2-7]+$/);
+    expect(toSlackBotId("foobar")).toBe("BMZXW6YTBOI");
+    expect(toSlackChannelId("aobEdbYhXfu5hkeqG")).toMatch(/^C[A-Z2-7]+$/);
+  });
+
+  it("round-trips any well-formed string (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (x) => {
+        expect(fromSlackChannelId(toSlackChannelId(x))).toBe(x);
+        expect(fromSlackUserId(toSlackUserId(x))).toBe(x);
+        expect(fromSlackTeamId(toSlackTeamId(x))).toBe(x);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps a leading byte-order mark", () => {
+    expect(fromSlackChannelId(toSlackChannelId("\ufeffroom"))).toBe("\ufeffroom");
+  });
+
+  it("returns undefined for ids that are not ours, so raw ids can be used as given", () => {
+    expect(fromSlackChannelId("C024BE7LR")).toBeUndefined(); // real Slack id: 0 is not base32
+    expect(fromSlackChannelId("GENERAL")).toBeUndefined(); // a Rocket.Chat rid
+    expect(fromSlackChannelId("cTmq3s8hqFCbKxgyN")).toBeUndefined();
+    expect(fromSlackChannelId(toSlackUserId("x"))).toBeUndefined(); // wrong letter
+    expect(fromSlackUserId(toSlackChannelId("x"))).toBeUndefined();
+    expect(fromSlackChannelId("C74")).toBeUndefined(); // decodes to 0xff: not UTF-8
+  });
+});
+
+describe("Slack ts", () => {
+  it("is epoch seconds . milliseconds*1000 + seq", () => {
+    expect(toSlackTs("2024-11-22T08:00:00.123Z")).toBe("1732262400.123000");
+    expect(toSlackTs(new Date(1732262400123), 7)).toBe("1732262400.123007");
+    expect(toSlackTs(new Date(1700000000000))).toBe("1700000000.000000");
+    expect(toSlackTs(new Date(5), 999)).toBe("0.005999");
+  });
+
+  it("is the same for the same message time (edits keep their ts)", () => {
+    expect(toSlackTs("2024-11-22T08:00:00.123Z")).toBe(toSlackTs(new Date(1732262400123)));
+  });
+
+  it("refuses invalid dates and out-of-range seq", () => {
+    expect(() => toSlackTs("not a date")).toThrow(RangeError);
+    expect(() => toSlackTs(new Date(0), 1000)).toThrow(RangeError);
+    expect(() => toSlackTs(new Date(0), -1)).toThrow(RangeError);
+    expect(() => toSlackTs(new Date(0), 1.5)).toThrow(RangeError);
+  });
+
+  it("parses back to time and seq", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4102444800000 }),
+        fc.integer({ min: 0, max: 999 }),
+        (ms, seq) => {
+          expect(parseSlackTs(toSlackTs(new Date(ms), seq))).toEqual({ epochMs: ms, seq });
+        },
+      ),
+    );
+    expect(parseSlackTs("1504640714.003543")).toEqual({ epochMs: 1504640714003, seq: 543 });
+    expect(parseSlackTs("1504640714")).toBeUndefined();
+    expect(parseSlackTs("1504640714.35")).toBeUndefined();
+  });
+});
+
+describe("MemoryTsStore", () => {
+  const ref = (n: number) => ({ rid: `room${n}`, messageId: `msg${n}` });
+
+  it("stores and returns refs", async () => {
+    const store = new MemoryTsStore();
+    await store.put("1.000001", ref(1));
+    expect(await store.get("1.000001")).toEqual(ref(1));
+    expect(await store.get("2.000000")).toBeUndefined();
+  });
+
+  it("forgets entries after the TTL, by the injected clock", async () => {
+    let now = 1_000;
+    const store = new MemoryTsStore({ ttlMs: 500, now: () => now });
+    await store.put("a", ref(1));
+    now = 1_499;
+    expect(await store.get("a")).toEqual(ref(1));
+    now = 1_500;
+    expect(await store.get("a")).toBeUndefined();
+    expect(store.size).toBe(0);
+  });
+
+  it("evicts the least recently used entry past the size cap", async () => {
+    const store = new MemoryTsStore({ maxEntries: 2, now: () => 0 });
+    await store.put("a", ref(1));
+    await store.put("b", ref(2));
+    await store.get("a"); // a is now the most recent
+    await store.put("c", ref(3));
+    expect(store.size).toBe(2);
+    expect(await store.get("b")).toBeUndefined();
+    expect(await store.get("a")).toEqual(ref(1));
+    expect(await store.get("c")).toEqual(ref(3));
+  });
+
+  it("overwriting refreshes the entry and its TTL", async () => {
+    let now = 0;
+    const store = new MemoryTsStore({ ttlMs: 100, now: () => now });
+    await store.put("a", ref(1));
+    now = 90;
+    await store.put("a", ref(2));
+    now = 150;
+    expect(await store.get("a")).toEqual(ref(2));
+    expect(store.size).toBe(1);
+  });
+
+  it("returns copies, not its own objects", async () => {
+    const store = new MemoryTsStore();
+    const r = ref(1);
+    await store.put("a", r);
+    r.rid = "changed";
+    const got = await store.get("a");
+    expect(got).toEqual(ref(1));
+    if (got) got.rid = "changed again";
+    expect(await store.get("a")).toEqual(ref(1));
+  });
+});
+
+describe("MemoryTsStore, reverse lookups", () => {
+  const ref = (n: number) => ({ rid: `room${n}`, messageId: `msg${n}` });
+  it("finds the ts of a message id", async () => {
+    const store = new MemoryTsStore();
+    await store.put("1.000001", ref(1));
+    expect(await store.tsFor("msg1")).toBe("1.000001");
+    expect(await store.tsFor("msg2")).toBeUndefined();
+  });
+  it("forgets the reverse entry with the forward one (TTL, eviction, overwrite)", async () => {
+    let now = 0;
+    const store = new MemoryTsStore({ ttlMs: 100, maxEntries: 2, now: () => now });
+    await store.put("a", ref(1));
+    now = 100;
+    expect(await store.tsFor("msg1")).toBeUndefined();
+    await store.put("b", ref(2));
+    await store.put("c", ref(3));
+    await store.put("d", ref(4));
+    expect(await store.tsFor("msg2")).toBeUndefined();
+    expect(await store.tsFor("msg4")).toBe("d");
+    await store.put("d", ref(5));
+    expect(await store.tsFor("msg4")).toBeUndefined();
+    expect(await store.tsFor("msg5")).toBe("d");
+  });
+});
+
+describe("mintTs", () => {
+  const at = "2024-11-22T08:00:00.123Z";
+  it("stores the message's ts and answers the same one again", async () => {
+    const store = new MemoryTsStore();
+    const ts = await mintTs(store, at, { rid: "R", messageId: "m1" });
+    expect(ts).toBe("1732262400.123000");
+    expect(await store.get(ts)).toEqual({ rid: "R", messageId: "m1" });
+    expect(await mintTs(store, new Date(0), { rid: "R", messageId: "m1" })).toBe(ts);
+  });
+  it("gives a second message of the same millisecond the next seq, in any room", async () => {
+    const store = new MemoryTsStore();
+    await mintTs(store, at, { rid: "R", messageId: "m1" });
+    expect(await mintTs(store, at, { rid: "S", messageId: "m2" })).toBe("1732262400.123001");
+    expect(await mintTs(store, at, { rid: "R", messageId: "m3" })).toBe("1732262400.123002");
+  });
+  it("backs delivery's thread lookup", async () => {
+    const store = new MemoryTsStore();
+    const ts = await mintTs(store, at, { rid: "R", messageId: "root" });
+    const threads = threadLookup(store);
+    expect(await threads.tmidFor(ts)).toBe("root");
+    expect(await threads.tmidFor("1.000000")).toBeUndefined();
+  });
+});

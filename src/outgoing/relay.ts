@@ -1,0 +1,208 @@
+/**
+ * One matched Rocket.Chat event → every target of its rule, concurrently, each under its own
+ * timeout; then each target's reply → Rocket.Chat, as soon as it comes. A slow, failing,
+ * redirecting or babbling bot costs only its own outcome: nothing here throws.
+ */
+import type { OutgoingConfig, TargetConfigInput } from "../config/schema.ts";
+import { readLimited } from "../http/body.ts";
+import type { Services } from "../services.ts";
+import type { OutgoingMessageEvent } from "./event.ts";
+import { isTime, mintTs, toSlackChannelId, toSlackTeamId, toSlackUserId } from "./ids.ts";
+import type { MatchSuccess } from "./match.ts";
+import { inlineReply, postMessages, prepareReply, type ReplyOrigin } from "./replies.ts";
+import { parseSlackReply } from "./reply.ts";
+import {
+  buildSlackRequest,
+  DEFAULT_BOT_USER_ID,
+  newEventId,
+  newTriggerId,
+  type SlackRequestContext,
+} from "./slack-requests.ts";
+import { rocketChatToSlack, type SlackDirectory } from "./to-slack.ts";
+
+export type TargetOutcome =
+  /** The bot answered and its reply was posted (or is queued). */
+  | "replied"
+  /** The bot answered without anything to post (or, for events, its body does not count). */
+  | "no_reply"
+  /** The reply goes back inline in the answer to Rocket.Chat. */
+  | "inline"
+  | "timeout"
+  | "network_error"
+  | "redirect"
+  | "http_error"
+  | "invalid_reply"
+  | "reply_failed";
+
+export interface TargetResult {
+  readonly format: TargetConfigInput["format"];
+  readonly outcome: TargetOutcome;
+  /** With `inline`: the body for Rocket.Chat. */
+  readonly inline?: Record<string, unknown>;
+}
+
+export interface RelayInput {
+  readonly rule: OutgoingConfig;
+  readonly event: OutgoingMessageEvent;
+  readonly match: MatchSuccess;
+  readonly directory: SlackDirectory;
+  /** Where `/respond/{id}` is reachable: `publicUrl`, else the request's origin. */
+  readonly baseUrl: string;
+  /** Answer the reply inline instead of posting it (no REST credentials, one target). */
+  readonly inline: boolean;
+}
+
+/** Bot replies are messages: 1 MiB is plenty, and a bot cannot make slackline buffer more. */
+const MAX_REPLY_BYTES = 1024 * 1024;
+
+/** The workspace bots are told they are in: derived from the Rocket.Chat server, stable. */
+export function workspaceOf(services: Services): { teamId: string; teamDomain: string; url: string } {
+  const base = (services.config.rocketchat?.url ?? services.config.publicUrl ?? "http://slackline").replace(/\/+$/, "");
+  const url = new URL(base);
+  // `chat.example.com` → `chat`; an IP address names no workspace.
+  const label = url.hostname.split(".")[0]!.toLowerCase().replace(/[^a-z0-9-]/g, "");
+  const teamDomain = label === "" || /^\d+$/.test(label) ? "slackline" : label;
+  return { teamId: toSlackTeamId(url.host), teamDomain, url: `${base}/` };
+}
+
+/** slackline's own Rocket.Chat user, as the bot user id Bolt learns from `auth.test`. */
+export const botUserIdOf = (services: Services): string =>
+  services.config.rocketchat ? toSlackUserId(services.config.rocketchat.userId) : DEFAULT_BOT_USER_ID;
+
+export async function relayEvent(services: Services, input: RelayInput): Promise<TargetResult[]> {
+  const { rule, event, directory } = input;
+  const nowSeconds = services.now() / 1000;
+  const origin: ReplyOrigin = {
+    source: rule.name,
+    rid: event.channel_id,
+    messageId: event.message_id,
+    userName: event.user_name,
+    ...(event.tmid !== undefined ? { tmid: event.tmid } : {}),
+  };
+
+  const sentAt = isTime(event.timestamp) ? event.timestamp : new Date(Math.floor(nowSeconds) * 1000);
+  const ts = await mintTs(services.outgoing.ts, sentAt, { rid: event.channel_id, messageId: event.message_id });
+  const threadTs = event.tmid === undefined ? undefined : await rootTs(services, event.tmid);
+  // Ids from the config's maps when it has them, so the bot's answer maps back the same way.
+  const userId = directory.userIds.get(event.user_name) ?? toSlackUserId(event.user_id);
+  const mapped = event.channel_name === undefined ? undefined : directory.channelIds.get(event.channel_name);
+  const channelId = mapped ?? toSlackChannelId(event.channel_id);
+  services.outgoing.names.learnUser(userId, event.user_name);
+  if (event.channel_name !== undefined) services.outgoing.names.learnChannel(channelId, event.channel_name);
+
+  const workspace = workspaceOf(services);
+  const request: TargetRequest = {
+    origin,
+    // Bots get the text as Slack would send it; matching was done on Rocket.Chat's.
+    event: { ...event, text: rocketChatToSlack(event.text, directory) },
+    match: { ...input.match, textAfterTrigger: rocketChatToSlack(input.match.textAfterTrigger, directory) },
+    ctx: {
+      nowSeconds,
+      ts,
+      triggerId: newTriggerId(nowSeconds),
+      eventId: newEventId(),
+      teamId: workspace.teamId,
+      teamDomain: workspace.teamDomain,
+      serviceId: rule.name,
+      channelId,
+      userId,
+      botUserId: botUserIdOf(services),
+      ...(threadTs !== undefined ? { threadTs } : {}),
+    },
+    baseUrl: input.baseUrl,
+    inline: input.inline,
+  };
+  return Promise.all(rule.targets.map((target, index) => callTarget(services, request, target, index)));
+}
+
+interface TargetRequest {
+  readonly origin: ReplyOrigin;
+  readonly event: OutgoingMessageEvent;
+  readonly match: MatchSuccess;
+  readonly ctx: SlackRequestContext;
+  readonly baseUrl: string;
+  readonly inline: boolean;
+}
+
+async function callTarget(
+  services: Services,
+  req: TargetRequest,
+  target: TargetConfigInput,
+  index: number,
+): Promise<TargetResult> {
+  const result = (outcome: TargetOutcome, reason?: string, inline?: Record<string, unknown>): TargetResult => {
+    services.metrics.relayed.inc({ format: target.format, outcome });
+    if (reason !== undefined) {
+      // The rule, the target's index and its origin only: paths and bodies may hold secrets.
+      const where = { rule: req.origin.source, target: index, origin: new URL(target.url).origin };
+      services.logger.warn("outgoing target failed", { ...where, outcome, reason });
+    }
+    return inline === undefined ? { format: target.format, outcome } : { format: target.format, outcome, inline };
+  };
+  try {
+    const responseUrl =
+      target.format === "slash-command"
+        ? `${req.baseUrl}/respond/${await services.outgoing.responseUrls.create(req.origin)}`
+        : undefined;
+    const ctx = responseUrl === undefined ? req.ctx : { ...req.ctx, responseUrl };
+    const request = await buildSlackRequest(target, req.event, req.match, ctx);
+    let res: Response;
+    try {
+      res = await services.upstream(request.url, {
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+        // Slack's clients treat a redirect as a failure (slack.md rule 5); so does the relay.
+        redirect: "manual",
+        timeoutMs: target.timeoutMs,
+      });
+    } catch (e) {
+      return result(isTimeout(e) ? "timeout" : "network_error", errorText(e));
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      return result("redirect", `HTTP ${res.status}`);
+    }
+    // readLimited reads only `headers` and `body`, which a Response has as well.
+    const body = await readLimited(res as unknown as Request, MAX_REPLY_BYTES);
+    if (!body.ok) return result("invalid_reply", body.error);
+    const text = new TextDecoder().decode(body.value);
+    const parsed = parseSlackReply({ status: res.status, contentType: res.headers.get("content-type"), body: text });
+    if (parsed.kind === "error") {
+      if (parsed.reason === "status") return result("http_error", `HTTP ${parsed.status}`);
+      return result("invalid_reply", parsed.reason);
+    }
+    // Events API: "Apps must return a 2xx within 3 seconds"; the body means nothing to Slack.
+    if (parsed.kind === "none" || target.format === "events-api") return result("no_reply");
+
+    const prepared = await prepareReply(services, req.origin, parsed.reply, target.format);
+    if (!prepared.ok) return result("reply_failed", prepared.error.code);
+    if (prepared.value === undefined) return result("no_reply");
+    if (req.inline) return result("inline", undefined, inlineReply(req.origin, prepared.value));
+    const { outcome } = await postMessages(services, req.origin.source, prepared.value.room, prepared.value.messages);
+    return outcome.kind === "failed" ? result("reply_failed", outcome.error) : result("replied");
+  } catch (e) {
+    return result("reply_failed", errorText(e));
+  }
+}
+
+/**
+ * The thread root's ts: the one slackline minted, else minted now from the root's own time
+ * (`chat.getMessage`); `undefined` when Rocket.Chat cannot tell.
+ */
+async function rootTs(services: Services, tmid: string): Promise<string | undefined> {
+  const store = services.outgoing.ts;
+  const known = await store.tsFor(tmid);
+  if (known !== undefined) return known;
+  const root = await services.rocketchat.getMessage(tmid);
+  if (!root.ok || root.value === undefined || !isTime(root.value.ts)) return undefined;
+  return mintTs(store, root.value.ts, { rid: root.value.rid, messageId: tmid });
+}
+
+const isTimeout = (e: unknown): boolean => e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+
+function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const code = (e.cause as { code?: unknown } | undefined)?.code;
+  return `${e.name}: ${e.message}${typeof code === "string" ? ` (${code})` : ""}`;
+}

@@ -1,0 +1,156 @@
+/**
+ * A bot's answer (a synchronous reply, a `response_url` post) → Rocket.Chat messages, through the
+ * same translation as an incoming webhook (CONTRACT §3), in the room the event came from.
+ *
+ * Rocket.Chat has no ephemeral posts over REST (rocketchat.md §4.5: "There is no ephemeral
+ * reply"), so what Slack would show only to the invoking user goes to them as a direct message.
+ * `replace_original` and `delete_original` are ignored: a slash command has no original message
+ * of the bot's, and Rocket.Chat cannot edit attachments over REST (§2.7), so a "replacement"
+ * is posted as a new message and a delete does nothing.
+ */
+import type { DeliveryJob } from "../delivery/deliver.ts";
+import type { SubmitOutcome } from "../delivery/service.ts";
+import { newMessageId } from "../rocketchat/ids.ts";
+import type { RocketChatMessageDraft } from "../rocketchat/types.ts";
+import type { Services } from "../services.ts";
+import { fail, ok, type Result } from "../slack/errors.ts";
+import { parseSlackPayload } from "../slack/payload.ts";
+import { translateIncoming, type HookSettings } from "../translate/incoming.ts";
+import { fromSlackChannelId, isTime, mintTs } from "./ids.ts";
+import type { SlackReply } from "./reply.ts";
+
+/** Where an event came from: all a later answer needs. Plain data (it is stored for response_url). */
+export interface ReplyOrigin {
+  /** The outgoing rule's name (delivery source, logs). */
+  readonly source: string;
+  /** The event's room id. */
+  readonly rid: string;
+  /** The event's own message id. */
+  readonly messageId: string;
+  /** The thread root's message id, when the event was a thread reply. */
+  readonly tmid?: string;
+  /** The invoking user's Rocket.Chat username: ephemeral answers go to them. */
+  readonly userName: string;
+}
+
+/** How the answer came: Slack shows slash-command and response_url answers ephemerally by default. */
+export type AnswerKind = "outgoing-webhook" | "slash-command" | "response-url";
+
+export interface PreparedReply {
+  /** A room id, `#name`, or `@username` for a direct message. */
+  readonly room: string;
+  readonly messages: readonly RocketChatMessageDraft[];
+}
+
+/** The reply's `channel` as a room: one of slackline's `C…` ids → the Rocket.Chat room id. */
+export function roomForSlackChannel(channel: string): string {
+  const c = channel.trim();
+  return fromSlackChannelId(c) ?? c;
+}
+
+/**
+ * The messages a reply asks for, or `undefined` when it asks for none (`{}`, an echo-only
+ * `{"response_type":"in_channel"}`, a bare `delete_original`).
+ */
+export async function prepareReply(
+  services: Services,
+  origin: ReplyOrigin,
+  reply: SlackReply,
+  kind: AnswerKind,
+): Promise<Result<PreparedReply | undefined>> {
+  // "`response_type` is `ephemeral` (the default, visible only to the invoker) or `in_channel`."
+  const ephemeral =
+    reply.response_type === "ephemeral" || (reply.response_type === undefined && kind !== "outgoing-webhook");
+  if (ephemeral && origin.userName === "") return ok(undefined);
+
+  const { channel, ...rest } = reply;
+  const redirect = !ephemeral && channel !== undefined ? { channel: roomForSlackChannel(channel) } : {};
+  const payload = parseSlackPayload({ ...rest, ...redirect });
+  if (payload === undefined) return fail("invalid_payload");
+  const hook: HookSettings = {
+    channel: ephemeral ? `@${origin.userName}` : origin.rid,
+    allowChannelOverride: true,
+    allowUsernameOverride: true,
+    allowIconOverride: true,
+  };
+  const ctx = services.outgoing.names.context(services.translate);
+  const translated = translateIncoming(payload, hook, ctx, "slack");
+  if (!translated.ok) return translated.error.code === "no_text" ? ok(undefined) : translated;
+
+  const { room, messages } = translated.value;
+  const tmid = ephemeral ? undefined : await threadOf(services, origin, room, reply.thread_ts);
+  return ok({ room, messages: tmid === undefined ? messages : messages.map((m) => ({ ...m, tmid })) });
+}
+
+/**
+ * The thread to answer in: the reply's `thread_ts` when slackline minted it, else the event's
+ * own thread ("in its thread when the event was in one", CONTRACT §3). Slack threads have one
+ * level, so answering "in the thread of" a thread reply means its root.
+ */
+async function threadOf(
+  services: Services,
+  origin: ReplyOrigin,
+  room: string,
+  threadTs: string | undefined,
+): Promise<string | undefined> {
+  const named = threadTs === undefined ? undefined : (await services.outgoing.ts.get(threadTs))?.messageId;
+  if (named !== undefined) return named === origin.messageId && origin.tmid !== undefined ? origin.tmid : named;
+  return room === origin.rid ? origin.tmid : undefined;
+}
+
+/** What posting gave: the delivery outcome and, unless it failed, the first message's ts. */
+export type Posted =
+  | { readonly outcome: Extract<SubmitOutcome, { kind: "failed" }> }
+  | { readonly outcome: SubmitOutcome; readonly ts: string; readonly rid: string };
+
+/**
+ * Posts messages as one delivery job and remembers the ts of each, so a bot's later `thread_ts`
+ * finds them. A job only queued (an outbox) is not stored yet: its first message's ts is minted
+ * from the acceptance time, and its room is still the target as given.
+ */
+export async function postMessages(
+  services: Services,
+  source: string,
+  room: string,
+  drafts: readonly RocketChatMessageDraft[],
+  threadTs?: string,
+): Promise<Posted> {
+  const messages = drafts.map((m) => ({ ...m, _id: newMessageId() }));
+  const job: DeliveryJob = {
+    id: messages[0]!._id,
+    source,
+    room,
+    messages,
+    acceptedAt: services.now(),
+    ...(threadTs !== undefined ? { threadTs } : {}),
+  };
+  const outcome = await services.delivery.submit(job);
+  if (outcome.kind === "failed") return { outcome };
+  const stored: ReadonlyArray<{ _id: string; rid: string; ts?: string }> =
+    outcome.kind === "delivered" ? outcome.stored : [{ _id: job.id, rid: room }];
+  const minted: string[] = [];
+  for (const m of stored) {
+    const at = isTime(m.ts) ? m.ts : new Date(job.acceptedAt);
+    minted.push(await mintTs(services.outgoing.ts, at, { rid: m.rid, messageId: m._id }));
+  }
+  return { outcome, ts: minted[0]!, rid: stored[0]!.rid };
+}
+
+/**
+ * A reply as the body of the HTTP answer to Rocket.Chat's outgoing webhook, in the fields it
+ * reads (rocketchat.md §4.5, §1.3): `text`, `alias`, `avatar`, `emoji`, `attachments`, `tmid`,
+ * and `channel` to redirect it (an ephemeral answer → `@user`). Rocket.Chat has no size check on
+ * this path, so split parts are joined again.
+ */
+export function inlineReply(origin: ReplyOrigin, prepared: PreparedReply): Record<string, unknown> {
+  const first = prepared.messages[0]!;
+  const attachments = prepared.messages.flatMap((m) => m.attachments ?? []);
+  const body: Record<string, unknown> = { text: prepared.messages.map((m) => m.msg).join("\n") };
+  if (first.alias !== undefined) body["alias"] = first.alias;
+  if (first.avatar !== undefined) body["avatar"] = first.avatar;
+  if (first.emoji !== undefined) body["emoji"] = first.emoji;
+  if (attachments.length > 0) body["attachments"] = attachments;
+  if (first.tmid !== undefined) body["tmid"] = first.tmid;
+  if (prepared.room !== origin.rid) body["channel"] = prepared.room;
+  return body;
+}

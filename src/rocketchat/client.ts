@@ -1,0 +1,181 @@
+/**
+ * The one Rocket.Chat REST client (rocketchat.md §2). Every call answers a value: the result,
+ * or a classified failure that delivery turns into a retry, a dead letter or a Slack answer.
+ */
+import type { Upstream } from "../http/upstream.ts";
+import type { RocketChatMessage } from "./types.ts";
+
+export type RocketChatFailureKind =
+  /** The room (or user, or message) does not exist. */
+  | "not_found"
+  | "archived"
+  /** Rocket.Chat refused the post: permissions, read-only room, muted, impersonation. */
+  | "forbidden"
+  /** Rocket.Chat rejected the message itself (validation, size). Permanent. */
+  | "invalid"
+  | "rate_limited"
+  /** Our credentials are wrong: an operator must fix the config; retrying later may work. */
+  | "unauthorized"
+  /** Nothing reached Rocket.Chat (connection refused, DNS): safe to retry as is. */
+  | "unavailable"
+  /** The request may have been stored (timeout, reset, 5xx): check before sending again. */
+  | "ambiguous";
+
+export interface RocketChatFailure {
+  readonly kind: RocketChatFailureKind;
+  readonly message: string;
+  readonly status?: number;
+  /** For `rate_limited`: when Rocket.Chat says to come back. */
+  readonly retryAfterMs?: number;
+}
+
+export type RocketChatResult<T> = { ok: true; value: T } | { ok: false; failure: RocketChatFailure };
+
+export interface RoomInfo {
+  readonly _id: string;
+  readonly name?: string;
+  readonly t?: string;
+}
+
+export interface StoredMessage {
+  readonly _id: string;
+  readonly rid: string;
+  readonly ts?: string;
+  readonly tmid?: string;
+}
+
+/** What delivery needs from Rocket.Chat; the REST client and the demo inbox both provide it. */
+export interface RocketChatApi {
+  sendMessage(message: RocketChatMessage): Promise<RocketChatResult<StoredMessage>>;
+  /** `undefined` when there is no such message. */
+  getMessage(id: string): Promise<RocketChatResult<StoredMessage | undefined>>;
+  roomInfo(query: { roomName: string } | { roomId: string }): Promise<RocketChatResult<RoomInfo>>;
+  /** The direct-message room with a user, created if needed. */
+  createDirect(username: string): Promise<RocketChatResult<RoomInfo>>;
+}
+
+export interface RocketChatClientOptions {
+  readonly url: string;
+  readonly userId: string;
+  readonly authToken: string;
+  readonly timeoutMs: number;
+  readonly upstream: Upstream;
+  readonly now?: () => number;
+}
+
+interface Envelope {
+  success?: boolean;
+  error?: unknown;
+  errorType?: unknown;
+  [key: string]: unknown;
+}
+
+const WAIT_SECONDS = /wait (\d+) seconds?/i;
+
+export class RocketChatClient implements RocketChatApi {
+  readonly #base: string;
+  readonly #headers: Record<string, string>;
+  readonly #opts: RocketChatClientOptions;
+
+  constructor(opts: RocketChatClientOptions) {
+    this.#opts = opts;
+    this.#base = opts.url.replace(/\/+$/, "") + "/api/v1/";
+    this.#headers = { "X-User-Id": opts.userId, "X-Auth-Token": opts.authToken, Accept: "application/json" };
+  }
+
+  async sendMessage(message: RocketChatMessage): Promise<RocketChatResult<StoredMessage>> {
+    const res = await this.#call("POST", "chat.sendMessage", { message });
+    if (!res.ok) return res;
+    const stored = res.value["message"] as StoredMessage | undefined;
+    return { ok: true, value: stored ?? { _id: message._id, rid: message.rid } };
+  }
+
+  async getMessage(id: string): Promise<RocketChatResult<StoredMessage | undefined>> {
+    const res = await this.#call("GET", `chat.getMessage?msgId=${encodeURIComponent(id)}`);
+    if (res.ok) return { ok: true, value: res.value["message"] as StoredMessage | undefined };
+    // Rocket.Chat answers 400 for a message id it does not know (not-allowed / not found).
+    if (res.failure.kind === "invalid" || res.failure.kind === "not_found" || res.failure.kind === "forbidden")
+      return { ok: true, value: undefined };
+    return res;
+  }
+
+  async roomInfo(query: { roomName: string } | { roomId: string }): Promise<RocketChatResult<RoomInfo>> {
+    const q = "roomName" in query ? `roomName=${encodeURIComponent(query.roomName)}` : `roomId=${encodeURIComponent(query.roomId)}`;
+    const res = await this.#call("GET", `rooms.info?${q}`);
+    if (!res.ok) return res;
+    const room = res.value["room"] as (RoomInfo & { archived?: boolean }) | undefined;
+    if (!room?._id) return { ok: false, failure: { kind: "not_found", message: "rooms.info returned no room" } };
+    if (room.archived) return { ok: false, failure: { kind: "archived", message: "room is archived" } };
+    return { ok: true, value: room };
+  }
+
+  async createDirect(username: string): Promise<RocketChatResult<RoomInfo>> {
+    const res = await this.#call("POST", "im.create", { username });
+    if (!res.ok) return res.failure.kind === "invalid" ? { ok: false, failure: { ...res.failure, kind: "not_found" } } : res;
+    const room = res.value["room"] as { _id?: string; rid?: string } | undefined;
+    const id = room?.rid ?? room?._id;
+    return id ? { ok: true, value: { _id: id, t: "d" } } : { ok: false, failure: { kind: "not_found", message: "im.create returned no room" } };
+  }
+
+  async #call(method: "GET" | "POST", path: string, body?: unknown): Promise<RocketChatResult<Envelope>> {
+    let res: Response;
+    try {
+      res = await this.#opts.upstream(this.#base + path, {
+        method,
+        headers: body === undefined ? this.#headers : { ...this.#headers, "Content-Type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        timeoutMs: this.#opts.timeoutMs,
+      });
+    } catch (e) {
+      return { ok: false, failure: transportFailure(e, method) };
+    }
+    let envelope: Envelope;
+    try {
+      envelope = (await res.json()) as Envelope;
+    } catch {
+      // A proxy page or a reset mid-body: for a POST we cannot know whether it was stored.
+      const kind = method === "POST" ? "ambiguous" : res.status >= 500 ? "unavailable" : "invalid";
+      return { ok: false, failure: { kind, status: res.status, message: `HTTP ${res.status} without a JSON body` } };
+    }
+    if (res.ok && envelope.success !== false) return { ok: true, value: envelope };
+    return { ok: false, failure: classify(res, envelope, this.#opts.now?.() ?? Date.now(), method) };
+  }
+}
+
+function transportFailure(e: unknown, method: string): RocketChatFailure {
+  const err = e as { name?: string; message?: string; cause?: { code?: string } };
+  const code = err.cause?.code ?? "";
+  const message = `${err.name ?? "Error"}: ${err.message ?? String(e)}${code ? ` (${code})` : ""}`;
+  // Refused or unresolvable: the request never reached Rocket.Chat.
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT/.test(code + message))
+    return { kind: "unavailable", message };
+  // Timed out or reset after sending: a POST may have been stored.
+  return { kind: method === "POST" ? "ambiguous" : "unavailable", message };
+}
+
+/** Rocket.Chat's error envelope (rocketchat.md §2.2) → what it means for delivery. */
+function classify(res: Response, env: Envelope, now: number, method: string): RocketChatFailure {
+  const error = typeof env.error === "string" ? env.error : JSON.stringify(env.error ?? "");
+  const type = typeof env.errorType === "string" ? env.errorType : "";
+  const both = `${type} ${error}`;
+  const status = res.status;
+  if (status === 429 || /error-too-many-requests/.test(both)) return { kind: "rate_limited", status, message: error, retryAfterMs: retryAfter(res, error, now) };
+  if (status === 401) return { kind: "unauthorized", status, message: error };
+  if (status >= 500) return { kind: method === "POST" ? "ambiguous" : "unavailable", status, message: error };
+  if (/error-room-archived|room[_ ]?archived/i.test(both)) return { kind: "archived", status, message: error };
+  if (/error-room-not-found|error-invalid-room|invalid-channel|error-invalid-user|error-user-not-found|does not match any channel/i.test(both))
+    return { kind: "not_found", status, message: error };
+  if (/not-allowed|not allowed|error-action-not-allowed|Not enough permission|error-unauthorized|error-forbidden|read.?only|muted|room_is_blocked/i.test(both) || status === 403)
+    return { kind: "forbidden", status, message: error };
+  return { kind: "invalid", status, message: error };
+}
+
+/** `Retry-After` (seconds), `X-RateLimit-Reset` (epoch ms), or "wait N seconds" in the body. */
+function retryAfter(res: Response, error: string, now: number): number {
+  const header = Number(res.headers.get("retry-after"));
+  if (Number.isFinite(header) && header > 0) return header * 1000;
+  const reset = Number(res.headers.get("x-ratelimit-reset"));
+  if (Number.isFinite(reset) && reset > now) return reset - now;
+  const wait = WAIT_SECONDS.exec(error);
+  return wait ? Number(wait[1]) * 1000 : 1000;
+}

@@ -1,0 +1,51 @@
+/**
+ * `POST /outgoing/{name}`: the URL given to a Rocket.Chat outgoing webhook (CONTRACT §3).
+ * Rocket.Chat retries any answer but 2xx, 410 and 500, and treats an empty 200 body as a
+ * failure (rocketchat.md §4.5–4.6), so every case it should not retry is a 200 with JSON.
+ */
+import { Hono } from "hono";
+import { decodePayload, readLimited } from "../http/body.ts";
+import { secretEquals } from "../http/tokens.ts";
+import { parseOutgoingEvent } from "../outgoing/event.ts";
+import { matchEvent } from "../outgoing/match.ts";
+import { relayEvent } from "../outgoing/relay.ts";
+import { slackDirectory } from "../outgoing/to-slack.ts";
+import type { Services } from "../services.ts";
+
+export function outgoingRoutes(services: Services): Hono {
+  const app = new Hono();
+  const { config } = services;
+  const rules = new Map(config.outgoing.map((rule) => [rule.name, rule]));
+  const directory = slackDirectory(config.users, config.channels);
+
+  app.post("/outgoing/:name", async (c) => {
+    const rule = rules.get(c.req.param("name"));
+    if (!rule) return c.json({ ok: false, error: "no_service" }, 404);
+
+    const body = await readLimited(c.req.raw, config.limits.maxBodyBytes);
+    if (!body.ok) return c.json({ ok: false, error: body.error }, body.error === "request_too_large" ? 413 : 400);
+    const query = new URL(c.req.url).searchParams;
+    const parsed = parseOutgoingEvent(await decodePayload(body.value, c.req.header("content-type") ?? null, query));
+    if (parsed.kind === "invalid") return c.json({ ok: false, error: "invalid_payload" }, 400);
+
+    // "`token`: sent in the body; it is the only authenticity signal" (rocketchat.md §4.1).
+    const token = parsed.kind === "message" ? parsed.event.token : parsed.token;
+    if (!(await secretEquals(token, rule.rocketchatToken))) return c.json({ ok: false, error: "invalid_token" }, 403);
+    // Room and user events carry no message (RC #36348): nothing a Slack bot would be sent.
+    if (parsed.kind === "other") return c.json({ ok: true, matched: false, reason: "event" });
+
+    const match = matchEvent(rule, parsed.event, config.rocketchat?.userId);
+    if (!match.matched) return c.json({ ok: true, matched: false, reason: match.reason });
+
+    // Without REST credentials slackline cannot post as a bot, but Rocket.Chat posts what the
+    // answer to its webhook holds: one target's reply goes back inline. With several targets
+    // only one answer is possible, so their replies go to the built-in inbox as usual.
+    const inline = config.rocketchat === undefined && rule.targets.length === 1;
+    const baseUrl = (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+    const results = await relayEvent(services, { rule, event: parsed.event, match, directory, baseUrl, inline });
+    const reply = results.find((r) => r.inline !== undefined)?.inline;
+    if (reply) return c.json(reply);
+    return c.json({ ok: true, matched: true, targets: results.map(({ format, outcome }) => ({ format, outcome })) });
+  });
+  return app;
+}

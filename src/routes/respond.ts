@@ -1,0 +1,53 @@
+/**
+ * `POST /respond/{id}`: the `response_url` handed to slash-command targets, "valid 30 minutes,
+ * 5 uses" (CONTRACT §3). Bolt's `respond()` posts JSON here; a form `payload=` and plain text
+ * (shown as the text) are read too. Answers are JSON with Slack's `ok`; Slack does not document
+ * its error statuses, so `expired_url` (also for ids never issued) is 404 and `used_url` 410.
+ */
+import { Hono, type Context } from "hono";
+import { decodePayload, readLimited } from "../http/body.ts";
+import { postMessages, prepareReply } from "../outgoing/replies.ts";
+import { parseSlackReply, replyFromObject, type SlackReplyResult } from "../outgoing/reply.ts";
+import type { Services } from "../services.ts";
+import { slackErrorStatus, type SlackErrorCode } from "../slack/errors.ts";
+
+export function respondRoutes(services: Services): Hono {
+  const app = new Hono();
+
+  app.post("/respond/:id", async (c) => {
+    const origin = await services.outgoing.responseUrls.use(c.req.param("id"));
+    if (origin === "used") return c.json({ ok: false, error: "used_url" }, 410);
+    if (typeof origin === "string") return c.json({ ok: false, error: "expired_url" }, 404);
+
+    const body = await readLimited(c.req.raw, services.config.limits.maxBodyBytes);
+    if (!body.ok) return failure(c, body.error);
+    const query = new URL(c.req.url).searchParams;
+    const answer = await readAnswer(body.value, c.req.header("content-type") ?? null, query);
+    if (answer.kind === "error") return c.json({ ok: false, error: "invalid_payload" }, 400);
+    if (answer.kind === "none") return c.json({ ok: true });
+
+    const prepared = await prepareReply(services, origin, answer.reply, "response-url");
+    if (!prepared.ok) return failure(c, prepared.error.code);
+    if (prepared.value === undefined) return c.json({ ok: true });
+    const { outcome } = await postMessages(services, origin.source, prepared.value.room, prepared.value.messages);
+    return outcome.kind === "failed" ? failure(c, outcome.error, outcome.retryAfterSeconds) : c.json({ ok: true });
+  });
+  return app;
+}
+
+/** Delivery's error, in the status an incoming webhook would answer it with. */
+function failure(c: Context, code: SlackErrorCode, retryAfterSeconds?: number): Response {
+  if (retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfterSeconds))));
+  return c.json({ ok: false, error: code }, slackErrorStatus[code]);
+}
+
+/** JSON or a form's `payload` as an object; anything else as a bot's plain-text reply. */
+async function readAnswer(
+  bytes: Uint8Array,
+  contentType: string | null,
+  query: URLSearchParams,
+): Promise<SlackReplyResult> {
+  const value = await decodePayload(bytes, contentType, query);
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) return replyFromObject(value);
+  return parseSlackReply({ status: 200, contentType, body: new TextDecoder().decode(bytes) });
+}

@@ -1,0 +1,206 @@
+/**
+ * Slack mrkdwn → Rocket.Chat text.
+ *
+ * Slack's own parsing advice (slack.md A4): find every `<…>`, decide by its first character
+ * whether it is a user (`@`), a channel (`#`), a special command (`!`) or a URL, split the
+ * label at the first `|`, then decode the only three entities Slack escapes. Senders do not
+ * escape reliably (Alertmanager, Ruby clients and winston send raw `&` and `<b>`), so a `<…>`
+ * that is not a valid token stays literal text.
+ *
+ * Rocket.Chat reads message text with its message-parser and attachment text with marked
+ * (rocketchat.md §3.3, §5), so emphasis is emitted per target: `*b*` is bold in messages
+ * but italic in attachments, where bold must be `**b**`.
+ */
+import type { TranslateContext } from "../translate/context.ts";
+import { formatSlackDate } from "./dates.ts";
+import { slackEmojiToRocketChat } from "./emoji.ts";
+
+export type TextTarget = "message" | "attachment";
+
+export interface MrkdwnOptions {
+  readonly target: TextTarget;
+  /** false for `mrkdwn:false`, or an attachment part missing from `mrkdwn_in`: show styling literally. */
+  readonly styled?: boolean;
+  /** Slack's `link_names`: plain `@name` / `#chan` become mentions. */
+  readonly linkNames?: boolean;
+  /** Slack's `parse:"full"`: `<…>` sequences are text, names are linked (implies linkNames). */
+  readonly parseFull?: boolean;
+}
+
+// Placeholders from Unicode's private-use area stand in for finished markup (links, mentions,
+// code) while the prose around them is rewritten, so that no later pass can touch a URL.
+const PH_OPEN = "\uE000";
+const PH_CLOSE = "\uE001";
+const PH_STRIP = /[\uE000-\uE003]/g;
+const PH_RESTORE = /\uE000(\d+)\uE001/g;
+const KEPT_MARK = "\uE002";
+
+const CODE = /```([\s\S]*?)```|`([^`\n]+)`/g;
+const TOKEN = /<([^<>\n]+)>/g;
+const BARE_URL = /\b(?:https?|ftp):\/\/[^\s<>\uE000-\uE003]+/gi;
+const ENTITY = /&(amp|lt|gt);/g;
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">" };
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+const LINKABLE_URL = /^(?:https?|mailto|tel|ftp|sftp|ssh|irc|slack|file):/i;
+const SLACK_BULLET = /^([ \t]*)[•◦▪▸‣][ \t]+/gm;
+const BROADCAST_WORD = /(^|[^\p{L}\p{N}_@])@(here|channel|everyone|all)\b/gu;
+const NAME_WORD = /(^|[^\p{L}\p{N}_@#\\/])([@#])(?=[\p{L}\p{N}_][\p{L}\p{N}_.-]*)/gu;
+const WORD_JOINER = "\u2060";
+
+/** Slack's emphasis: a marker that opens after a non-word character and closes before one. */
+const emphasis = (marker: string): RegExp => {
+  const m = marker === "*" ? "\\*" : marker; // `_` and `~` may not be escaped in a /u pattern
+  return new RegExp(`(?<![\\p{L}\\p{N}\\\\${marker}])${m}([^\\s${marker}](?:[^${marker}\\n]*[^\\s${marker}])?)${m}(?![\\p{L}\\p{N}${marker}])`, "gu");
+};
+const EMPHASIS = { "*": emphasis("*"), _: emphasis("_"), "~": emphasis("~") } as const;
+const STRAY = { "*": /\*/g, _: /_/g, "~": /~/g } as const;
+
+export const decodeEntities = (text: string): string => text.replace(ENTITY, (_, name: string) => ENTITIES[name]!);
+
+/** Escape Markdown that Rocket.Chat would otherwise render, for text Slack shows literally. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\*_~`]/g, "\\$&").replace(/^([ \t]*)([#>]|[-+] |\d+\. )/gm, "$1\\$2");
+}
+
+/** A `[label](url)` link both of Rocket.Chat's renderers accept. */
+export function markdownLink(label: string, url: string): string {
+  const safeUrl = url.replace(/[ ()]/g, (c) => (c === " " ? "%20" : c === "(" ? "%28" : "%29"));
+  if (!label || label === url) return safeUrl;
+  return `[${label.replace(/[[\]]/g, "\\$&")}](${safeUrl})`;
+}
+
+export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: MrkdwnOptions): string {
+  if (!input) return "";
+  const pieces: string[] = [];
+  const hold = (markup: string): string => `${PH_OPEN}${pieces.push(markup) - 1}${PH_CLOSE}`;
+  const source = input.replace(PH_STRIP, "\uFFFD");
+
+  let prose = "";
+  let last = 0;
+  for (const m of source.matchAll(CODE)) {
+    prose += source.slice(last, m.index);
+    last = m.index + m[0].length;
+    if (m[1] !== undefined) {
+      // Rocket.Chat only reads a fence on lines of its own (rocketchat.md §5.2).
+      const body = decodeEntities(m[1]).replace(/^\n+|\n+$/g, "");
+      const before = prose === "" || prose.endsWith("\n") ? "" : "\n";
+      const after = last >= source.length || source[last] === "\n" ? "" : "\n";
+      prose += before + hold("```\n" + body + "\n```") + after;
+    } else {
+      prose += hold("`" + decodeEntities(m[2]!) + "`");
+    }
+  }
+  prose += source.slice(last);
+
+  const linkNames = opts.linkNames === true || opts.parseFull === true;
+  if (opts.parseFull !== true) prose = prose.replace(TOKEN, (whole, inner: string) => {
+    const markup = convertToken(inner, ctx);
+    return markup === undefined ? whole : hold(markup);
+  });
+
+  // Bare URLs are autolinked by Rocket.Chat as they are; no later pass may escape inside them.
+  let text = decodeEntities(prose.replace(BARE_URL, (url) => hold(decodeEntities(url))));
+  if (opts.styled === false) {
+    text = escapeMarkdown(text);
+  } else {
+    text = normaliseEmphasis(text, opts.target);
+    if (opts.target === "message") text = text.replace(SLACK_BULLET, "$1- ");
+  }
+  text = linkNames ? linkBroadcasts(text) : neutraliseNames(text);
+  text = slackEmojiToRocketChat(text);
+  return text.replace(PH_RESTORE, (_, i: string) => pieces[Number(i)]!);
+}
+
+/** One `<…>` token → Rocket.Chat markup, or undefined when it is not a Slack token. */
+function convertToken(inner: string, ctx: TranslateContext): string | undefined {
+  const bar = inner.indexOf("|");
+  const head = bar < 0 ? inner : inner.slice(0, bar);
+  const label = bar < 0 ? "" : decodeEntities(inner.slice(bar + 1));
+  switch (head[0]) {
+    case "@": {
+      const id = head.slice(1);
+      if (!/^[UWB][A-Z0-9]+$/.test(id)) return undefined;
+      return "@" + (ctx.users[id] ?? stripSigil(label, "@") ?? id);
+    }
+    case "#": {
+      const id = head.slice(1);
+      if (!/^[CGD][A-Z0-9]+$/.test(id)) return undefined;
+      return "#" + (ctx.channels[id] ?? stripSigil(label, "#") ?? id);
+    }
+    case "!":
+      return convertCommand(head.slice(1), label, ctx);
+    default: {
+      const url = decodeEntities(head);
+      if (!URL_SCHEME.test(url) || /\s/.test(url)) return undefined;
+      if (!LINKABLE_URL.test(url)) return label || url;
+      return markdownLink(label, url);
+    }
+  }
+}
+
+const stripSigil = (label: string, sigil: string): string | undefined => {
+  const name = label.startsWith(sigil) ? label.slice(1) : label;
+  return name === "" ? undefined : name;
+};
+
+function convertCommand(command: string, label: string, ctx: TranslateContext): string | undefined {
+  const [name = "", ...args] = command.split("^");
+  switch (name) {
+    case "here":
+      return "@here";
+    case "channel":
+    case "everyone":
+    case "group":
+      return "@all";
+    case "subteam":
+      return label ? (label.startsWith("@") ? label : "@" + label) : args[0] ? "@" + args[0] : undefined;
+    case "date": {
+      const [epoch, format = "", link] = args;
+      const formatted = epoch && /^-?\d+$/.test(epoch) ? formatSlackDate(Number(epoch), format, ctx.timeZone) : undefined;
+      const shown = formatted ?? label;
+      if (!shown) return undefined;
+      return link && LINKABLE_URL.test(link) ? markdownLink(shown, link) : shown;
+    }
+    default:
+      // Slack: an unknown `<!foo|label>` shows its label.
+      return label || undefined;
+  }
+}
+
+/**
+ * Keep the emphasis Slack would render and escape the markers it would not, since Rocket.Chat
+ * bolds even inside words (`5*3*2`, rocketchat.md §5.2). In attachments `*b*` becomes `**b**`.
+ */
+function normaliseEmphasis(text: string, target: TextTarget): string {
+  let out = text;
+  for (const marker of ["*", "_", "~"] as const) {
+    if (!out.includes(marker)) continue;
+    const kept = target === "attachment" && marker !== "_" ? KEPT_MARK + KEPT_MARK : KEPT_MARK;
+    out = out.replace(EMPHASIS[marker], (_, inner: string) => kept + inner + kept);
+    // Rocket.Chat ignores intraword underscores, so a stray `_` needs no escape.
+    if (marker !== "_") out = out.replace(STRAY[marker], "\\" + marker);
+    out = out.replaceAll(KEPT_MARK, marker);
+  }
+  return out;
+}
+
+/** `link_names`: Slack's `@channel` / `@everyone` are Rocket.Chat's `@all`. */
+const linkBroadcasts = (text: string): string =>
+  text.replace(BROADCAST_WORD, (_, before: string, word: string) => before + (word === "here" ? "@here" : "@all"));
+
+/**
+ * Without `link_names`, Slack shows a typed `@name` or `#chan` as plain text, whereas
+ * Rocket.Chat would mention (and for `@here`/`@all` refuse a bot without `mention-all`).
+ * A word joiner after the sigil keeps the text as it reads and stops the parser.
+ */
+const neutraliseNames = (text: string): string =>
+  text.includes("@") || text.includes("#") ? text.replace(NAME_WORD, `$1$2${WORD_JOINER}`) : text;
+
+/**
+ * Only the `<…>` tokens, for Markdown input (Mattermost converts Slack links and mentions the
+ * same way before rendering its Markdown, mattermost.md §1.5). Entities are left to Markdown.
+ */
+export function slackTokensToMarkdown(input: string, ctx: TranslateContext): string {
+  if (!input.includes("<")) return input;
+  return input.replace(TOKEN, (whole, inner: string) => convertToken(inner, ctx) ?? whole);
+}

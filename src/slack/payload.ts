@@ -1,0 +1,119 @@
+/**
+ * The Slack (and Mattermost) incoming-webhook payload as real senders send it.
+ *
+ * Lenient by design (slack.md rule 4): `""`, `null` and a missing key mean the same; numbers
+ * stand where strings are documented (Grafana's field values, apprise's float `ts`); unknown
+ * keys are ignored. Only a top-level shape that cannot be a message is `invalid_payload`.
+ */
+import * as z from "zod";
+
+/** A string, a number or a boolean as a non-empty string; anything else as absent. */
+const text = z
+  .unknown()
+  .transform((v): string | undefined => {
+    if (typeof v === "string") return v === "" ? undefined : v;
+    if (typeof v === "number" && Number.isFinite(v)) return String(v);
+    if (typeof v === "boolean") return String(v);
+    return undefined;
+  })
+  .optional();
+
+/** Slack sends booleans as `true`, `1`, `"true"` (winston, slack-notify, Mattermost's SlackCompatibleBool). */
+const flag = z.unknown().transform((v): boolean | undefined => {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "number") return v !== 0;
+  if (typeof v === "string") {
+    const s = v.trim().toLowerCase();
+    if (s === "true" || s === "1" || s === "yes") return true;
+    if (s === "false" || s === "0" || s === "no" || s === "") return false;
+  }
+  return undefined;
+}).optional();
+
+/** Objects only; everything else (including `null` items, slack-go's `"blocks":null`) is dropped. */
+const objects = z.unknown().transform((v): Record<string, unknown>[] | undefined =>
+  Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x)) : undefined,
+).optional();
+
+const stringList = z.unknown().transform((v): string[] | undefined =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined,
+).optional();
+
+export const slackField = z.object({ title: text, value: text, short: flag });
+export type SlackField = z.infer<typeof slackField>;
+
+export const slackAction = z.object({
+  type: text,
+  text: z.unknown().optional(),
+  url: text,
+  name: text,
+  value: text,
+  style: text,
+});
+export type SlackAction = z.infer<typeof slackAction>;
+
+export const slackAttachment = z.object({
+  fallback: text,
+  color: text,
+  pretext: text,
+  author_name: text,
+  author_link: text,
+  author_icon: text,
+  title: text,
+  title_link: text,
+  text: text,
+  fields: objects.transform((items) => items?.map((f) => slackField.parse(f))).optional(),
+  image_url: text,
+  thumb_url: text,
+  footer: text,
+  footer_icon: text,
+  ts: text,
+  mrkdwn_in: stringList,
+  actions: objects.transform((items) => items?.map((a) => slackAction.parse(a))).optional(),
+  blocks: objects,
+});
+export type SlackAttachment = z.infer<typeof slackAttachment>;
+
+export const slackPayload = z.object({
+  text: text,
+  blocks: objects,
+  attachments: z.unknown().transform((v, ctx): Record<string, unknown>[] | undefined => {
+    if (v === undefined || v === null || v === "") return undefined;
+    if (!Array.isArray(v)) {
+      ctx.addIssue({ code: "custom", message: "attachments must be an array" });
+      return z.NEVER;
+    }
+    return v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x));
+  }).optional(),
+  thread_ts: text,
+  reply_broadcast: flag,
+  username: text,
+  icon_url: text,
+  icon_emoji: text,
+  channel: text,
+  mrkdwn: flag,
+  link_names: flag,
+  parse: text,
+  unfurl_links: flag,
+  unfurl_media: flag,
+  // Mattermost extras (mattermost.md §1.3).
+  props: z
+    .unknown()
+    .transform((v) => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined))
+    .optional(),
+  root_id: text,
+  type: text,
+});
+export type SlackPayload = z.infer<typeof slackPayload>;
+
+/**
+ * Validate a decoded JSON body. A top-level value that is not an object, or `attachments`
+ * that is not a list, cannot be a message.
+ */
+export function parseSlackPayload(body: unknown): SlackPayload | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const parsed = slackPayload.safeParse(body);
+  return parsed.success ? parsed.data : undefined;
+}
+
+export const parseSlackAttachment = (raw: Record<string, unknown>): SlackAttachment => slackAttachment.parse(raw);

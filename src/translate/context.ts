@@ -1,0 +1,21 @@
+/** Everything the pure translator needs to know about the deployment; built once at start-up. */
+export interface TranslateContext {
+  /** Slack user id → Rocket.Chat username (config `users`). */
+  readonly users: Readonly<Record<string, string>>;
+  /** Slack channel id → Rocket.Chat room name (config `channels`). */
+  readonly channels: Readonly<Record<string, string>>;
+  /** IANA time zone for `<!date…>` and `ts` rendering. */
+  readonly timeZone: string;
+  /** Rocket.Chat's `Message_MaxAllowedSize` (UTF-16 code units). */
+  readonly maxMessageSize: number;
+  /** Rocket.Chat 8.7+ renders Markdown tables; older servers get a monospace block. */
+  readonly tables: boolean;
+}
+
+export const defaultTranslateContext: TranslateContext = {
+  users: {},
+  channels: {},
+  timeZone: "UTC",
+  maxMessageSize: 5000,
+  tables: true,
+};

@@ -1,0 +1,134 @@
+/**
+ * An incoming Slack/Mattermost webhook payload → the Rocket.Chat message(s) to post.
+ * Pure: no I/O, the same on Node and Workers. Delivery resolves the room and the thread.
+ */
+import type { IncomingHook } from "../config/schema.ts";
+import { markdownToRocketChat } from "../markdown/to-rocketchat.ts";
+import type { RocketChatAttachment, RocketChatMessageDraft } from "../rocketchat/types.ts";
+import { httpUrl, translateAttachment } from "../slack/attachments.ts";
+import { renderBlocks } from "../slack/blocks.ts";
+import { emojiName } from "../slack/emoji.ts";
+import { fail, ok, type Result } from "../slack/errors.ts";
+import { mrkdwnToRocketChat, slackTokensToMarkdown } from "../slack/mrkdwn.ts";
+import { parseSlackAttachment, type SlackPayload } from "../slack/payload.ts";
+import type { TranslateContext } from "./context.ts";
+import { splitText } from "./split.ts";
+
+/** How `text` is read: Slack mrkdwn (`/services/…`) or Mattermost Markdown (`/hooks/…`). */
+export type Dialect = "slack" | "markdown";
+
+/** The hook settings the translator needs (a subset of the config's incoming hook). */
+export type HookSettings = Pick<
+  IncomingHook,
+  "channel" | "allowChannelOverride" | "allowUsernameOverride" | "allowIconOverride" | "username" | "iconUrl" | "iconEmoji"
+>;
+
+export interface IncomingTranslation {
+  /** `#name`, `@username` or a room id. */
+  readonly room: string;
+  /** Slack `thread_ts` / Mattermost `root_id`, resolved to a Rocket.Chat `tmid` at delivery. */
+  readonly threadTs?: string;
+  /** In order; long text is split into several messages, attachments ride on the last. */
+  readonly messages: RocketChatMessageDraft[];
+}
+
+/** Slack: "up to 100 attachments"; "up to 50 blocks" (slack.md A1, A3). */
+const MAX_ATTACHMENTS = 100;
+const MAX_BLOCKS = 50;
+
+export function translateIncoming(
+  payload: SlackPayload,
+  hook: HookSettings,
+  ctx: TranslateContext,
+  dialect: Dialect,
+): Result<IncomingTranslation> {
+  const room = targetRoom(payload.channel, hook, ctx);
+  if (room === undefined) return fail("action_prohibited");
+
+  const rawAttachments = payload.attachments ?? attachmentsFromProps(payload.props) ?? [];
+  if (rawAttachments.length > MAX_ATTACHMENTS) return fail("too_many_attachments");
+
+  const linkNames = payload.link_names === true;
+  const blocks = payload.blocks?.length ? renderBlocks(payload.blocks.slice(0, MAX_BLOCKS), ctx, "message", { linkNames }) : undefined;
+  const blocksRender = blocks !== undefined && (blocks.text.trim() !== "" || blocks.attachments.length > 0);
+
+  // Slack: when blocks are present, `text` is only the notification fallback.
+  const text = blocksRender ? blocks.text.trim() : messageText(payload, ctx, dialect, linkNames);
+
+  const attachments: RocketChatAttachment[] = blocksRender ? [...blocks.attachments] : [];
+  for (const raw of rawAttachments) {
+    attachments.push(
+      ...translateAttachment(parseSlackAttachment(raw), ctx, {
+        linkNames,
+        renderBlocks: (b) => renderBlocks(b.slice(0, MAX_BLOCKS), ctx, "attachment", { linkNames }),
+      }),
+    );
+  }
+  if (text === "" && attachments.length === 0) return fail("no_text");
+
+  const identity = senderIdentity(payload, hook);
+  const parts = text === "" ? [""] : splitText(text, ctx.maxMessageSize);
+  const threadTs = payload.thread_ts ?? payload.root_id;
+  const messages = parts.map((msg, i): RocketChatMessageDraft => {
+    const m: RocketChatMessageDraft = { msg, ...identity, groupable: false };
+    if (i === parts.length - 1 && attachments.length > 0) m.attachments = attachments;
+    if (threadTs !== undefined && payload.reply_broadcast === true) m.tshow = true;
+    if (payload.unfurl_links !== undefined) m.parseUrls = payload.unfurl_links;
+    return m;
+  });
+  return ok(threadTs === undefined ? { room, messages } : { room, threadTs, messages });
+}
+
+function messageText(payload: SlackPayload, ctx: TranslateContext, dialect: Dialect, linkNames: boolean): string {
+  const text = payload.text;
+  if (text === undefined) return "";
+  if (dialect === "markdown") return markdownToRocketChat(slackTokensToMarkdown(text, ctx), ctx, "message").trim();
+  return mrkdwnToRocketChat(text, ctx, {
+    target: "message",
+    styled: payload.mrkdwn !== false,
+    linkNames,
+    parseFull: payload.parse === "full",
+  }).trim();
+}
+
+/**
+ * The room to post in. A locked hook may still name its own room (Mattermost does the same);
+ * any other override is refused (`undefined` → 403 action_prohibited).
+ */
+function targetRoom(channel: string | undefined, hook: HookSettings, ctx: TranslateContext): string | undefined {
+  const requested = channel?.trim();
+  if (!requested) return hook.channel;
+  // A Slack channel id the config maps to a Rocket.Chat room name.
+  const key = requested.replace(/^#/, "");
+  const target = Object.hasOwn(ctx.channels, key) ? `#${ctx.channels[key]}` : requested;
+  if (hook.allowChannelOverride || sameRoom(target, hook.channel)) return target;
+  return undefined;
+}
+
+const sameRoom = (a: string, b: string): boolean => a.replace(/^#/, "").toLowerCase() === b.replace(/^#/, "").toLowerCase();
+
+/** Mattermost clients also send their attachments inside `props` (mattermost.md §1.3). */
+function attachmentsFromProps(props: Record<string, unknown> | undefined): Record<string, unknown>[] | undefined {
+  const list = props?.["attachments"];
+  if (!Array.isArray(list)) return undefined;
+  return list.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x));
+}
+
+/**
+ * Slack's `username` / `icon_url` / `icon_emoji` → Rocket.Chat's `alias` / `avatar` / `emoji`,
+ * each allowed or not by the hook. Rocket.Chat shows `avatar` over `emoji` (rocketchat.md §1.3),
+ * so a sender's emoji must also replace the hook's default avatar.
+ */
+function senderIdentity(payload: SlackPayload, hook: HookSettings): Pick<RocketChatMessageDraft, "alias" | "avatar" | "emoji"> {
+  const out: Pick<RocketChatMessageDraft, "alias" | "avatar" | "emoji"> = {};
+  const alias = (hook.allowUsernameOverride ? payload.username?.trim() : undefined) || hook.username;
+  if (alias) out.alias = alias;
+
+  const senderAvatar = hook.allowIconOverride ? httpUrl(payload.icon_url) : undefined;
+  const senderEmoji = hook.allowIconOverride && payload.icon_emoji?.trim() ? payload.icon_emoji.trim() : undefined;
+  if (senderAvatar) out.avatar = senderAvatar;
+  else if (senderEmoji) out.emoji = emojiName(senderEmoji);
+  else if (hook.iconUrl) out.avatar = hook.iconUrl;
+  else if (hook.iconEmoji) out.emoji = emojiName(hook.iconEmoji);
+  return out;
+}

@@ -1,0 +1,178 @@
+/**
+ * The real CLI (`node bin/slackline.js`) on an outbox file: killed with SIGKILL mid-run and
+ * started again, stopped with SIGTERM with work in flight — nothing lost, nothing twice.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
+import { ADMIN_TOKEN, expectExactlyOnce, FAST, hookPath, hooksConfig, ROOMS, sendWorkload, tempDir, until, type Sent } from "./harness.ts";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+interface Cli {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly log: string[];
+  readonly exited: Promise<number | null>;
+}
+
+/** Starts the CLI and resolves once it printed `slackline listening on http://HOST:PORT`. */
+async function startCli(configPath: string): Promise<Cli> {
+  const child = spawn(process.execPath, ["bin/slackline.js", "--config", configPath, "--port", "0"], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const log: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const onLine = (chunk: Buffer) => {
+      for (const line of chunk.toString().split("\n")) {
+        if (line) log.push(line);
+        const m = /slackline listening on (http:\/\/\S+)/.exec(line);
+        if (m) resolve(m[1]!);
+      }
+    };
+    child.stdout!.on("data", onLine);
+    child.stderr!.on("data", onLine);
+    void exited.then((code) => reject(new Error(`slackline exited (${code}) before listening:\n${log.join("\n")}`)));
+  });
+  return { child, url, log, exited };
+}
+
+let fake: FakeRocketChat | undefined;
+let clis: Cli[] = [];
+const temp = tempDir();
+afterAll(() => temp.remove());
+afterEach(async () => {
+  for (const cli of clis) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill("SIGKILL");
+  await Promise.all(clis.map((c) => c.exited));
+  clis = [];
+  await fake?.close();
+  fake = undefined;
+});
+
+async function setup(name: string, delivery: Record<string, unknown>): Promise<{ configPath: string; outboxPath: string }> {
+  fake = await startFakeRocketChat();
+  for (const room of ROOMS) fake.addRoom({ name: room });
+  const outboxPath = join(temp.dir, `${name}.sqlite`);
+  const configPath = join(temp.dir, `${name}.json`);
+  const config = {
+    rocketchat: { url: fake.url, userId: fake.userId, authToken: fake.authToken, timeoutMs: 1000 },
+    incoming: hooksConfig(),
+    delivery: { ...FAST, outboxPath, ...delivery },
+    admin: { token: ADMIN_TOKEN },
+  };
+  writeFileSync(configPath, JSON.stringify(config));
+  return { configPath, outboxPath };
+}
+
+const start = async (configPath: string): Promise<Cli> => {
+  const cli = await startCli(configPath);
+  clis.push(cli);
+  return cli;
+};
+
+async function pendingIn(cli: Cli): Promise<number> {
+  const res = await fetch(`${cli.url}/deliveries`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  return ((await res.json()) as { counts: { pending: number } }).counts.pending;
+}
+
+function integrity(path: string): unknown {
+  const db = new DatabaseSync(path);
+  try {
+    return db.prepare("PRAGMA integrity_check").get();
+  } finally {
+    db.close();
+  }
+}
+
+function rows(path: string): Array<{ id: string; state: string; job: string }> {
+  const db = new DatabaseSync(path);
+  try {
+    return db.prepare("SELECT id, state, job FROM outbox ORDER BY seq").all() as Array<{ id: string; state: string; job: string }>;
+  } finally {
+    db.close();
+  }
+}
+
+describe("the slackline process", () => {
+  it("killed with SIGKILL mid-run and started again on the same outbox: every ok delivered once, in order", { timeout: 45_000 }, async () => {
+    const { configPath, outboxPath } = await setup("kill", {});
+    // Rocket.Chat stores, then answers late: the kill catches attempts whose message is stored.
+    fake!.faults.storeThenDelay = true;
+    fake!.faults.delayMs = 40;
+    let cli = await start(configPath);
+    let ready: Promise<void> = Promise.resolve();
+    let answered = 0;
+    const post = async (hook: string, body: string) => {
+      await ready;
+      return fetch(cli.url + hookPath(hook), { method: "POST", headers: { "content-type": "application/json" }, body });
+    };
+    const restart = async () => {
+      cli.child.kill("SIGKILL");
+      await cli.exited;
+      // The file a crash leaves behind is whole.
+      expect(integrity(outboxPath)).toEqual({ integrity_check: "ok" });
+      cli = await start(configPath);
+    };
+    const sent: Sent[] = await sendWorkload(post, 25, {
+      onAnswer: () => {
+        if (++answered === 120) ready = restart();
+      },
+    });
+    await ready;
+    expect(sent.filter((s) => s.status === 200).length).toBeGreaterThan(250);
+    fake!.faults.delayMs = 0;
+    await until(async () => (await pendingIn(cli)) === 0, "the outbox to drain", 20_000);
+    expectExactlyOnce(fake!, sent);
+    // The restart found jobs cut short, and checked them with Rocket.Chat before sending.
+    expect(cli.log.join("\n")).toMatch(/cut short by a crash/);
+    expect(fake!.calls["chat.getMessage"]).toBeGreaterThan(0);
+    cli.child.kill("SIGTERM");
+    expect(await cli.exited).toBe(0);
+    expect(integrity(outboxPath)).toEqual({ integrity_check: "ok" });
+    expect(rows(outboxPath)).toEqual([]);
+  });
+
+  it("SIGTERM finishes deliveries in flight within the grace period, leaves the rest, resumes on start", { timeout: 45_000 }, async () => {
+    const { configPath, outboxPath } = await setup("term", { fastPathMs: 50, concurrency: 2, shutdownGraceMs: 3000 });
+    fake!.faults.delayMs = 300;
+    const cli = await start(configPath);
+
+    // A second process on the same outbox refuses to start instead of sending the same jobs.
+    const second = spawn(process.execPath, ["bin/slackline.js", "--config", configPath, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    second.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    expect(await new Promise((resolve) => second.once("exit", resolve))).toBe(1);
+    expect(stderr).toMatch(/in use by another slackline process/);
+
+    const post = (hook: string, body: string) => fetch(cli.url + hookPath(hook), { method: "POST", headers: { "content-type": "application/json" }, body });
+    const sent = await sendWorkload(post, 5, { hooks: ["h1"] });
+    expect(sent.every((s) => s.status === 200)).toBe(true);
+    const started = Date.now();
+    cli.child.kill("SIGTERM");
+    expect(await cli.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000 + 1000);
+
+    // In flight when told to stop: finished and settled. The rest waits, nothing in between.
+    const delivered = fake!.messages.map((m) => m.msg);
+    expect(delivered.length).toBeGreaterThanOrEqual(2);
+    const left = rows(outboxPath);
+    expect(left.every((r) => r.state === "queued")).toBe(true);
+    const leftTexts = left.map((r) => (JSON.parse(r.job) as { messages: Array<{ msg: string }> }).messages[0]!.msg);
+    expect([...delivered, ...leftTexts].sort()).toEqual(sent.map((s) => s.text).sort());
+
+    fake!.faults.delayMs = 0;
+    const again = await start(configPath);
+    expect(again.log.join("\n")).toMatch(/outbox: resuming/);
+    expect(again.log.join("\n")).not.toMatch(/cut short/);
+    await until(async () => (await pendingIn(again)) === 0, "the resumed jobs");
+    expectExactlyOnce(fake!, sent);
+    again.child.kill("SIGTERM");
+    expect(await again.exited).toBe(0);
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * Shared pieces of the outgoing-relay suites: slackline built as the app is built in production
+ * (real services, the fetch upstream, the fake Rocket.Chat), bots as plain node:http servers,
+ * and Rocket.Chat-shaped events for messages seeded into the fake.
+ */
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createApp } from "../../src/app.ts";
+import { configSchema, type Config } from "../../src/config/schema.ts";
+import { upstream } from "../../src/http/upstream.fetch.ts";
+import { silentLogger } from "../../src/observability/log.ts";
+import { buildServices, type ServiceOptions, type Services } from "../../src/services.ts";
+import type { FakeRocketChat, StoredMessage } from "../support/fake-rocketchat.ts";
+
+export const RC_TOKEN = "rc-outgoing-token-0123456789";
+
+/** A config whose `rocketchat` is the fake (unless `rocketchat: undefined` is passed). */
+export function configFor(fake: FakeRocketChat | undefined, input: Record<string, unknown>): Config {
+  const rocketchat = fake ? { url: fake.url, userId: fake.userId, authToken: fake.authToken } : undefined;
+  return configSchema.parse({ ...(rocketchat ? { rocketchat } : {}), ...input });
+}
+
+export interface Slackline {
+  readonly app: Hono;
+  readonly services: Services;
+}
+
+export function slackline(config: Config, opts: Partial<ServiceOptions> = {}): Slackline {
+  const services = buildServices(config, { upstream, logger: silentLogger, ...opts });
+  return { app: createApp(services), services };
+}
+
+/** slackline on a real socket, for bots that call back (Bolt's say() and respond()). */
+export async function serveApp(app: Hono): Promise<{ url: string; close(): Promise<void> }> {
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export interface BotRequest {
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface BotAnswer {
+  readonly status?: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+export interface Bot {
+  readonly url: string;
+  readonly requests: BotRequest[];
+  close(): Promise<void>;
+}
+
+/** A bot on 127.0.0.1; `"hang"` never answers (until the bot is closed). */
+export async function startBot(handle: (req: BotRequest) => BotAnswer | "hang" | Promise<BotAnswer | "hang">): Promise<Bot> {
+  const requests: BotRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const request = { url: req.url ?? "/", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      requests.push(request);
+      const answer = await handle(request);
+      if (answer === "hang") return;
+      res.writeHead(answer.status ?? 200, answer.headers ?? {});
+      res.end(answer.body ?? "");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, requests, close: () => closeServer(server) };
+}
+
+export const json = (value: unknown, status = 200): BotAnswer => ({
+  status,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(value),
+});
+
+/** A message as a Rocket.Chat user would have written it: stored in the fake. */
+export async function seed(fake: FakeRocketChat, rid: string, text: string, tmid?: string): Promise<StoredMessage> {
+  const res = await fetch(`${fake.url}/api/v1/chat.sendMessage`, {
+    method: "POST",
+    headers: { "X-User-Id": fake.userId, "X-Auth-Token": fake.authToken, "Content-Type": "application/json" },
+    body: JSON.stringify({ message: { rid, msg: text, ...(tmid ? { tmid } : {}) } }),
+  });
+  const body = (await res.json()) as { message: StoredMessage };
+  return body.message;
+}
+
+/** Rocket.Chat's outgoing `sendMessage` body for a seeded message (rocketchat.md §4.4). */
+export function eventFor(message: StoredMessage, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    token: RC_TOKEN,
+    bot: false,
+    channel_id: message.rid,
+    channel_name: "general",
+    message_id: message._id,
+    timestamp: message.ts,
+    user_id: "alice-id",
+    user_name: "alice",
+    text: message.msg,
+    siteUrl: "https://chat.example.com",
+    ...(message.tmid ? { tmid: message.tmid } : {}),
+    ...overrides,
+  };
+}
+
+export function postEvent(app: Hono, name: string, body: unknown): Promise<Response> {
+  return Promise.resolve(
+    app.request(`/outgoing/${name}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "User-Agent": "Mozilla/5.0 (Rocket.Chat)" },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+/** Polls until `probe` returns something (bots answer through the Web API after their ack). */
+export async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error("waitFor: timed out");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** What slackline posted: every message in the fake but the seeded ones. */
+export const postedBy = (fake: FakeRocketChat, seeded: ReadonlyArray<{ _id: string }>): StoredMessage[] =>
+  fake.messages.filter((m) => !seeded.some((s) => s._id === m._id));

@@ -1,0 +1,74 @@
+/**
+ * A slackline app wired to a fake Rocket.Chat, for HTTP-level tests: `app.request()` for speed,
+ * or `listen()` for real clients on a real socket.
+ */
+import { serve, type ServerType } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import type { Config } from "../../src/config/schema.ts";
+import { upstream } from "../../src/http/upstream.fetch.ts";
+import { silentLogger } from "../../src/observability/log.ts";
+import { buildServices, type ServiceOptions, type Services } from "../../src/services.ts";
+import { startFakeRocketChat, type FakeRocketChat, type FakeRocketChatOptions } from "./fake-rocketchat.ts";
+
+export const HOOK_TOKEN = "alerts-token-0123456789";
+export const LOCKED_TOKEN = "locked-token-0123456789";
+export const MM_TOKEN = "mattermost-token-012345";
+
+export interface Gateway {
+  readonly fake: FakeRocketChat;
+  readonly services: Services;
+  readonly app: ReturnType<typeof createApp>;
+  /** POST to a path of the app (no socket). */
+  post(path: string, body: string | Uint8Array, headers?: Record<string, string>): Promise<Response>;
+  /** Serve the app on 127.0.0.1 and return its base URL (closed by `close`). */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A config pointing at the fake: an open hook, a locked one, and a Mattermost-style one. */
+export function gatewayConfig(fake: FakeRocketChat, extra: Record<string, unknown> = {}): Config {
+  const raw = {
+    rocketchat: { url: fake.url, userId: fake.userId, authToken: fake.authToken, timeoutMs: 2000 },
+    users: { U0123ABCD: "alice", U024BE7LH: "bob" },
+    channels: { C024BE7LR: "general" },
+    incoming: [
+      { name: "alerts", token: HOOK_TOKEN, channel: "#alerts", allowChannelOverride: true, rateLimit: { perSecond: 1000, burst: 1000 } },
+      { name: "locked", token: LOCKED_TOKEN, channel: "#alerts", allowChannelOverride: false, allowUsernameOverride: false, allowIconOverride: false, username: "Locked", iconEmoji: ":lock:", rateLimit: { perSecond: 1000, burst: 1000 } },
+      { name: "mm", token: MM_TOKEN, channel: "town-square", rateLimit: { perSecond: 1000, burst: 1000 } },
+    ],
+    ...extra,
+  };
+  const loaded = loadConfig(JSON.stringify(raw), {});
+  if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+  return loaded.config;
+}
+
+export async function startGateway(
+  opts: { fake?: FakeRocketChatOptions; config?: (fake: FakeRocketChat) => Config; services?: Partial<ServiceOptions> } = {},
+): Promise<Gateway> {
+  const fake = await startFakeRocketChat(opts.fake);
+  for (const name of ["alerts", "ops", "deploys", "logs", "devops", "alerts-full", "town-square", "prometheus-alerts", "bugs"]) fake.addRoom({ name });
+  fake.addRoom({ name: "archived-room", archived: true });
+  fake.addUser("alice");
+  const config = opts.config ? opts.config(fake) : gatewayConfig(fake);
+  const services = buildServices(config, { upstream, logger: silentLogger, ...opts.services });
+  const app = createApp(services);
+  let server: ServerType | undefined;
+  return {
+    fake,
+    services,
+    app,
+    post: (path, body, headers = { "content-type": "application/json" }) =>
+      Promise.resolve(app.request(path, { method: "POST", body: body as BodyInit, headers })),
+    listen: () =>
+      new Promise((resolve) => {
+        server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => resolve(`http://127.0.0.1:${info.port}`));
+      }),
+    close: async () => {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await fake.close();
+    },
+  };
+}
