@@ -62,8 +62,10 @@ const ESC_CLOSE = "\uE001"; // end of an escaped character
 const ITALIC_OPEN = "\uE002";
 const ITALIC_CLOSE = "\uE003";
 const LITERAL_BACKSLASH = "\uE004";
-const SENTINELS = /[\uE000-\uE004]/g;
-const HAS_SENTINEL = /[\uE000-\uE004]/;
+const BOLD_OPEN = "\uE005";
+const BOLD_CLOSE = "\uE006";
+const SENTINELS = /[\uE000-\uE006]/g;
+const HAS_SENTINEL = /[\uE000-\uE006]/;
 
 const ZWSP = "\u200B";
 const NBSP = "\u00A0";
@@ -547,7 +549,8 @@ function renderInline(tokens: readonly Token[], o: Options, st: InlineState, bef
     if (literal !== "") append(st.plain ? literal : escapeText(literal, o, st, renderedBefore(last, st)));
     literal = "";
   };
-  for (const token of tokens) {
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
     const t = token as MarkedToken;
     switch (t.type) {
       case "text":
@@ -574,17 +577,15 @@ function renderInline(tokens: readonly Token[], o: Options, st: InlineState, bef
       case "space":
         break;
       case "strong":
-        flush();
-        append(emphasis(t.tokens, "bold", o, st, last));
-        break;
       case "em":
+      case "del": {
         flush();
-        append(emphasis(t.tokens, "italic", o, st, last));
+        // Adjacent spans of one kind (`**a****b**`) become one: their delimiters would touch.
+        let inner = t.tokens;
+        while (tokens[i + 1]?.type === t.type) inner = inner.concat(tokens[++i]!.tokens ?? []);
+        append(emphasis(inner, t.type === "strong" ? "bold" : t.type === "em" ? "italic" : "strike", o, st, last));
         break;
-      case "del":
-        flush();
-        append(emphasis(t.tokens, "strike", o, st, last));
-        break;
+      }
       case "codespan":
         if (st.plain || st.label) literal += t.text;
         else {
@@ -595,13 +596,15 @@ function renderInline(tokens: readonly Token[], o: Options, st: InlineState, bef
         }
         break;
       case "link":
+      case "image": {
         flush();
-        append(atom(link(t, o, st), last, o, st));
+        const piece = t.type === "link" ? link(t, o, st) : image(t, o, st);
+        // RC reads `Note:[l](…)` as a URL scheme and `[![a](…)` as neither link nor image.
+        const bracket = piece.startsWith("[") || piece.startsWith("![");
+        if (o.message && bracket && (last === ":" || last === "[")) append(ZWSP);
+        append(atom(piece, last, o, st));
         break;
-      case "image":
-        flush();
-        append(atom(image(t, o, st), last, o, st));
-        break;
+      }
       default:
         if (typeof token.raw === "string") literal += token.raw;
     }
@@ -615,7 +618,7 @@ function renderedBefore(last: string, st: InlineState): string | undefined {
   if (last === "") return st.bold ? "*" : st.strike ? "~" : undefined;
   if (last === ITALIC_OPEN) return "_";
   if (last === ITALIC_CLOSE) return ZWSP; // may get a zero-width space (see resolveMessage)
-  if (last === ESC_CLOSE) return "*";
+  if (last === ESC_CLOSE || last === BOLD_OPEN || last === BOLD_CLOSE) return "*";
   return last;
 }
 
@@ -649,7 +652,7 @@ function emphasis(
 
 function delimiters(kind: Emphasis, o: Options): [string, string] {
   if (kind === "italic") return [ITALIC_OPEN, ITALIC_CLOSE];
-  if (kind === "bold") return o.message ? ["*", "*"] : ["**", "**"];
+  if (kind === "bold") return o.message ? [BOLD_OPEN, BOLD_CLOSE] : ["**", "**"];
   return o.message ? ["~", "~"] : ["~~", "~~"];
 }
 
@@ -759,9 +762,7 @@ function encodeHref(href: string): string {
 
 const ASCII_ALNUM = /[A-Za-z0-9]/;
 const MESSAGE_SPECIAL = /[*~`_\\|\]!]/;
-/** Mentions, channels and emoji shortcodes are kept whole: RC reads the `_` in their names. */
-const MESSAGE_ESCAPE =
-  /[@#][\p{L}\p{N}._-]+|(?<![A-Za-z0-9]):[a-z0-9_+'-]+:|[*~`_\\]|\|(?=\|)|\](?=\()|!$/gu;
+const MESSAGE_ESCAPE = /[*~`_\\]|\|(?=\|)|\](?=\()|!$/g;
 const MARKDOWN_SPECIAL = /[*~`_\\|[\]!]/;
 const MARKDOWN_ESCAPE = /[*~`\\|[\]]|_|!$/g;
 
@@ -779,11 +780,6 @@ function escapeText(text: string, o: Options, st: InlineState, before?: string):
   if (!MESSAGE_SPECIAL.test(text)) return text;
   return text.replace(MESSAGE_ESCAPE, (m, at: number) => {
     switch (m[0]) {
-      case "@":
-      case "#":
-        return m; // `@john_doe`, `#dev_ops`
-      case ":":
-        return m; // `:white_check_mark:`
       case "\\":
         return LITERAL_BACKSLASH;
       case "|":
@@ -793,12 +789,25 @@ function escapeText(text: string, o: Options, st: InlineState, before?: string):
       case "!":
         return `!${ZWSP}`; // a "!" before a link of ours would make it an image
       case "_":
-        // Inside emphasis RC's word rules differ: there every `_` is set apart.
-        return !st.italic && !st.bold && !st.strike && intraword(text, at, before) ? m : escaped(m);
+        return intraword(text, at, before, st.italic || st.bold || st.strike) ? m : escaped(m);
       default:
         return escaped(m);
     }
   });
+}
+
+const SHORTCODE_CHAR = /[a-z0-9_+'-]/;
+/** Words are looked at this far around an `_` (keeps escaping linear); longer ones get escaped. */
+const MAX_WORD = 100;
+
+/** Whether an emoji shortcode's name continues from `at` to a closing `:`. */
+function closesShortcode(text: string, at: number): boolean {
+  for (let i = at + 1; i < text.length && i <= at + MAX_WORD; i++) {
+    const c = text[i]!;
+    if (c === ":") return true;
+    if (!SHORTCODE_CHAR.test(c)) return false;
+  }
+  return false;
 }
 
 /** What may precede a text run whose first word keeps its `_` (our markup, line start). */
@@ -806,23 +815,33 @@ const WORD_SAFE_BEFORE = new Set(" \t\n()*_`~");
 const SPACE = /\s/;
 
 /**
- * Whether the `_` at `at` is plain text in RC without an escape: `snake_case`, `my_var.x_y`.
- * RC reads a run of ASCII letters/digits and a `_` as plain text, but only where the word
- * starts cleanly: after `-`, `'`, `/`, `é`, `#`… (`x-ab_cd_`) the `_cd_` is italic. So the
- * word, from its start to this `_`, must be letters/digits joined by single `_` or `.`
- * (a host-like `conf.my_x` is shown literally by RC). `before` is the character rendered
- * before `text` (undefined: start of a line).
+ * Whether the `_` at `at` can stay unescaped: it sits between ASCII letters/digits, and RC reads
+ * the word around it as plain text or as a name.
+ * - A name: `@john_doe`, `#dev_ops`, `:white_check_mark:` after a space, a `(` or the start.
+ *   RC reads these whole, also inside emphasis (splitting them would mention someone else).
+ * - A plain word, outside emphasis: letters/digits joined by `_` or `.` (`snake_case`,
+ *   `conf.my_x`, which RC shows literally as a would-be host name), after a space or the start.
+ *   After `-`, `'`, `/`, `é`… RC reads `x-ab_cd_` as having the italic `_cd_`; inside emphasis
+ *   its word rules differ again, so there every other `_` is escaped.
+ * `before` is the character rendered before `text` (undefined: start of a line).
  */
-function intraword(text: string, at: number, before: string | undefined): boolean {
+function intraword(text: string, at: number, before: string | undefined, inEmphasis: boolean): boolean {
   if (!isAsciiAlnum(text[at - 1]) || !isAsciiAlnum(text[at + 1])) return false;
   let j = at - 1;
   for (; j > 0; j--) {
+    if (at - j > MAX_WORD) return false;
     const c = text[j - 1]!;
     if (isAsciiAlnum(c)) continue;
     if ((c === "_" || c === ".") && isAsciiAlnum(text[j - 2])) continue;
     break;
   }
-  const prev = j > 0 ? text[j - 1] : before;
+  const charAt = (i: number): string | undefined => (i >= 0 ? text[i] : before);
+  const prev = charAt(j - 1);
+  if (prev === "@" || prev === "#" || (prev === ":" && closesShortcode(text, at))) {
+    const sigilBefore = charAt(j - 2);
+    return sigilBefore === undefined || SPACE.test(sigilBefore) || (prev !== ":" && sigilBefore === "(");
+  }
+  if (inEmphasis) return false;
   return prev === undefined || (j > 0 ? SPACE.test(prev) : WORD_SAFE_BEFORE.has(prev));
 }
 
@@ -833,7 +852,7 @@ const escaped = (c: string): string => `${ESC_OPEN}\\${c}${ESC_CLOSE}`;
  * `\\`. Before a literal `.`, `#` or `_` a literal backslash is doubled (`\\.` shows `\.`);
  * before markup of ours (`*`, `~`, a backtick, an italic `_`) a zero-width space keeps them apart.
  */
-const MARKUP_AFTER_BACKSLASH = `*~\`${ITALIC_OPEN}${ITALIC_CLOSE}`;
+const MARKUP_AFTER_BACKSLASH = `~\`${ITALIC_OPEN}${ITALIC_CLOSE}${BOLD_OPEN}${BOLD_CLOSE}`;
 
 /**
  * Resolves the sentinels of a finished inline run and protects each line's start.
@@ -863,11 +882,15 @@ function nextRaw(raw: string, from: number): string | undefined {
   return undefined;
 }
 
+const EMOTICON_BEFORE_STAR = ":=-^";
+const EMOTICON_AFTER_STAR = ")-\\";
+
 function nextEffective(raw: string, from: number): string | undefined {
   for (let i = from; i < raw.length; i++) {
     const c = raw[i]!;
     if (c === ESC_OPEN || c === ESC_CLOSE) continue;
     if (c === ITALIC_OPEN || c === ITALIC_CLOSE) return "_";
+    if (c === BOLD_OPEN || c === BOLD_CLOSE) return "*";
     if (c === LITERAL_BACKSLASH) return "\\";
     return c;
   }
@@ -896,12 +919,23 @@ function resolveMessage(raw: string): string {
         break;
       }
       case ITALIC_OPEN:
-        put(isAsciiAlnum(last) || endsWithMention(raw, i) ? `${ZWSP}_` : "_");
+      case ITALIC_CLOSE: {
+        // `#b_`/`@b_` would take the `_` into the name, `:_…:` reads as an emoji shortcode.
+        const next = nextEffective(raw, i + 1);
+        const glued = last === ":" || endsWithMention(raw, i) || (c === ITALIC_OPEN && isAsciiAlnum(last));
+        put(glued ? `${ZWSP}_` : "_");
+        if (next === ":" || (c === ITALIC_CLOSE && isAsciiAlnum(next))) put(ZWSP);
         break;
-      case ITALIC_CLOSE:
-        if (endsWithMention(raw, i)) put(ZWSP); // `#b_` would read the `_` as part of the name
-        put(isAsciiAlnum(nextEffective(raw, i + 1)) ? `_${ZWSP}` : "_");
+      }
+      case BOLD_OPEN:
+      case BOLD_CLOSE: {
+        // `:*`, `=*`, `*)`, `*-)`, `*\0/*` are emoticons to RC (emoji when `emoticons` is on),
+        // and `Note:*x*` reads as a URL scheme: keep the asterisk apart.
+        const next = nextEffective(raw, i + 1);
+        put(EMOTICON_BEFORE_STAR.includes(last) && last !== "" ? `${ZWSP}*` : "*");
+        if (next !== undefined && EMOTICON_AFTER_STAR.includes(next)) put(ZWSP);
         break;
+      }
       default:
         put(c);
     }
@@ -909,7 +943,7 @@ function resolveMessage(raw: string): string {
   return parts.join("");
 }
 
-const MENTION_NAME = /[\p{L}\p{N}._-]/u;
+const MENTION_NAME = /[\p{L}\p{N}._:-]/u; // user names may hold `:` (federation)
 
 /** Whether `raw` before `end` ends in `#name`/`@name` (letters, digits, `._-`), looking back a little. */
 function endsWithMention(raw: string, end: number): boolean {

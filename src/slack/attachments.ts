@@ -96,7 +96,7 @@ export function translateAttachment(att: SlackAttachment, ctx: TranslateContext,
   const body = textParts.filter((p) => p !== "").join("\n\n");
   const rendersSomething = body || out.pretext || out.title || out.author_name || out.fields || out.image_url || out.thumb_url || out.actions;
   // `fallback` is Slack's plain-text summary: shown only when nothing else would be.
-  const text = rendersSomething ? body : att.fallback ? escapeMarkdown(att.fallback) : "";
+  const text = rendersSomething ? body : att.fallback ? escapeMarkdown(att.fallback, "attachment") : "";
   if (text) out.text = text;
 
   if (Object.keys(out).length === 0 || (Object.keys(out).length === 1 && out.color)) return extra;
@@ -111,7 +111,7 @@ const plain = (value: string): string => slackEmojiToRocketChat(value.replace(/&
  * the value must be a string for the web client (rocketchat.md §3.2–3.3).
  */
 function field(f: SlackField, ctx: TranslateContext, styled: boolean, opts: AttachmentOptions): RocketChatField | undefined {
-  const title = f.title?.trim() ? escapeMarkdown(plain(f.title)) : "";
+  const title = f.title?.trim() ? escapeMarkdown(plain(f.title), "attachment") : "";
   const value = f.value?.trim()
     ? mrkdwnToRocketChat(f.value, ctx, { target: "attachment", styled, linkNames: opts.linkNames })
     : "";

@@ -23,8 +23,18 @@
  * - `rich_text` lists: indent 0 is a real Markdown list; Rocket.Chat cannot nest lists, so
  *   deeper items are lines indented with no-break spaces, marked as Slack marks them
  *   (• ◦ ▪ bullets; 1. a. i. numbering).
+ * - `rich_text_quote` is `> ` lines for both targets: attachments show them literally, which
+ *   still reads as a quote (markdownToRocketChat does the same).
+ * - `rich_text` elements: Slack puts mentions and emoji side by side (`@here🔥`); Rocket.Chat
+ *   would read `@here:fire:` as one mention, so a space separates them from touching text.
+ *   Text typed as `@name`/`#chan` gets a word joiner so it stays text, as in Slack.
  * - `table`: a GFM table for message text on Rocket.Chat 8.7+ (`ctx.tables`), else an aligned
  *   monospace block.
+ * - `file` (remote files carry no URL) is a 📎 line naming it; `video` a ▶ link line.
+ *
+ * Literal text is escaped with escapeMarkdown, except inside bold/italic/strike in message text:
+ * message-parser reads no backslash escapes there (`*a\*b*` shows the backslash), so a literal
+ * `*_~\`` is written between two emphasis runs instead (`*a*\**b*`).
  */
 import { markdownToRocketChat } from "../markdown/to-rocketchat.ts";
 import type { RocketChatAction, RocketChatAttachment } from "../rocketchat/types.ts";
@@ -67,6 +77,9 @@ const record = (v: unknown): Json | undefined =>
 const list = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
 const string = (v: unknown): string | undefined =>
   typeof v === "string" ? v : typeof v === "number" && Number.isFinite(v) ? String(v) : undefined;
+/** Lines joined by spaces (a field beside another, a table cell, a link label). */
+const oneLine = (text: string): string =>
+  text.includes("\n") ? text.split("\n").map((l) => l.trim()).filter((l) => l !== "").join(" ") : text.trim();
 const lookup = (map: Readonly<Record<string, string>>, id: string): string =>
   Object.hasOwn(map, id) ? map[id]! : id;
 
@@ -170,7 +183,7 @@ const plainLabel = (v: unknown): string | undefined => {
 
 /** A link label: message-parser reads no escapes inside `[…]`, marked does. */
 const linkLabel = (label: string, target: TextTarget): string =>
-  target === "attachment" ? escapeMarkdown(label) : label;
+  target === "attachment" ? escapeMarkdown(oneLine(label), target) : oneLine(label);
 
 /** Literal text shown as it is, for names and titles that Slack shows unformatted. */
 const plainText = (text: string, r: Renderer, emoji = true): string =>
@@ -191,10 +204,11 @@ const MARKERS: Record<TextTarget, readonly [number, string][]> = {
 };
 
 /**
- * Bare URLs and emoji shortcodes (as emoji.ts reads them, skin tone included) are kept whole:
- * escaping `_` inside them would break them.
+ * Bare URLs (without trailing punctuation, as autolinkers read them) and emoji shortcodes (as
+ * emoji.ts reads them, skin tone included) are kept whole: escaping `_` inside would break them.
  */
-const LITERAL_ATOM = /\bhttps?:\/\/[^\s<>()[\]]+|(?<![A-Za-z0-9]):[a-z0-9_+'-]+:(?::skin-tone-[1-6]:)?/gi;
+const LITERAL_ATOM =
+  /\bhttps?:\/\/[^\s<>()[\]]*[^\s<>()[\].,;:!?*_~'"]|(?<![A-Za-z0-9]):[a-z0-9_+'-]+:(?::skin-tone-[1-6]:)?/gi;
 /** Characters message-parser reads as markup even inside emphasis, where no escape works. */
 const EMPHASIS_BREAKER = /[*_~`]/g;
 /** Slack shows a typed `@name`/`#chan` in literal text as text; a word joiner keeps it so. */
@@ -212,10 +226,8 @@ const ZERO_WIDTH_SPACE = "\u200b";
 
 /**
  * Writes a run of inline pieces, each with Slack's style flags, opening and closing emphasis
- * only where the style changes. Rocket.Chat's parsers need the markers next to non-space
- * characters, so spaces at a style change go outside them. message-parser reads no backslash
- * escapes inside emphasis (`*a\*b*` shows the backslash), so there a literal `*_~\`` is
- * written between two emphasis runs instead of escaped inside one.
+ * only where the style changes. Both parsers need the markers next to non-space characters, so
+ * spaces at a style change go outside them.
  */
 class InlineWriter {
   readonly #target: TextTarget;
@@ -320,9 +332,9 @@ class InlineWriter {
 
   /** escapeMarkdown, whose line-start rules apply only where this text really starts a line. */
   #escape(text: string): string {
-    if (this.#lineStart) return escapeMarkdown(text);
+    if (this.#lineStart) return escapeMarkdown(text, this.#target);
     // A leading non-space character stops escapeMarkdown's `^…` rules from matching here.
-    return escapeMarkdown("\u0000" + text).slice(1);
+    return escapeMarkdown("\u0000" + text, this.#target).slice(1);
   }
 
   #write(content: string, want: number, standalone = false): void {
@@ -345,9 +357,8 @@ class InlineWriter {
       this.#space = content.slice(content.trimEnd().length);
     }
     const first = piece.charAt(0);
-    if (first.trim() !== "" && ((standalone && TOUCHING.test(this.#last)) || (this.#standalone && TOUCHING.test(first)))) {
-      piece = " " + piece;
-    }
+    const touching = (standalone && TOUCHING.test(this.#last)) || (this.#standalone && TOUCHING.test(first));
+    if (touching && first.trim() !== "") piece = " " + piece;
     // message-parser reads `_x_` as italic only with a non-word character on either side.
     const intraword = this.#closedUnderscore
       ? WORD_CHAR.test(piece.charAt(0))
@@ -422,10 +433,10 @@ function renderFields(raw: readonly unknown[], r: Renderer): string {
       pending = undefined;
       continue;
     }
-    const oneLine = text.split("\n").map((l) => l.trim()).filter((l) => l !== "").join(" ");
-    if (pending === undefined) pending = oneLine;
+    const line = oneLine(text);
+    if (pending === undefined) pending = line;
     else {
-      lines.push(pending + FIELD_SEPARATOR + oneLine);
+      lines.push(pending + FIELD_SEPARATOR + line);
       pending = undefined;
     }
   }
@@ -438,12 +449,12 @@ function renderAccessory(acc: Json | undefined, r: Renderer): string {
   if (acc.type === "image") {
     const url = httpUrl(string(acc.image_url));
     if (url === undefined) return "";
-    return markdownLink(linkLabel(decodeEntities(string(acc.alt_text)?.trim() ?? ""), r.target), url);
+    return markdownLink(linkLabel(decodeEntities(string(acc.alt_text)?.trim() ?? ""), r.target), url, r.target);
   }
   if (acc.type === "button") {
     const url = httpUrl(string(acc.url));
     const label = plainLabel(acc.text);
-    return url === undefined ? "" : markdownLink(linkLabel(label ?? "", r.target), url);
+    return url === undefined ? "" : markdownLink(linkLabel(label ?? "", r.target), url, r.target);
   }
   // overflow, selects, date pickers, checkboxes…: interactive, nothing to show.
   return "";
@@ -492,7 +503,7 @@ function renderFile(block: Json, r: Renderer): string {
   const name = string(file?.title)?.trim() || string(file?.name)?.trim() || string(block.external_id)?.trim();
   if (!name) return "";
   const url = httpUrl(string(file?.permalink)) ?? httpUrl(string(file?.url_private));
-  const label = url === undefined ? plainText(name, r, false) : markdownLink(linkLabel(name, r.target), url);
+  const label = url === undefined ? plainText(name, r, false) : markdownLink(linkLabel(name, r.target), url, r.target);
   return `📎 ${label}`;
 }
 
@@ -500,7 +511,7 @@ function renderVideo(block: Json, r: Renderer): string {
   const title = plainLabel(block.title) || string(block.alt_text)?.trim() || "";
   const url = httpUrl(string(block.title_url)) ?? httpUrl(string(block.video_url));
   const lines: string[] = [];
-  if (url !== undefined) lines.push("▶ " + markdownLink(linkLabel(title, r.target), url));
+  if (url !== undefined) lines.push("▶ " + markdownLink(linkLabel(title, r.target), url, r.target));
   else if (title) lines.push("▶ " + plainText(title, r));
   const description = textObject(block.description, false);
   if (description !== undefined) lines.push(renderText(description, r));
@@ -576,27 +587,21 @@ function inline(elements: readonly unknown[], r: Renderer, lineStart: boolean): 
         const url = string(el.url)?.trim();
         const text = string(el.text) ?? "";
         if (url && SCHEME.test(url) && !/\s/.test(url)) {
-          w.markup(markdownLink(linkLabel(text.trim(), r.target), url), style);
+          w.markup(markdownLink(linkLabel(text.trim(), r.target), url, r.target), style);
         } else if (text || url) {
           w.literal(text || url || "", style & ~CODE);
         }
         break;
       }
-      case "user": {
-        const id = string(el.user_id);
-        if (id) w.standalone("@" + lookup(ctx.users, id), style);
+      case "user":
+        mention(w, "@", string(el.user_id), ctx.users, style);
         break;
-      }
-      case "channel": {
-        const id = string(el.channel_id);
-        if (id) w.standalone("#" + lookup(ctx.channels, id), style);
+      case "channel":
+        mention(w, "#", string(el.channel_id), ctx.channels, style);
         break;
-      }
-      case "usergroup": {
-        const id = string(el.usergroup_id);
-        if (id) w.standalone("@" + id, style);
+      case "usergroup":
+        mention(w, "@", string(el.usergroup_id), {}, style);
         break;
-      }
       case "team": {
         const id = string(el.team_id);
         if (id) w.literal(id, style);
@@ -615,7 +620,7 @@ function inline(elements: readonly unknown[], r: Renderer, lineStart: boolean): 
         const shown = dateText(el, ctx);
         const url = httpUrl(string(el.url));
         if (!shown) break;
-        if (url !== undefined) w.markup(markdownLink(linkLabel(shown, r.target), url), style);
+        if (url !== undefined) w.markup(markdownLink(linkLabel(shown, r.target), url, r.target), style);
         else w.literal(shown, style);
         break;
       }
@@ -629,14 +634,32 @@ function inline(elements: readonly unknown[], r: Renderer, lineStart: boolean): 
   return w.finish();
 }
 
+/** Slack ids are short upper-case words; anything else is shown as text, never as markup. */
+const SLACK_ID = /^[\w.-]{1,80}$/;
+
+function mention(
+  w: InlineWriter,
+  sigil: string,
+  id: string | undefined,
+  names: Readonly<Record<string, string>>,
+  style: number,
+): void {
+  if (!id) return;
+  if (Object.hasOwn(names, id)) w.standalone(sigil + names[id], style);
+  else if (SLACK_ID.test(id)) w.standalone(sigil + id, style);
+  else w.literal(sigil + id, style & ~CODE);
+}
+
 /** Slack's `@here` is Rocket.Chat's; `@channel` and `@everyone` are Rocket.Chat's `@all`. */
 const broadcast = (range: unknown): string =>
   range === "here" ? "@here" : range === "channel" || range === "everyone" ? "@all" : "";
 
+const EMOJI_NAME = /^[a-z0-9_+'-]{1,100}$/i;
+
 function emoji(el: Json): string {
   const name = string(el.name)?.trim();
   const tone = el.skin_tone;
-  if (name) return emojiFromParts(name, typeof tone === "number" ? tone : undefined);
+  if (name && EMOJI_NAME.test(name)) return emojiFromParts(name, typeof tone === "number" ? tone : undefined);
   // Only a code point sequence such as "1f44b-1f3fd".
   const unicode = string(el.unicode);
   if (unicode === undefined || !/^[0-9a-f]{1,6}(?:-[0-9a-f]{1,6}){0,9}$/i.test(unicode)) return "";
@@ -644,8 +667,11 @@ function emoji(el: Json): string {
   return points.every((p) => p <= 0x10ffff) ? String.fromCodePoint(...points) : "";
 }
 
+const EPOCH = /^\s*-?\d{1,15}(?:\.\d+)?\s*$/;
+
 function dateText(el: Json, ctx: TranslateContext): string {
-  const ts = typeof el.timestamp === "number" ? el.timestamp : Number(string(el.timestamp) ?? Number.NaN);
+  const raw = el.timestamp;
+  const ts = typeof raw === "number" ? raw : typeof raw === "string" && EPOCH.test(raw) ? Number(raw) : Number.NaN;
   const format = string(el.format) ?? "";
   const formatted = Number.isFinite(ts) && format ? formatSlackDate(ts, format, ctx.timeZone) : undefined;
   return formatted || string(el.fallback)?.trim() || "";
@@ -814,7 +840,6 @@ function renderTable(block: Json, r: Renderer): string {
   return "```\n" + lines.join("\n").replace(TRIPLE_BACKTICK, BROKEN_BACKTICKS) + "\n```";
 }
 
-const NEWLINES = /\s*\n\s*/g;
 
 function markupCell(cell: unknown, r: Renderer): string {
   const c = record(cell);
@@ -823,7 +848,7 @@ function markupCell(cell: unknown, r: Renderer): string {
   else if (c?.type === "rich_text") text = renderRichText(c, r);
   else if (c !== undefined && typeof c.text === "string") text = literalText(c.text, r);
   // A GFM cell is one line, and `|` ends it.
-  return text.replace(NEWLINES, " ").replaceAll("|", "\\|").trim();
+  return oneLine(text).replaceAll("|", "\\|");
 }
 
 function plainCell(cell: unknown, r: Renderer): string {
@@ -835,7 +860,7 @@ function plainCell(cell: unknown, r: Renderer): string {
       .map((e) => plainInline(list(record(e)?.elements), r.ctx))
       .join(" ");
   } else if (c !== undefined && typeof c.text === "string") text = c.text;
-  return text.replace(NEWLINES, " ").trim();
+  return oneLine(text);
 }
 
 /** Columns line up in code points; wide glyphs (CJK, emoji) may still drift. */

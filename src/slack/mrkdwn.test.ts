@@ -43,7 +43,9 @@ describe("links", () => {
 
   it("decodes entities inside URLs and labels, escapes brackets and encodes parentheses", () => {
     expect(msg("<https://x.io/?a=1&amp;b=2|a &amp; b>")).toBe("[a & b](https://x.io/?a=1&b=2)");
-    expect(markdownLink("a [b]", "https://x.io/a (1)")).toBe("[a \\[b\\]](https://x.io/a%20%281%29)");
+    expect(markdownLink("a [b]", "https://x.io/a (1)", "attachment")).toBe("[a \\[b\\]](https://x.io/a%20%281%29)");
+    // The message-parser shows a backslash before `]`, so brackets become parentheses there.
+    expect(markdownLink("a [b]", "https://x.io/", "message")).toBe("[a (b)](https://x.io/)");
   });
 
   it("parses as a LINK in Rocket.Chat, also inside bold", () => {
@@ -118,6 +120,13 @@ describe("emphasis", () => {
   it("uses **bold** in attachments, where marked reads *x* as italic", () => {
     expect(att("*critical*: DB down")).toBe("**critical**: DB down");
     expect(att("~gone~ _it_")).toBe("~~gone~~ _it_");
+  });
+
+  it("escapes literal text the way each renderer reads escapes", () => {
+    expect(msg("- not a list\n> not a quote\n# not a heading", { styled: false })).toBe("\u200b- not a list\n\u200b> not a quote\n\\# not a heading");
+    const k = kinds(msg("- not a list\n> not a quote\n# not a heading", { styled: false }));
+    for (const kind of ["UNORDERED_LIST", "QUOTE", "HEADING1"]) expect(k).not.toContain(kind);
+    expect(att("- a *b*", { styled: false })).toBe("\\- a \\*b\\*");
   });
 
   it("shows styling literally when mrkdwn is off, but still converts links", () => {

@@ -57,16 +57,26 @@ const STRAY = { "*": /\*/g, _: /_/g, "~": /~/g } as const;
 
 export const decodeEntities = (text: string): string => text.replace(ENTITY, (_, name: string) => ENTITIES[name]!);
 
-/** Escape Markdown that Rocket.Chat would otherwise render, for text Slack shows literally. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\*_~`]/g, "\\$&").replace(/^([ \t]*)([#>]|[-+] |\d+\. )/gm, "$1\\$2");
+/**
+ * Escape Markdown that Rocket.Chat would otherwise render, for text Slack shows literally.
+ * marked (attachments) honours every CommonMark backslash escape. The message-parser honours
+ * `\*` `\_` `\~` `` \` `` and `\#` but shows the backslash before `>`, `-` or a digit, so a
+ * list or quote marker at a line start is broken with a zero-width space instead.
+ */
+export function escapeMarkdown(text: string, target: TextTarget): string {
+  if (target === "attachment") return text.replace(/[\\*_~`]/g, "\\$&").replace(/^([ \t]*)([#>]|[-+] |\d+\. )/gm, "$1\\$2");
+  return text.replace(/[*_~`]/g, "\\$&").replace(/^([ \t]*)#/gm, "$1\\#").replace(/^([ \t]*)(>|[-+] |\d+\. )/gm, "$1\u200b$2");
 }
 
-/** A `[label](url)` link both of Rocket.Chat's renderers accept. */
-export function markdownLink(label: string, url: string): string {
+/**
+ * A `[label](url)` link both of Rocket.Chat's renderers accept. marked reads `\]` in a label;
+ * the message-parser shows the backslash, so brackets in a message label become parentheses.
+ */
+export function markdownLink(label: string, url: string, target: TextTarget): string {
   const safeUrl = url.replace(/[ ()]/g, (c) => (c === " " ? "%20" : c === "(" ? "%28" : "%29"));
   if (!label || label === url) return safeUrl;
-  return `[${label.replace(/[[\]]/g, "\\$&")}](${safeUrl})`;
+  const safeLabel = target === "attachment" ? label.replace(/[[\]]/g, "\\$&") : label.replace(/\[/g, "(").replace(/\]/g, ")");
+  return `[${safeLabel}](${safeUrl})`;
 }
 
 export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: MrkdwnOptions): string {
@@ -94,14 +104,17 @@ export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: M
 
   const linkNames = opts.linkNames === true || opts.parseFull === true;
   if (opts.parseFull !== true) prose = prose.replace(TOKEN, (whole, inner: string) => {
-    const markup = convertToken(inner, ctx);
+    const markup = convertToken(inner, ctx, opts.target);
     return markup === undefined ? whole : hold(markup);
   });
 
   // Bare URLs are autolinked by Rocket.Chat as they are; no later pass may escape inside them.
-  let text = decodeEntities(prose.replace(BARE_URL, (url) => hold(decodeEntities(url))));
+  let text = decodeEntities(prose.replace(BARE_URL, (match) => {
+    const url = trimUrl(match);
+    return hold(decodeEntities(url)) + match.slice(url.length);
+  }));
   if (opts.styled === false) {
-    text = escapeMarkdown(text);
+    text = escapeMarkdown(text, opts.target);
   } else {
     text = normaliseEmphasis(text, opts.target);
     if (opts.target === "message") text = text.replace(SLACK_BULLET, "$1- ");
@@ -111,8 +124,23 @@ export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: M
   return text.replace(PH_RESTORE, (_, i: string) => pieces[Number(i)]!);
 }
 
+/**
+ * A bare URL ends before trailing punctuation, and before a `)` it did not open — the rule
+ * autolinkers (GFM, Rocket.Chat) use, so `(see https://x.io/a)**` keeps its `)**`.
+ */
+function trimUrl(url: string): string {
+  let end = url.length;
+  for (;;) {
+    const c = url[end - 1]!;
+    if (".,;:!?*_~'\"".includes(c)) end--;
+    else if (c === ")" && count(url.slice(0, end), ")") > count(url.slice(0, end), "(")) end--;
+    else return url.slice(0, end);
+  }
+}
+const count = (s: string, c: string): number => s.split(c).length - 1;
+
 /** One `<…>` token → Rocket.Chat markup, or undefined when it is not a Slack token. */
-function convertToken(inner: string, ctx: TranslateContext): string | undefined {
+function convertToken(inner: string, ctx: TranslateContext, target: TextTarget): string | undefined {
   const bar = inner.indexOf("|");
   const head = bar < 0 ? inner : inner.slice(0, bar);
   const label = bar < 0 ? "" : decodeEntities(inner.slice(bar + 1));
@@ -128,12 +156,12 @@ function convertToken(inner: string, ctx: TranslateContext): string | undefined 
       return "#" + (ctx.channels[id] ?? stripSigil(label, "#") ?? id);
     }
     case "!":
-      return convertCommand(head.slice(1), label, ctx);
+      return convertCommand(head.slice(1), label, ctx, target);
     default: {
       const url = decodeEntities(head);
       if (!URL_SCHEME.test(url) || /\s/.test(url)) return undefined;
       if (!LINKABLE_URL.test(url)) return label || url;
-      return markdownLink(label, url);
+      return markdownLink(label, url, target);
     }
   }
 }
@@ -143,7 +171,7 @@ const stripSigil = (label: string, sigil: string): string | undefined => {
   return name === "" ? undefined : name;
 };
 
-function convertCommand(command: string, label: string, ctx: TranslateContext): string | undefined {
+function convertCommand(command: string, label: string, ctx: TranslateContext, target: TextTarget): string | undefined {
   const [name = "", ...args] = command.split("^");
   switch (name) {
     case "here":
@@ -159,7 +187,7 @@ function convertCommand(command: string, label: string, ctx: TranslateContext): 
       const formatted = epoch && /^-?\d+$/.test(epoch) ? formatSlackDate(Number(epoch), format, ctx.timeZone) : undefined;
       const shown = formatted ?? label;
       if (!shown) return undefined;
-      return link && LINKABLE_URL.test(link) ? markdownLink(shown, link) : shown;
+      return link && LINKABLE_URL.test(link) ? markdownLink(shown, link, target) : shown;
     }
     default:
       // Slack: an unknown `<!foo|label>` shows its label.
@@ -202,5 +230,5 @@ const neutraliseNames = (text: string): string =>
  */
 export function slackTokensToMarkdown(input: string, ctx: TranslateContext): string {
   if (!input.includes("<")) return input;
-  return input.replace(TOKEN, (whole, inner: string) => convertToken(inner, ctx) ?? whole);
+  return input.replace(TOKEN, (whole, inner: string) => convertToken(inner, ctx, "message") ?? whole);
 }

@@ -11,6 +11,7 @@ import { emojiName } from "../slack/emoji.ts";
 import { fail, ok, type Result } from "../slack/errors.ts";
 import { mrkdwnToRocketChat, slackTokensToMarkdown } from "../slack/mrkdwn.ts";
 import { parseSlackAttachment, type SlackPayload } from "../slack/payload.ts";
+import { fromSlackChannelId } from "../outgoing/ids.ts";
 import type { TranslateContext } from "./context.ts";
 import { splitText } from "./split.ts";
 
@@ -100,10 +101,20 @@ function targetRoom(channel: string | undefined, hook: HookSettings, ctx: Transl
   if (!requested) return hook.channel;
   // A Slack channel id the config maps to a Rocket.Chat room name.
   const key = requested.replace(/^#/, "");
-  const target = Object.hasOwn(ctx.channels, key) ? `#${ctx.channels[key]}` : requested;
+  let target = requested;
+  if (Object.hasOwn(ctx.channels, key)) target = `#${ctx.channels[key]}`;
+  else if (SLACK_CHANNEL_ID.test(key)) {
+    // An id slackline minted for a Rocket.Chat room (outgoing events) is that room; any other
+    // Slack channel id means nothing here, and Slack's own app webhooks ignore `channel` too.
+    const rid = fromSlackChannelId(key);
+    if (rid === undefined) return hook.channel;
+    target = rid;
+  }
   if (hook.allowChannelOverride || sameRoom(target, hook.channel)) return target;
   return undefined;
 }
+
+const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
 
 const sameRoom = (a: string, b: string): boolean => a.replace(/^#/, "").toLowerCase() === b.replace(/^#/, "").toLowerCase();
 

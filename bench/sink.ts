@@ -1,0 +1,60 @@
+/**
+ * A minimal, fast stand-in for Rocket.Chat's REST API, for benchmarks only: it answers
+ * `chat.sendMessage` and `rooms.info` (and `chat.getMessage`, `im.create`) the way Rocket.Chat
+ * does, parses every body so malformed JSON shows up, and does nothing else. Both the gateway
+ * and the baseline proxy post to it, so its cost is the same for both.
+ *
+ * `node bench/sink.ts` prints `{"port":N}` on stdout once listening; `GET /__stats` answers the
+ * request counts.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+const calls: Record<string, number> = {};
+let badBodies = 0;
+
+const answer = (res: ServerResponse, status: number, body: string): void => {
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+};
+
+const room = (name: string) => JSON.stringify({ room: { _id: `room-${name}`, name, t: "c" }, success: true });
+
+function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  const endpoint = (q < 0 ? url : url.slice(0, q)).replace(/^\/api\/v1\//, "");
+  if (endpoint === "/__stats") return answer(res, 200, JSON.stringify({ calls, badBodies }));
+  calls[endpoint] = (calls[endpoint] ?? 0) + 1;
+  const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+  switch (endpoint) {
+    case "chat.sendMessage": {
+      let message: { _id?: unknown; rid?: unknown } = {};
+      try {
+        const parsed = JSON.parse(body) as { message?: { _id?: unknown; rid?: unknown } };
+        message = parsed.message ?? {};
+      } catch {
+        badBodies++;
+      }
+      return answer(res, 200, JSON.stringify({ message: { _id: message._id ?? "m", rid: message.rid ?? "r", ts: "2026-01-01T00:00:00.000Z" }, success: true }));
+    }
+    case "rooms.info":
+      return answer(res, 200, room(query.get("roomName") ?? query.get("roomId") ?? "general"));
+    case "chat.getMessage":
+      return answer(res, 400, JSON.stringify({ success: false, error: "error-not-allowed" }));
+    case "im.create":
+      return answer(res, 200, JSON.stringify({ room: { _id: "dm", rid: "dm", t: "d" }, success: true }));
+    default:
+      return answer(res, 404, JSON.stringify({ success: false, error: "not found" }));
+  }
+}
+
+const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => handle(req, res, chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString()));
+});
+server.listen(Number(process.env["PORT"] ?? 0), "127.0.0.1", () => {
+  process.stdout.write(JSON.stringify({ port: (server.address() as AddressInfo).port }) + "\n");
+});
+process.on("SIGTERM", () => server.close(() => process.exit(0)));
