@@ -19,6 +19,7 @@ declare module "autocannon" {
     duration?: number;
     pipelining?: number;
     timeout?: number;
+    overallRate?: number;
     requests?: Request[];
     setupClient?: (client: Client) => void;
   }

@@ -87,7 +87,7 @@ function attachmentHtml(a: RocketChatAttachment): string {
 function messageHtml(m: InboxMessage): string {
   const avatar = safeUrl(m.avatar);
   const who = escapeHtml(m.alias ?? "slackline");
-  const icon = avatar ? `<img class="avatar" src="${avatar}" alt="">` : `<span class="avatar emoji">${escapeHtml(m.emoji ?? "🤖")}</span>`;
+  const icon = avatar ? `<img class="avatar" src="${avatar}" alt="">` : m.emoji ? `<span class="avatar emoji">${escapeHtml(m.emoji)}</span>` : `<span class="avatar">🤖</span>`;
   const thread = m.tmid ? `<span class="thread">in thread ${escapeHtml(m.tmid)}</span>` : "";
   return (
     `<article class="message">${icon}<div class="content"><header><strong>${who}</strong> <span class="tag">BOT</span> ` +
@@ -99,7 +99,8 @@ function messageHtml(m: InboxMessage): string {
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#fff;color:#2f343d}
 main{max-width:860px;margin:0 auto;padding:16px}h1{font-size:18px}code{background:#f2f3f5;padding:1px 4px;border-radius:3px}
 pre{background:#f2f3f5;padding:8px;border-radius:4px;overflow:auto}.hook{background:#f7f8fa;padding:8px;border-radius:4px;word-break:break-all}
-.message{display:flex;gap:10px;padding:10px 0;border-bottom:1px solid #eee}.avatar{width:36px;height:36px;border-radius:4px;flex:none;font-size:26px;text-align:center}
+.message{display:flex;gap:10px;padding:10px 0;border-bottom:1px solid #eee}.avatar{width:36px;height:36px;border-radius:4px;flex:none;font-size:26px;text-align:center;overflow:hidden}
+.avatar.emoji{font-size:10px;line-height:36px;background:#f2f3f5}
 .content{flex:1;min-width:0}.tag{font-size:10px;background:#e1e5e8;border-radius:2px;padding:0 3px}.room,time,.thread{color:#9ea2a8;font-size:12px;margin-left:6px}
 .msg p{margin:2px 0}.mention{background:#fff6d6;color:#8a6d00;border-radius:3px;padding:0 2px}blockquote{border-left:3px solid #e1e5e8;margin:4px 0;padding-left:8px;color:#6c727a}
 .attachment{border-left:4px solid #e1e5e8;padding:4px 10px;margin:6px 0;overflow:hidden}.attachment .thumb{float:right;max-width:80px;max-height:80px}

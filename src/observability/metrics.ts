@@ -5,11 +5,16 @@
  */
 type Labels = Readonly<Record<string, string>>;
 
-const key = (labels: Labels): string =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
-    .join(",");
+const NEEDS_ESCAPE = /[\\"\n]/;
+const escapeValue = (v: string): string =>
+  NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : v;
+
+/** Labels → their exposition text, names sorted. Runs on every request (access metrics). */
+const key = (labels: Labels): string => {
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  return names.map((k) => `${k}="${escapeValue(String(labels[k]))}"`).join(",");
+};
 
 abstract class Metric {
   readonly name: string;

@@ -75,12 +75,15 @@ const WAIT_SECONDS = /wait (\d+) seconds?/i;
 export class RocketChatClient implements RocketChatApi {
   readonly #base: string;
   readonly #headers: Record<string, string>;
+  /** For calls with a JSON body; built once, not per call. */
+  readonly #jsonHeaders: Record<string, string>;
   readonly #opts: RocketChatClientOptions;
 
   constructor(opts: RocketChatClientOptions) {
     this.#opts = opts;
     this.#base = opts.url.replace(/\/+$/, "") + "/api/v1/";
     this.#headers = { "X-User-Id": opts.userId, "X-Auth-Token": opts.authToken, Accept: "application/json" };
+    this.#jsonHeaders = { ...this.#headers, "Content-Type": "application/json" };
   }
 
   async sendMessage(message: RocketChatMessage): Promise<RocketChatResult<StoredMessage>> {
@@ -122,7 +125,7 @@ export class RocketChatClient implements RocketChatApi {
     try {
       res = await this.#opts.upstream(this.#base + path, {
         method,
-        headers: body === undefined ? this.#headers : { ...this.#headers, "Content-Type": "application/json" },
+        headers: body === undefined ? this.#headers : this.#jsonHeaders,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         timeoutMs: this.#opts.timeoutMs,
       });

@@ -11,11 +11,16 @@ const MONTHS = [
   "January", "February", "March", "April", "May", "June",
   "July", "August", "September", "October", "November", "December",
 ] as const;
-const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
+const WEEKDAYS = [
+  "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+] as const;
 
 /** Slack's tokens; any other text in the format, `{unknown}` included, is kept literally. */
-const TOKEN =
-  /\{(date_num|date_short_pretty|date_long_pretty|date_pretty|date_short|date_long|date|time_secs|time|ago)\}/g;
+const TOKEN = new RegExp(
+  "\\{(date_num|date_short_pretty|date_long_pretty|date_pretty|date_short|date_long|date" +
+    "|time_secs|time|ago)\\}",
+  "g",
+);
 
 /** Calendar fields of an instant in a zone. */
 interface Parts {
@@ -60,7 +65,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** Date's range ends at 8.64e15 ms; before 2 Jan 1 AD (UTC) a zone may need an era: not a Slack date. */
+/** Date's range ends at 8.64e15 ms; before 2 Jan 1 AD a zone may need an era: not Slack's. */
 const MAX_MS = 8.64e15;
 const MIN_MS = -62_135_596_800_000 + 86_400_000;
 
@@ -88,7 +93,8 @@ function ordinal(n: number): string {
 }
 
 const monthName = (p: Parts): string => MONTHS[p.month - 1] ?? "";
-const weekday = (p: Parts): string => WEEKDAYS[new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay()]!;
+const calendarDay = (p: Parts): number => Date.UTC(p.year, p.month - 1, p.day);
+const weekday = (p: Parts): string => WEEKDAYS[new Date(calendarDay(p)).getUTCDay()]!;
 
 function time(p: Parts, seconds: boolean): string {
   const h12 = p.hour % 12 === 0 ? 12 : p.hour % 12;
@@ -98,10 +104,14 @@ function time(p: Parts, seconds: boolean): string {
 
 /** Whole calendar days from `now` to `p` (both in the same zone): -1 yesterday, 1 tomorrow. */
 function dayOffset(p: Parts, now: Parts): number {
-  return Math.round((Date.UTC(p.year, p.month - 1, p.day) - Date.UTC(now.year, now.month - 1, now.day)) / 86_400_000);
+  return Math.round((calendarDay(p) - calendarDay(now)) / 86_400_000);
 }
 
-const RELATIVE_DAY: Readonly<Record<number, string>> = { [-1]: "yesterday", 0: "today", 1: "tomorrow" };
+const RELATIVE_DAY: Readonly<Record<number, string>> = {
+  [-1]: "yesterday",
+  0: "today",
+  1: "tomorrow",
+};
 
 const relativeFormat = new Intl.RelativeTimeFormat("en-US", { numeric: "auto" });
 
@@ -137,7 +147,9 @@ export function formatSlackDate(
   timeZone: string,
   now: number = Date.now(),
 ): string | undefined {
-  if (typeof epochSeconds !== "number" || typeof format !== "string" || format === "") return undefined;
+  if (typeof epochSeconds !== "number" || typeof format !== "string" || format === "") {
+    return undefined;
+  }
   const p = partsOf(epochSeconds * 1000, zoneName(timeZone));
   if (!p) return undefined;
   let today: Parts | undefined;
@@ -195,4 +207,5 @@ export function formatTimestamp(ts: unknown, timeZone: string): string | undefin
   return `${monthName(p).slice(0, 3)} ${p.day}, ${p.year} at ${time(p, false)} ${p.zone}`;
 }
 
-const zoneName = (timeZone: string): string => (typeof timeZone === "string" && timeZone !== "" ? timeZone : "UTC");
+const zoneName = (timeZone: string): string =>
+  typeof timeZone === "string" && timeZone !== "" ? timeZone : "UTC";

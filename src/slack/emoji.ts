@@ -200,9 +200,8 @@ function rename(name: string): string {
 /** `:name:` for a Slack name and optional Slack skin tone (2–6; anything else: none). */
 export function emojiFromParts(name: string, skinTone?: number): string {
   const base = rename(String(name).replace(COLONS, ""));
-  const tone = typeof skinTone === "number" && Number.isInteger(skinTone) && skinTone >= 2 && skinTone <= 6
-    ? skinTone - 1
-    : 0;
+  const valid = typeof skinTone === "number" && Number.isInteger(skinTone);
+  const tone = valid && skinTone >= 2 && skinTone <= 6 ? skinTone - 1 : 0;
   if (tone === 0) return `:${base}:`;
   return `:${TONED_BASE[base] ?? base}_tone${tone}:`;
 }

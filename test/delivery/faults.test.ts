@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { drained, expectExactlyOnce, hookPath, sendWorkload, startDurable, type DurableGateway, type Post } from "./harness.ts";
+import { drained, expectExactlyOnce, hookPath, ROOMS, sendWorkload, startDurable, until, type DurableGateway, type Post } from "./harness.ts";
 
 let gw: DurableGateway | undefined;
 afterEach(async () => {
@@ -63,10 +63,16 @@ describe("durable delivery under faults", () => {
     gw = await startDurable({ timeoutMs: 150 });
     // Rooms resolved first: with every answer late, only the posts themselves get through.
     const warm = await sendWorkload(poster(gw), 1);
+    await drained(gw.durable, gw.fake, warm);
     gw.fake.faults.storeThenDelay = true;
     gw.fake.faults.delayMs = 300;
     const slow = sendWorkload(poster(gw), 19, { from: 1 });
-    await sleep(700);
+    // Slow until each room's next post was stored and answered too late. Then every room is
+    // stuck on its uncertain message (the check times out too) rather than posting blindly.
+    const posts = gw.fake.calls["chat.sendMessage"] ?? 0;
+    await until(() => (gw!.fake.calls["chat.sendMessage"] ?? 0) >= posts + ROOMS.length, "slow posts");
+    await sleep(300);
+    expect(gw.fake.calls["chat.sendMessage"]).toBe(posts + ROOMS.length);
     gw.fake.faults.delayMs = 0;
     const sent = [...warm, ...(await slow)];
     expect(ok(sent)).toBe(240);

@@ -163,30 +163,7 @@ describe("slash commands and response_url", () => {
     return { status: res.status, body: await res.json() };
   }
 
-  it("sends Slack's slash-command form with a response_url on slackline", async () => {
-    await invoke();
-    expect(form(command.requests[0]!)).toMatchObject({
-      token: "cmd-token",
-      command: "/deploy",
-      text: "api prod",
-      user_name: "alice",
-      response_url: expect.stringMatching(/^http:\/\/localhost\/respond\/[A-Za-z0-9_-]{24}$/),
-      trigger_id: expect.stringMatching(/^\d+\.\d+\.[0-9a-f]+$/),
-    });
-    // An empty 200 is a silent ack.
-    expect(postedBy(fake, seeded)).toEqual([]);
-  });
-
-  it("posts in_channel answers to the room, 5 times, then answers used_url", async () => {
-    const { path } = await invoke();
-    for (let i = 1; i <= 5; i++) {
-      const res = await respond(path, JSON.stringify({ response_type: "in_channel", text: `step *${i}*`, replace_original: false }));
-      expect(res).toEqual({ status: 200, body: { ok: true } });
-    }
-    const sixth = await respond(path, JSON.stringify({ response_type: "in_channel", text: "too many" }));
-    expect(sixth).toEqual({ status: 410, body: { ok: false, error: "used_url" } });
-    expect(postedBy(fake, seeded).map((m) => [m.rid, m.msg])).toEqual([1, 2, 3, 4, 5].map((i) => ["GENERAL", `step *${i}*`]));
-  });
+  // The form sent and the 5-use limit: test/contract/outgoing-relay.ts (Node and workerd).
 
   it("expires after 30 minutes (injected clock), and unknown ids answer the same", async () => {
     const { path } = await invoke();

@@ -10,11 +10,11 @@ import type { Config } from "../../src/config/schema.ts";
 import { upstream } from "../../src/http/upstream.fetch.ts";
 import { silentLogger } from "../../src/observability/log.ts";
 import { buildServices, type ServiceOptions, type Services } from "../../src/services.ts";
+import { gatewayConfigJson, GATEWAY_ROOMS } from "../contract/config.ts";
 import { startFakeRocketChat, type FakeRocketChat, type FakeRocketChatOptions } from "./fake-rocketchat.ts";
 
-export const HOOK_TOKEN = "alerts-token-0123456789";
-export const LOCKED_TOKEN = "locked-token-0123456789";
-export const MM_TOKEN = "mattermost-token-012345";
+// The config and its tokens are shared with the contract suite (Node and workerd).
+export { HOOK_TOKEN, LOCKED_TOKEN, MM_TOKEN } from "../contract/config.ts";
 
 export interface Gateway {
   readonly fake: FakeRocketChat;
@@ -29,18 +29,7 @@ export interface Gateway {
 
 /** A config pointing at the fake: an open hook, a locked one, and a Mattermost-style one. */
 export function gatewayConfig(fake: FakeRocketChat, extra: Record<string, unknown> = {}): Config {
-  const raw = {
-    rocketchat: { url: fake.url, userId: fake.userId, authToken: fake.authToken, timeoutMs: 2000 },
-    users: { U0123ABCD: "alice", U024BE7LH: "bob" },
-    channels: { C024BE7LR: "general" },
-    incoming: [
-      { name: "alerts", token: HOOK_TOKEN, channel: "#alerts", allowChannelOverride: true, rateLimit: { perSecond: 1000, burst: 1000 } },
-      { name: "locked", token: LOCKED_TOKEN, channel: "#alerts", allowChannelOverride: false, allowUsernameOverride: false, allowIconOverride: false, username: "Locked", iconEmoji: ":lock:", rateLimit: { perSecond: 1000, burst: 1000 } },
-      { name: "mm", token: MM_TOKEN, channel: "town-square", rateLimit: { perSecond: 1000, burst: 1000 } },
-    ],
-    ...extra,
-  };
-  const loaded = loadConfig(JSON.stringify(raw), {});
+  const loaded = loadConfig(JSON.stringify(gatewayConfigJson(fake, extra)), {});
   if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
   return loaded.config;
 }
@@ -49,7 +38,7 @@ export async function startGateway(
   opts: { fake?: FakeRocketChatOptions; config?: (fake: FakeRocketChat) => Config; services?: Partial<ServiceOptions> } = {},
 ): Promise<Gateway> {
   const fake = await startFakeRocketChat(opts.fake);
-  for (const name of ["alerts", "ops", "deploys", "logs", "devops", "alerts-full", "town-square", "prometheus-alerts", "bugs"]) fake.addRoom({ name });
+  for (const name of GATEWAY_ROOMS) fake.addRoom({ name });
   fake.addRoom({ name: "archived-room", archived: true });
   fake.addUser("alice");
   const config = opts.config ? opts.config(fake) : gatewayConfig(fake);

@@ -1,0 +1,390 @@
+/**
+ * `npm run bench`: slackline against a bare pass-through proxy, both in front of the same fast
+ * Rocket.Chat stand-in (bench/sink.ts), driven by autocannon with keep-alive connections.
+ *
+ *   npm run bench                          3 payloads, 3 interleaved rounds × 10 s per server
+ *   npm run bench -- --duration 3          quicker rounds (also BENCH_DURATION=3)
+ *   npm run bench -- --payloads small      only some payloads (small, alertmanager, blockkit)
+ *   npm run bench -- --rate 1000           a fixed load (req/s) instead of saturation: compare latency
+ *   npm run bench -- --rooms 1             every request to one room (the outbox path)
+ *   npm run bench -- --leak                60 s on slackline only: does RSS grow? (--seconds N)
+ *   npm run bench -- --profile DIR         both servers run with --cpu-prof (DIR/slackline.cpuprofile,
+ *                                          DIR/baseline.cpuprofile); summarise with bench/profile.ts
+ *   npm run bench -- --node-flags=--perf-basic-prof   extra flags for slackline's node
+ *   npm run bench -- --before DIR          also runs slackline from another checkout (e.g. the last
+ *                                          commit: `git worktree add DIR HEAD`), interleaved with both
+ *   npm run bench -- --bundle              the Worker bundle's size (wrangler dry run), nothing else
+ *
+ * Each connection posts to its own room by default (`channel` is set per connection, the same
+ * body for both servers): durable delivery keeps a room's messages in order, so requests to
+ * one room wait behind each other and measure the outbox, not the gateway (`--rooms 1`).
+ * Rounds alternate (A B A B …) so drift on the shared 2 cores hits both alike.
+ */
+import autocannon, { type Client, type Result } from "autocannon";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { loadPayloads, type BenchPayload } from "./payloads.ts";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const env = process.env;
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: env["BENCH_DURATION"] ?? "10" },
+    rounds: { type: "string", default: env["BENCH_ROUNDS"] ?? "3" },
+    connections: { type: "string", default: env["BENCH_CONNECTIONS"] ?? "50" },
+    rooms: { type: "string", default: env["BENCH_ROOMS"] ?? "0" },
+    payloads: { type: "string", default: env["BENCH_PAYLOADS"] ?? "small,alertmanager,blockkit" },
+    warmup: { type: "string", default: env["BENCH_WARMUP"] ?? "3" },
+    leak: { type: "boolean", default: false },
+    bundle: { type: "boolean", default: false },
+    seconds: { type: "string", default: env["BENCH_LEAK_SECONDS"] ?? "60" },
+    profile: { type: "string" },
+    before: { type: "string" },
+    "node-flags": { type: "string", default: env["BENCH_NODE_FLAGS"] ?? "" },
+    rate: { type: "string", default: env["BENCH_RATE"] ?? "0" },
+    json: { type: "string" },
+  },
+});
+const duration = Number(args.duration);
+const rounds = Number(args.rounds);
+const connections = Number(args.connections);
+const rooms = Number(args.rooms) || connections;
+const warmup = Number(args.warmup);
+/** Requests per second over all connections; 0: as fast as the servers answer. */
+const rate = Number(args.rate);
+const TOKEN = "bench-token-0123456789abcdef";
+const PATH = `/services/T0000000/B0000000/${TOKEN}`;
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+const children: ChildProcess[] = [];
+process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+process.on("SIGINT", () => process.exit(130));
+
+/** Starts `node script` and resolves with the port it prints as `{"port":N}`. */
+function startPrinting(script: string, extraEnv: Record<string, string> = {}, flags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...flags, join(ROOT, script)], { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((ok, fail) => {
+    child.once("exit", (code) => fail(new Error(`${script} exited (${code})`)));
+    child.stdout!.once("data", (d: Buffer) => ok({ child, port: (JSON.parse(d.toString()) as { port: number }).port }));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitUntilUp(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+interface Slackline {
+  child: ChildProcess;
+  url: string;
+  logFile: string;
+}
+
+/** With --profile DIR: `DIR/NAME.cpuprofile`, written when the process exits. */
+const profileFlags = (name: string): string[] =>
+  args.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profile)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+
+/** slackline from `root` (this checkout, or another one for a before/after run). */
+async function startSlackline(sinkUrl: string, dir: string, root = ROOT, name = "slackline"): Promise<Slackline> {
+  const config = {
+    rocketchat: { url: sinkUrl, userId: "bench", authToken: "bench" },
+    incoming: [
+      // The limiter allows a burst of `burst`: make it big enough never to refuse.
+      { name: "bench", token: TOKEN, channel: "#bench", allowChannelOverride: true, rateLimit: { perSecond: 1_000_000_000, burst: 1_000_000_000 } },
+    ],
+    delivery: { outboxPath: join(dir, `${name}-outbox.sqlite`) },
+  };
+  const configFile = join(dir, `${name}.json`);
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  const port = await freePort();
+  const logFile = join(dir, `${name}.log`);
+  const log = openSync(logFile, "a");
+  const flags = [...profileFlags(name), ...args["node-flags"].split(" ").filter(Boolean)];
+  // LOG_LEVEL as the operator has it (default info: one access-log line per request).
+  const child = spawn(process.execPath, [...flags, join(root, "bin/slackline.js"), "--config", configFile, "--port", String(port)], {
+    env,
+    stdio: ["ignore", log, "inherit"],
+  });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilUp(`${url}/healthz`);
+  return { child, url, logFile };
+}
+
+/** Stops a child with SIGTERM (slackline then writes its CPU profile) and waits for it. */
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((ok) => {
+    if (child.exitCode !== null) return ok();
+    child.once("exit", () => ok());
+    child.kill("SIGTERM");
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+/** VmRSS and VmHWM of a process, in MiB (Linux). */
+function memory(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux: /proc/PID/stat). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Samples a process's RSS while `work` runs, and the CPU time it used meanwhile. */
+async function sampled<T>(
+  pid: number,
+  everyMs: number,
+  work: PromiseLike<T>,
+  onSample?: (rss: number, t: number) => void,
+): Promise<{ result: T; peakRss: number; cpu: number }> {
+  let peakRss = memory(pid).rss;
+  const cpuBefore = cpuMs(pid);
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const { rss } = memory(pid);
+    peakRss = Math.max(peakRss, rss);
+    onSample?.(rss, (performance.now() - started) / 1000);
+  }, everyMs);
+  try {
+    const result = await work;
+    return { result, peakRss, cpu: cpuMs(pid) - cpuBefore };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** One autocannon run; each connection posts the payload to its own room (of `rooms`). */
+function drive(url: string, payload: BenchPayload, seconds: number, rotate: readonly BenchPayload[] = [payload]): PromiseLike<Result> {
+  let next = 0;
+  const setupClient = (client: Client) => {
+    const channel = `#bench-${next++ % rooms}`;
+    client.setRequests(
+      rotate.map((p) => ({
+        method: "POST",
+        path: PATH,
+        headers: { "content-type": p.contentType },
+        body: JSON.stringify({ ...p.body, channel }),
+      })),
+    );
+  };
+  return autocannon({ url, connections, duration: seconds, pipelining: 1, timeout: 10, setupClient, ...(rate > 0 ? { overallRate: rate } : {}) });
+}
+
+interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  peakRss: number;
+  /** Server CPU time per answered request, µs: robust when other work shares the cores. */
+  cpuPerRequest: number;
+}
+
+const roundOf = (r: Result, peakRss: number, cpu: number): Round => ({
+  rps: r.requests.total / r.duration,
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  errors: r.errors + r.timeouts,
+  non2xx: r.non2xx,
+  peakRss,
+  cpuPerRequest: (cpu * 1000) / r.requests.total,
+});
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface Summary {
+  rps: number;
+  rpsRounds: number[];
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  peakRss: number;
+  cpuPerRequest: number;
+}
+
+const summarize = (rs: Round[]): Summary => ({
+  rps: median(rs.map((r) => r.rps)),
+  rpsRounds: rs.map((r) => Math.round(r.rps)),
+  p50: median(rs.map((r) => r.p50)),
+  p99: median(rs.map((r) => r.p99)),
+  errors: rs.reduce((a, r) => a + r.errors, 0),
+  non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
+  peakRss: Math.max(...rs.map((r) => r.peakRss)),
+  cpuPerRequest: median(rs.map((r) => r.cpuPerRequest)),
+});
+
+async function metric(slackline: Slackline, name: string): Promise<number> {
+  const text = await (await fetch(`${slackline.url}/metrics`)).text();
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith(name + " ") || l.startsWith(name + "{"))
+    .reduce((a, l) => a + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modes
+
+const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function machine(): string {
+  const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
+  const load = rate > 0 ? `, ${rate} req/s fixed` : "";
+  return `${cpus().length} vCPU (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, autocannon 9, ${connections} connections${load}, ${rooms} room(s)`;
+}
+
+async function compare(sinkUrl: string, dir: string): Promise<void> {
+  const slackline = await startSlackline(sinkUrl, dir);
+  const before = args.before ? await startSlackline(sinkUrl, dir, resolve(args.before), "before") : undefined;
+  const baseline = await startPrinting("bench/baseline.ts", { SINK_URL: sinkUrl }, profileFlags("baseline"));
+  const servers = [
+    { name: "slackline", url: slackline.url, pid: slackline.child.pid! },
+    ...(before ? [{ name: "before", url: before.url, pid: before.child.pid! }] : []),
+    { name: "baseline", url: `http://127.0.0.1:${baseline.port}`, pid: baseline.child.pid! },
+  ];
+  const wanted = args.payloads.split(",");
+  const payloads = loadPayloads().filter((p) => wanted.includes(p.name));
+  console.log(`# ${machine()}; ${rounds} rounds × ${duration} s per server, interleaved; load average ${loadavg()[0]!.toFixed(2)}\n`);
+
+  const rows: string[] = [];
+  const results: Record<string, Record<string, Summary>> = {};
+  for (const payload of payloads) {
+    for (const s of servers) await drive(s.url, payload, warmup);
+    const perServer = new Map<string, Round[]>(servers.map((s) => [s.name, []]));
+    for (let i = 0; i < rounds; i++) {
+      for (const s of servers) {
+        const { result, peakRss, cpu } = await sampled(s.pid, 200, drive(s.url, payload, duration));
+        perServer.get(s.name)!.push(roundOf(result, peakRss, cpu));
+        process.stderr.write(`${payload.name} round ${i + 1} ${s.name}: ${fmt(result.requests.total / result.duration)} req/s\n`);
+      }
+    }
+    const summaries = Object.fromEntries(servers.map((s) => [s.name, summarize(perServer.get(s.name)!)]));
+    results[payload.name] = summaries;
+    const b = summaries["baseline"]!;
+    for (const s of servers) {
+      const x = summaries[s.name]!;
+      rows.push(
+        `| ${payload.name} | ${s.name} | ${fmt(x.rps)} (${x.rpsRounds.map((r) => fmt(r)).join(" / ")}) | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} | ${fmt(x.cpuPerRequest)} | ${x.errors} / ${x.non2xx} | ${fmt(x.peakRss, 1)} |`,
+      );
+    }
+    for (const s of servers.filter((s) => s.name !== "baseline")) {
+      const a = summaries[s.name]!;
+      rows.push(
+        `| ${payload.name} | **${s.name} / baseline** | **${(a.rps / b.rps).toFixed(2)}×** | ${(a.p50 / b.p50).toFixed(2)}× | **${(a.p99 / b.p99).toFixed(2)}×** | ${(a.cpuPerRequest / b.cpuPerRequest).toFixed(2)}× | | ${(a.peakRss / b.peakRss).toFixed(2)}× |`,
+      );
+    }
+  }
+
+  const queued = await metric(slackline, "slackline_deliveries_total{outcome=\"queued\"}").catch(() => NaN);
+  const depth = await metric(slackline, "slackline_outbox_depth").catch(() => NaN);
+  const sink = (await (await fetch(`${sinkUrl}/__stats`)).json()) as { calls: Record<string, number>; badBodies: number };
+  const slacklineHwm = memory(servers[0]!.pid).hwm;
+  await Promise.all([stop(slackline.child), stop(baseline.child), ...(before ? [stop(before.child)] : [])]);
+  const logLines = readFileSync(slackline.logFile, "utf8").split("\n").filter((l) => l.includes(" INFO POST /services/")).length;
+
+  console.log("| payload | server | req/s median (rounds) | p50 ms | p99 ms | server CPU µs/req | errors / non-2xx | peak RSS MiB |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const r of rows) console.log(r);
+  console.log(`\nload average (1 min) at the end: ${loadavg()[0]!.toFixed(2)} (other work on the machine slows every server alike)`);
+  console.log(`slackline VmHWM ${fmt(slacklineHwm, 1)} MiB; access-log lines for incoming posts: ${fmt(logLines)}`);
+  console.log(`jobs written to the outbox: ${queued} (outbox depth at the end: ${depth}); sink: ${JSON.stringify(sink.calls)}, unparseable bodies ${sink.badBodies}`);
+  if (args.json) writeFileSync(args.json, JSON.stringify({ machine: machine(), duration, rounds, results }, null, 2) + "\n");
+}
+
+async function leak(sinkUrl: string, dir: string): Promise<void> {
+  const seconds = Number(args.seconds);
+  const slackline = await startSlackline(sinkUrl, dir);
+  const pid = slackline.child.pid!;
+  const payloads = loadPayloads();
+  console.log(`# leak check: ${machine()}; ${seconds} s, the 3 payloads in turn on every connection\n`);
+  await drive(slackline.url, payloads[0]!, warmup, payloads);
+  const samples: Array<{ t: number; rss: number }> = [];
+  const { result, peakRss } = await sampled(pid, 1000, drive(slackline.url, payloads[0]!, seconds, payloads), (rss, t) => samples.push({ t, rss }));
+  const depth = await metric(slackline, "slackline_outbox_depth");
+  await stop(slackline.child);
+
+  console.log("| t (s) | RSS MiB |");
+  console.log("|---|---|");
+  for (const s of samples.filter((_, i) => i % 5 === 4 || i === 0)) console.log(`| ${fmt(s.t)} | ${fmt(s.rss, 1)} |`);
+  // Least-squares slope over the second half, where start-up allocation is over.
+  const tail = samples.slice(samples.length >> 1);
+  const mt = tail.reduce((a, s) => a + s.t, 0) / tail.length;
+  const mr = tail.reduce((a, s) => a + s.rss, 0) / tail.length;
+  const slope = tail.reduce((a, s) => a + (s.t - mt) * (s.rss - mr), 0) / tail.reduce((a, s) => a + (s.t - mt) ** 2, 0);
+  const first = samples[Math.min(9, samples.length - 1)]!;
+  const last = samples.at(-1)!;
+  console.log(`\n${fmt(result.requests.total)} requests (${fmt(result.requests.total / result.duration)} req/s), errors ${result.errors + result.timeouts}, non-2xx ${result.non2xx}`);
+  console.log(`RSS at ${fmt(first.t)} s ${fmt(first.rss, 1)} MiB → at ${fmt(last.t)} s ${fmt(last.rss, 1)} MiB; peak ${fmt(peakRss, 1)} MiB; second-half slope ${slope.toFixed(3)} MiB/s (${(slope * 60).toFixed(1)} MiB/min)`);
+  console.log(`outbox depth at the end: ${depth}`);
+}
+
+/** `wrangler deploy --dry-run --minify` (offline), then each output file's size and gzip size. */
+function bundle(): void {
+  const out = join(ROOT, "dist/worker");
+  rmSync(out, { recursive: true, force: true });
+  execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", out, "--minify"], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" },
+  });
+  console.log("| file | KiB | KiB gzip |\n|---|---|---|");
+  for (const file of readdirSync(out).filter((f) => /\.(m?js|wasm)$/.test(f))) {
+    const bytes = readFileSync(join(out, file));
+    console.log(`| ${file} | ${fmt(bytes.byteLength / 1024, 1)} | ${fmt(gzipSync(bytes, { level: 9 }).byteLength / 1024, 1)} |`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+if (args.bundle) {
+  bundle();
+  process.exit(0);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "slackline-bench-"));
+try {
+  const sink = await startPrinting("bench/sink.ts");
+  const sinkUrl = `http://127.0.0.1:${sink.port}`;
+  await (args.leak ? leak(sinkUrl, dir) : compare(sinkUrl, dir));
+  await stop(sink.child);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
