@@ -386,5 +386,7 @@ try {
   await (args.leak ? leak(sinkUrl, dir) : compare(sinkUrl, dir));
   await stop(sink.child);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  // BENCH_KEEP=1 keeps the configs, outboxes and slackline's log (stdout) for a look.
+  if (env["BENCH_KEEP"]) console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }

@@ -48,7 +48,9 @@ describe("loadConfig", () => {
     const dup = { incoming: [minimal.incoming[0], { ...minimal.incoming[0], name: "other" }] };
     const r = loadConfig(JSON.stringify(dup), { ALERTS_TOKEN: "0123456789abcdef" });
     expect(r.ok ? [] : r.problems).toContain("incoming[1].token: must be unique");
-    const bad = loadConfig("{ nope", {});
+    const bad = loadConfig('{\n  "rocketchat": { "authToken": "s3cret-token" ', {});
     expect(bad.ok ? "" : bad.problems[0]).toMatch(/^config: not valid JSON/);
+    // The parser's own message quotes the text around the error: it must not reach the log.
+    expect(bad.ok ? "" : bad.problems.join()).not.toContain("s3cret");
   });
 });

@@ -17,7 +17,10 @@ export function loadConfig(text: string, env: Env): ConfigResult {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    return { ok: false, problems: [`config: not valid JSON (${(e as Error).message})`] };
+    // V8 quotes the text around the error, which may be a secret: report only where it is.
+    const at = /position (\d+)/.exec((e as Error).message);
+    const where = at ? ` at ${lineColumn(text, Number(at[1]))}` : "";
+    return { ok: false, problems: [`config: not valid JSON${where}`] };
   }
   const problems: string[] = [];
   const interpolated = interpolate(raw, env, [], problems);
@@ -56,4 +59,9 @@ function describe(issue: z.core.$ZodIssue): string[] {
   if (issue.code === "unrecognized_keys") return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown key`);
   const message = issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
   return [`${formatPath(issue.path)}: ${message}`];
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split("\n");
+  return `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
 }

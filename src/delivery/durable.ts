@@ -12,6 +12,7 @@
  *
  * Runtime-neutral: the store is an `Outbox`, the loop plain timers.
  */
+import { backoffMs } from "./backoff.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../observability/log.ts";
 import type { Metrics } from "../observability/metrics.ts";
@@ -38,11 +39,6 @@ export interface DurableDeliveryOptions {
   readonly settings: DeliverySettings;
   readonly now?: () => number;
   readonly random?: () => number;
-}
-
-/** Exponential backoff with full jitter: a random wait below min(cap, base·2^(attempts−1)). */
-export function backoffMs(attempts: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1)));
 }
 
 /** Timers must not keep a CLI or a test alive (Node); Workers timers have no `unref`. */
@@ -119,7 +115,8 @@ export class DurableDelivery implements DeliveryService {
     this.#seq = stats.lastSeq;
     this.#dead = stats.dead;
     this.#stored = [...stats.waiting.values()].reduce((a, b) => a + b, 0);
-    if (recovered > 0) this.#logger.warn("outbox: jobs cut short by a crash will be checked before sending", { jobs: recovered });
+    if (recovered > 0)
+      this.#logger.warn("outbox: jobs cut short by a crash will be checked before sending", { jobs: recovered });
     if (this.#stored > 0) this.#logger.info("outbox: resuming", { jobs: this.#stored, deadLetters: this.#dead });
     this.#metrics.queueDepth.collect(() => this.#stored);
     this.#metrics.deadLetters.collect(() => this.#dead);
@@ -146,7 +143,8 @@ export class DurableDelivery implements DeliveryService {
       await Promise.race([Promise.allSettled([...this.#running]), grace]);
       clearTimeout(timer);
     }
-    if (this.#running.size > 0) this.#logger.warn("outbox: grace period over, leaving deliveries in flight", { running: this.#running.size });
+    if (this.#running.size > 0)
+      this.#logger.warn("outbox: grace period over, leaving deliveries in flight", { running: this.#running.size });
     this.#closed = true;
     this.#outbox.close();
     return this.#stored;
@@ -196,7 +194,9 @@ export class DurableDelivery implements DeliveryService {
     this.#active.add(job.room);
     const running = this.#attempt(job, freshProgress);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const due = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.#settings.fastPathMs)));
+    const due = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), this.#settings.fastPathMs);
+    });
     const result = await Promise.race([running, due]);
     clearTimeout(timer);
     if (result) return this.#answer(job, seq, result);
@@ -223,12 +223,17 @@ export class DurableDelivery implements DeliveryService {
         return { kind: "delivered", stored: result.stored };
       case "failed":
         this.#logger.warn("delivery refused", { job: job.id, source: job.source, reason: result.reason });
-        this.#finish(job, deliveryRecord(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }));
+        this.#finish(
+          job,
+          deliveryRecord(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }),
+        );
         return { kind: "failed", error: result.error };
       case "retry": {
         const queued = this.#enqueue(job, seq, result.progress, this.#retryAt(result, now), result.reason);
         if (queued.kind === "queued") this.#metrics.deliveries.inc({ outcome: "retried" });
-        return queued.kind === "failed" && result.afterMs !== undefined ? { ...queued, retryAfterSeconds: result.afterMs / 1000 } : queued;
+        return queued.kind === "failed" && result.afterMs !== undefined
+          ? { ...queued, retryAfterSeconds: result.afterMs / 1000 }
+          : queued;
       }
     }
   }
@@ -236,11 +241,13 @@ export class DurableDelivery implements DeliveryService {
   #enqueue(job: DeliveryJob, seq: number, progress: JobProgress, nextAt: number, lastError?: string): SubmitOutcome {
     const now = this.#now();
     try {
-      this.#store({ ...this.#entry(job, seq, progress, now), nextAt, ...(lastError === undefined ? {} : { lastError }) });
+      const entry = this.#entry(job, seq, progress, now);
+      this.#store({ ...entry, nextAt, ...(lastError === undefined ? {} : { lastError }) });
     } catch (e) {
       // "503 remains for nothing could be queued."
       this.#logger.error("outbox: cannot store a job", { job: job.id, error: String(e) });
-      this.#finish(job, deliveryRecord(job, "failed", progress, now, { error: "service_unavailable", lastError: `outbox: ${String(e)}` }));
+      const failure = { error: "service_unavailable", lastError: `outbox: ${String(e)}` } as const;
+      this.#finish(job, deliveryRecord(job, "failed", progress, now, failure));
       return { kind: "failed", error: "service_unavailable" };
     }
     this.#wake();
@@ -248,7 +255,8 @@ export class DurableDelivery implements DeliveryService {
   }
 
   #entry(job: DeliveryJob, seq: number, progress: JobProgress, now: number): OutboxEntry {
-    return { seq, job, state: "queued", progress, nextAt: now, expiresAt: job.acceptedAt + this.#settings.maxAgeSeconds * 1000, updatedAt: now };
+    const expiresAt = job.acceptedAt + this.#settings.maxAgeSeconds * 1000;
+    return { seq, job, state: "queued", progress, nextAt: now, expiresAt, updatedAt: now };
   }
 
   #store(entry: OutboxEntry): void {
@@ -263,7 +271,8 @@ export class DurableDelivery implements DeliveryService {
       this.#slots.run(() => this.#deliverer.attempt(job, progress)).catch((e: unknown): AttemptResult => {
         // A bug or a surprise mid-send: the message may be stored, so check before sending again.
         this.#logger.error("delivery attempt threw", { job: job.id, error: String(e) });
-        return { kind: "retry", reason: `unexpected: ${String(e)}`, progress: { ...progress, attempts: progress.attempts + 1, uncertain: true } };
+        const after = { ...progress, attempts: progress.attempts + 1, uncertain: true };
+        return { kind: "retry", reason: `unexpected: ${String(e)}`, progress: after };
       }),
     );
   }
@@ -288,7 +297,8 @@ export class DurableDelivery implements DeliveryService {
           const nextAt = this.#retryAt(result, now);
           this.#outbox.requeue(job.id, result.progress, nextAt, result.reason, now);
           this.#metrics.deliveries.inc({ outcome: "retried" });
-          this.#logger.debug("delivery retry", { job: job.id, attempts: result.progress.attempts, inMs: nextAt - now, reason: result.reason });
+          const { attempts } = result.progress;
+          this.#logger.debug("delivery retry", { job: job.id, attempts, inMs: nextAt - now, reason: result.reason });
           break;
         }
       }
@@ -319,9 +329,11 @@ export class DurableDelivery implements DeliveryService {
   }
 
   #retryAt(result: Extract<AttemptResult, { kind: "retry" }>, now: number): number {
-    if (result.afterMs === undefined) return now + backoffMs(result.progress.attempts, this.#settings.retryBaseMs, this.#settings.retryMaxMs, this.#random);
+    const { retryBaseMs, retryMaxMs } = this.#settings;
+    if (result.afterMs === undefined) return now + backoffMs(result.progress.attempts, retryBaseMs, retryMaxMs, this.#random);
     // Rocket.Chat's rate limit is per route and client, not per room: everyone waits.
-    if (now + result.afterMs > this.#pausedUntil) this.#logger.info("Rocket.Chat rate limit: pausing deliveries", { ms: result.afterMs });
+    if (now + result.afterMs > this.#pausedUntil)
+      this.#logger.info("Rocket.Chat rate limit: pausing deliveries", { ms: result.afterMs });
     this.#pausedUntil = Math.max(this.#pausedUntil, now + result.afterMs);
     return now + result.afterMs;
   }
@@ -358,13 +370,12 @@ export class DurableDelivery implements DeliveryService {
         // A room with a fast-path attempt running has no stored head yet: skip it.
         const heads = this.#outbox.due(now, free + this.#active.size).filter((e) => !this.#active.has(e.job.room));
         const expired = heads.filter((e) => e.expiresAt <= now);
-        for (const e of expired)
-          this.#bury(e.job, e.progress, "service_unavailable", `not delivered within maxAgeSeconds (${e.lastError ?? "no attempt"})`, now);
+        for (const e of expired) {
+          const reason = `not delivered within maxAgeSeconds (${e.lastError ?? "no attempt"})`;
+          this.#bury(e.job, e.progress, "service_unavailable", reason, now);
+        }
         const ready = heads.filter((e) => e.expiresAt > now).slice(0, free);
-        this.#outbox.claim(
-          ready.map((e) => e.job.id),
-          now,
-        );
+        this.#outbox.claim(ready.map((e) => e.job.id), now);
         for (const e of ready) {
           this.#active.add(e.job.room);
           this.#track(this.#attempt(e.job, e.progress).then((r) => this.#settle(e.job, r)));

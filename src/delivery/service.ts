@@ -120,7 +120,8 @@ export class DirectDelivery implements DeliveryService {
 
   async submit(job: DeliveryJob): Promise<SubmitOutcome> {
     const result = await this.#deliverer.attempt(job);
-    this.#metrics.deliveries.inc({ outcome: result.kind });
+    // Without an outbox a transient failure is answered 503: for the sender it failed.
+    this.#metrics.deliveries.inc({ outcome: result.kind === "retry" ? "failed" : result.kind });
     if (result.kind === "delivered") {
       this.#metrics.deliverySeconds.observe((this.#now() - job.acceptedAt) / 1000);
       this.#recent.add(deliveryRecord(job, "delivered", result.progress, this.#now()));

@@ -109,7 +109,8 @@ export class SqlOutbox implements Outbox {
 
   claim(ids: readonly string[], now: number): void {
     this.#db.transaction(() => {
-      for (const id of ids) this.#db.exec(`UPDATE outbox SET state = 'inflight', updated_at = ? WHERE id = ?`, now, id);
+      for (const id of ids)
+        this.#db.exec(`UPDATE outbox SET state = 'inflight', updated_at = ? WHERE id = ?`, now, id);
     });
   }
 

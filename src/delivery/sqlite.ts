@@ -20,7 +20,9 @@ export function openSqliteOutbox(path: string): SqlOutbox {
   mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path, { timeout: 1000 });
   try {
-    db.exec("PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; BEGIN IMMEDIATE; COMMIT");
+    db.exec("PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
+    // Take the lock now (EXCLUSIVE keeps it from the first write on), not at the first job.
+    db.exec("BEGIN IMMEDIATE; COMMIT");
   } catch (e) {
     db.close();
     const locked = (e as { errcode?: number }).errcode === 5; // SQLITE_BUSY

@@ -37,6 +37,16 @@ beforeAll(async () => {
         case "/slow":
           setTimeout(() => res.end("late"), 400);
           return;
+        case "/slow-sized-body":
+          res.writeHead(200, { "content-type": "text/plain", "content-length": "20" });
+          res.write("first part");
+          setTimeout(() => res.end("the rest"), 400);
+          return;
+        case "/cut-body":
+          res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+          res.write('{"cut":');
+          setTimeout(() => res.destroy(), 20);
+          return;
         case "/slow-body":
           res.writeHead(200, { "content-type": "text/plain" });
           res.write("first part, ");
@@ -112,16 +122,19 @@ describe("the undici upstream", () => {
     expect(refused).toEqual({ name: "TypeError", message: "fetch failed", cause: "ECONNREFUSED" });
   });
 
-  it("counts reading the body against the timeout, as fetch does", async () => {
-    const reading = async (call: Upstream) => {
-      const res = await call(`${base}/slow-body`, { method: "GET", timeoutMs: 150 });
+  it("counts reading the body against the timeout, and fails a cut body, as fetch does", async () => {
+    const reading = async (call: Upstream, path: string) => {
+      const res = await call(base + path, { method: "GET", timeoutMs: 150 });
       return res.text().then(
         () => "read",
         (e: Error) => e.name,
       );
     };
-    expect(await reading(upstream)).toBe(await reading(viaFetch));
-    expect(await reading(upstream)).toBe("TimeoutError");
+    for (const path of ["/slow-body", "/slow-sized-body"]) {
+      expect(await reading(upstream, path)).toBe(await reading(viaFetch, path));
+      expect(await reading(upstream, path)).toBe("TimeoutError");
+    }
+    expect(await reading(upstream, "/cut-body")).toBe(await reading(viaFetch, "/cut-body"));
   });
 
   it("streams the body, which a reader may cancel", async () => {

@@ -24,6 +24,9 @@ const dispatcher = new Agent({
   pipelining: 1,
 });
 
+/** Bodies up to this size, declared in Content-Length, are read before the Response is made. */
+const SMALL_BODY = 64 * 1024;
+
 /** Statuses a `Response` must have no body for (its constructor throws otherwise). */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -77,12 +80,24 @@ export const upstream: Upstream = async (input, { timeoutMs, ...init }) => {
     if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
     else if (value !== undefined) headers.push([name, value]);
   }
+  const answer = { status, statusText, headers };
   if (NULL_BODY.has(status)) {
     clear();
     void res.body.dump().catch(() => {});
-    return new Response(null, { status, statusText, headers });
+    return new Response(null, answer);
   }
   // The deadline covers reading the body too: it ends when the body is read, cancelled or fails.
   res.body.once("close", clear);
-  return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, { status, statusText, headers });
+  if (Number(res.headers["content-length"]) <= SMALL_BODY) {
+    // A small body of known size (every Rocket.Chat answer) is read right away: far cheaper than
+    // streaming it through a web ReadableStream (about 75 µs per call in the benchmark). A failure
+    // still shows where and as fetch shows it: when the body is read.
+    try {
+      return new Response((await res.body.bytes()) as Uint8Array<ArrayBuffer>, answer);
+    } catch (e) {
+      const error = signal?.aborted ? signal.reason : new TypeError("terminated", { cause: e });
+      return new Response(new ReadableStream({ start: (controller) => controller.error(error) }), answer);
+    }
+  }
+  return new Response(Readable.toWeb(res.body) as ReadableStream<Uint8Array>, answer);
 };

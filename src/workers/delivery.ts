@@ -16,6 +16,7 @@
  * batch a room's messages stay in order (a retried one holds back the rest of its room).
  */
 import type { Config } from "../config/schema.ts";
+import { backoffMs } from "../delivery/backoff.ts";
 import {
   freshProgress,
   type AttemptResult,
@@ -62,8 +63,7 @@ export function retryDelaySeconds(
   settings: Pick<DeliverySettings, "retryBaseMs" | "retryMaxMs">,
   random: () => number = Math.random,
 ): number {
-  const cap = Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** Math.max(0, result.progress.attempts - 1));
-  const ms = result.afterMs ?? Math.floor(random() * cap);
+  const ms = result.afterMs ?? backoffMs(result.progress.attempts, settings.retryBaseMs, settings.retryMaxMs, random);
   return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(ms / 1000)));
 }
 

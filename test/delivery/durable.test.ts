@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DeliveryJob } from "../../src/delivery/deliver.ts";
-import { backoffMs } from "../../src/delivery/durable.ts";
+import { backoffMs } from "../../src/delivery/backoff.ts";
 import type { Outbox, OutboxEntry } from "../../src/delivery/outbox.ts";
 import { upstream as fetchUpstream } from "../../src/http/upstream.fetch.ts";
 import type { Upstream } from "../../src/http/upstream.ts";
