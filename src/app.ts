@@ -17,7 +17,8 @@ export interface AppOptions {
 
 export function createApp(services: Services, opts: AppOptions = {}): Hono {
   const { metrics, logger, config } = services;
-  const app = new Hono();
+  // Not strict: `/services/T/B/token/` is the same hook (Slack and Mattermost accept both).
+  const app = new Hono({ strict: false });
 
   // One line and one metric per request, by route pattern: paths carry hook tokens.
   app.use(async function accessLog(c, next) {

@@ -103,6 +103,8 @@ function targetRoom(channel: string | undefined, hook: HookSettings, ctx: Transl
   const key = requested.replace(/^#/, "");
   let target = requested;
   if (Object.hasOwn(ctx.channels, key)) target = `#${ctx.channels[key]}`;
+  // Slack sends a DM to a user id as `channel`; the config may know that user's name.
+  else if (SLACK_USER_ID.test(key) && Object.hasOwn(ctx.users, key)) target = `@${ctx.users[key]}`;
   else if (SLACK_CHANNEL_ID.test(key)) {
     // An id slackline minted for a Rocket.Chat room (outgoing events) is that room; any other
     // Slack channel id means nothing here, and Slack's own app webhooks ignore `channel` too.
@@ -110,11 +112,12 @@ function targetRoom(channel: string | undefined, hook: HookSettings, ctx: Transl
     if (rid === undefined) return hook.channel;
     target = rid;
   }
-  if (hook.allowChannelOverride || sameRoom(target, hook.channel)) return target;
-  return undefined;
+  if (sameRoom(target, hook.channel)) return hook.channel;
+  return hook.allowChannelOverride ? target : undefined;
 }
 
 const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
+const SLACK_USER_ID = /^[UW][A-Z0-9]{8,}$/;
 
 const sameRoom = (a: string, b: string): boolean => a.replace(/^#/, "").toLowerCase() === b.replace(/^#/, "").toLowerCase();
 

@@ -31,6 +31,11 @@ export function incomingAnswers(rt: ContractRuntime): void {
       expect((await fake.messages("alerts")).map((m) => m.msg)).toEqual(["hello"]);
     });
 
+    it("accepts the hook URL with a trailing slash", async () => {
+      await expectAnswer(await gw.post(hook() + "/", json({ text: "slash" })), 200, "ok");
+      expect((await fake.messages("alerts")).map((m) => m.msg)).toEqual(["slash"]);
+    });
+
     it("404 no_service for an unknown token, nothing sent", async () => {
       await expectAnswer(await gw.post(hook("not-a-configured-token"), json({ text: "x" })), 404, "no_service");
       await expectAnswer(await gw.post("/hooks/not-a-configured-token", json({ text: "x" })), 404, "no_service");
