@@ -11,8 +11,9 @@
  *   npm run bench -- --profile DIR         both servers run with --cpu-prof (DIR/slackline.cpuprofile,
  *                                          DIR/baseline.cpuprofile); summarise with bench/profile.ts
  *   npm run bench -- --node-flags=--perf-basic-prof   extra flags for slackline's node
- *   npm run bench -- --before DIR          also runs slackline from another checkout (e.g. the last
- *                                          commit: `git worktree add DIR HEAD`), interleaved with both
+ *   npm run bench -- --before DIR          also runs slackline from another checkout, interleaved with
+ *                                          the others: `git worktree add DIR <commit>` and link (or
+ *                                          install) its node_modules
  *   npm run bench -- --bundle              the Worker bundle's size (wrangler dry run), nothing else
  *
  * Each connection posts to its own room by default (`channel` is set per connection, the same
@@ -360,11 +361,13 @@ async function leak(sinkUrl: string, dir: string): Promise<void> {
 function bundle(): void {
   const out = join(ROOT, "dist/worker");
   rmSync(out, { recursive: true, force: true });
-  execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", out, "--minify"], {
+  const said = execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", out, "--minify"], {
     cwd: ROOT,
-    stdio: ["ignore", "ignore", "inherit"],
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
     env: { ...env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" },
   });
+  console.log(`wrangler: ${said.split("\n").find((l) => l.includes("Total Upload"))?.trim() ?? "(no size line)"}\n`);
   console.log("| file | KiB | KiB gzip |\n|---|---|---|");
   for (const file of readdirSync(out).filter((f) => /\.(m?js|wasm)$/.test(f))) {
     const bytes = readFileSync(join(out, file));

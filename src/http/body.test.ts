@@ -67,6 +67,15 @@ describe("readLimited", () => {
     expect(await readLimited(chunked, 1000)).toEqual({ ok: false, error: "request_too_large" });
   });
 
+  it("reads a body of declared length whole, and still refuses one longer than declared", async () => {
+    const sized = (body: string, length: number, extra: Record<string, string> = {}) =>
+      new Request("http://x/", { method: "POST", body, headers: { "content-length": String(length), ...extra } });
+    const r = await readLimited(sized('{"text":"ok"}', 13), 1000);
+    expect(r.ok && new TextDecoder().decode(r.value)).toBe('{"text":"ok"}');
+    expect(await readLimited(sized("x".repeat(2000), 10), 1000)).toEqual({ ok: false, error: "request_too_large" });
+    expect(await readLimited(sized("x".repeat(2000), 10, { "content-encoding": "gzip" }), 1000)).toEqual({ ok: false, error: "request_too_large" });
+  });
+
   it("reads a chunked body under the limit whole", async () => {
     const stream = new ReadableStream({
       start(c) {

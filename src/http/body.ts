@@ -15,7 +15,7 @@ export async function readLimited(request: Request, limit: number): Promise<Resu
   if (Number.isFinite(declared) && declared > limit) return { ok: false, error: "request_too_large" };
   // A declared length bounds the body (HTTP framing), unless it is decoded on the way. Reading it
   // whole skips the stream: on Node, @hono/node-server then reads the socket directly instead of
-  // building a web ReadableStream per request (bench: the larger part of reading a body).
+  // building a full Request and a web ReadableStream (`npm run bench`: 90 µs of CPU per request).
   if (Number.isFinite(declared) && !request.headers.has("content-encoding")) {
     let whole: Uint8Array;
     try {

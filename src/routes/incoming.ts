@@ -14,7 +14,7 @@ import { translateIncoming, type Dialect } from "../translate/incoming.ts";
 export function incomingRoutes(services: Services): Hono {
   const app = new Hono();
   const handle = (dialect: Dialect) => async (request: Request, token: string): Promise<Response> => {
-    const hook = services.hooks.find(token);
+    const hook = await services.hooks.find(token);
     if (!hook) return slackError({ code: "no_service" });
 
     const allowed = services.rateLimiter.take(hook.name, hook.rateLimit);
