@@ -5,6 +5,16 @@ import * as z from "zod";
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 const name = z.string().min(1, "must not be empty");
+/** An IANA zone name Intl knows (dates and attachment `ts` are shown in it). */
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be an IANA time zone such as Europe/Berlin");
+
 /** `#name`, `@username` or a room id (CONTRACT §2). */
 const room = z.string().regex(/^[#@]?[^\s#@][^\s]*$/, "must be #name, @username or a room id");
 
@@ -26,6 +36,8 @@ export const incomingHookSchema = z.strictObject({
   rateLimit: rateLimitSchema.default({ perSecond: 1, burst: 10 }),
   /** How `text` is read: `slack` mrkdwn or `markdown` (Mattermost). Default: by the URL it came to. */
   dialect: z.enum(["slack", "markdown"]).optional(),
+  /** Dates in this hook's messages; the top-level `timeZone` otherwise. */
+  timeZone: timeZone.optional(),
 });
 
 export const targetSchema = z.strictObject({
@@ -71,17 +83,7 @@ export const configSchema = z
       .optional(),
     users: z.record(z.string(), z.string().min(1)).default({}),
     channels: z.record(z.string(), z.string().min(1)).default({}),
-    timeZone: z
-      .string()
-      .refine((tz) => {
-        try {
-          new Intl.DateTimeFormat("en-US", { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, "must be an IANA time zone such as Europe/Berlin")
-      .default("UTC"),
+    timeZone: timeZone.default("UTC"),
     incoming: z.array(incomingHookSchema).default([]),
     outgoing: z.array(outgoingSchema).default([]),
     limits: z.strictObject({ maxBodyBytes: z.int().min(1024).default(1024 * 1024) }).default({ maxBodyBytes: 1024 * 1024 }),

@@ -13,6 +13,10 @@ import { translateIncoming, type Dialect } from "../translate/incoming.ts";
 
 export function incomingRoutes(services: Services): Hono {
   const app = new Hono();
+  // Built once: a hook with its own time zone translates with its own context.
+  const contexts = new Map(
+    services.config.incoming.map((h) => [h.name, h.timeZone ? { ...services.translate, timeZone: h.timeZone } : services.translate]),
+  );
   const handle = (dialect: Dialect) => async (request: Request, token: string): Promise<Response> => {
     const hook = await services.hooks.find(token);
     if (!hook) return slackError({ code: "no_service" });
@@ -25,7 +29,7 @@ export function incomingRoutes(services: Services): Hono {
     const payload = parseSlackPayload(await decodePayload(body.value, request.headers.get("content-type"), new URL(request.url).searchParams));
     if (!payload) return slackError({ code: "invalid_payload" });
 
-    const translated = translateIncoming(payload, hook, services.translate, hook.dialect ?? dialect);
+    const translated = translateIncoming(payload, hook, contexts.get(hook.name)!, hook.dialect ?? dialect);
     if (!translated.ok) return slackError(translated.error);
 
     const { room, threadTs, messages } = translated.value;

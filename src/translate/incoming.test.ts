@@ -81,6 +81,16 @@ describe("content", () => {
     expect(r.messages.at(-1)!.attachments).toEqual([{ text: "att" }]);
   });
 
+  it("continues an attachment text over the size limit in attachments of the same colour", () => {
+    const long = Array.from({ length: 8 }, (_, i) => `paragraph ${i} ` + "x".repeat(280)).join("\n\n");
+    const r = value(translate({ attachments: [{ color: "danger", title: "T", text: long, fields: [{ title: "a", value: "b" }] }] }, open, "slack", { ...ctx, maxMessageSize: 1000 }));
+    const atts = r.messages[0]!.attachments!;
+    expect(atts.length).toBeGreaterThan(2);
+    expect(atts[0]).toMatchObject({ color: "#a30200", title: "T", fields: [{ title: "a", value: "b" }] });
+    expect(atts.slice(1).every((a) => a.color === "#a30200" && a.title === undefined && a.text!.length <= 1000)).toBe(true);
+    expect(atts.map((a) => a.text).join("\n\n")).toBe(long);
+  });
+
   it("carries threads, broadcast replies and link previews", () => {
     const r = value(translate({ text: "x", thread_ts: "1700000000.000100", reply_broadcast: true, unfurl_links: false }));
     expect(r.threadTs).toBe("1700000000.000100");

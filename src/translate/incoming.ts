@@ -66,13 +66,14 @@ export function translateIncoming(
     );
   }
   if (text === "" && attachments.length === 0) return fail("no_text");
+  const fitted = attachments.flatMap((a) => fitAttachment(a, ctx.maxMessageSize));
 
   const identity = senderIdentity(payload, hook);
   const parts = text === "" ? [""] : splitText(text, ctx.maxMessageSize);
   const threadTs = payload.thread_ts ?? payload.root_id;
   const messages = parts.map((msg, i): RocketChatMessageDraft => {
     const m: RocketChatMessageDraft = { msg, ...identity, groupable: false };
-    if (i === parts.length - 1 && attachments.length > 0) m.attachments = attachments;
+    if (i === parts.length - 1 && fitted.length > 0) m.attachments = fitted;
     if (threadTs !== undefined && payload.reply_broadcast === true) m.tshow = true;
     if (payload.unfurl_links !== undefined) m.parseUrls = payload.unfurl_links;
     return m;
@@ -120,6 +121,17 @@ const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
 const SLACK_USER_ID = /^[UW][A-Z0-9]{8,}$/;
 
 const sameRoom = (a: string, b: string): boolean => a.replace(/^#/, "").toLowerCase() === b.replace(/^#/, "").toLowerCase();
+
+/**
+ * Rocket.Chat refuses an attachment text over `Message_MaxAllowedSize` on `chat.postMessage`
+ * (rocketchat.md §2.3): a longer one continues in attachments of the same colour below it.
+ */
+function fitAttachment(attachment: RocketChatAttachment, max: number): RocketChatAttachment[] {
+  if (attachment.text === undefined || attachment.text.length <= max) return [attachment];
+  const [first, ...rest] = splitText(attachment.text, max);
+  const continuation = (text: string): RocketChatAttachment => (attachment.color ? { color: attachment.color, text } : { text });
+  return [{ ...attachment, text: first! }, ...rest.map(continuation)];
+}
 
 /** Mattermost clients also send their attachments inside `props` (mattermost.md §1.3). */
 function attachmentsFromProps(props: Record<string, unknown> | undefined): Record<string, unknown>[] | undefined {
