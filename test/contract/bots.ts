@@ -14,7 +14,7 @@ export interface ScriptedBot {
 }
 
 /** Slack's documented legacy outgoing-webhook consumer: form body, token check, JSON reply. */
-function legacyAnswer(req: BotRequest): BotAnswer {
+export function legacyAnswer(req: BotRequest): BotAnswer {
   const form = new URLSearchParams(req.body);
   if (form.get("token") !== LEGACY_TOKEN) return { status: 403, body: "invalid token" };
   const words = (form.get("text") ?? "").split(" ");

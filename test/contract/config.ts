@@ -46,3 +46,21 @@ export async function seed(fake: FakeInfo, rid: string, text: string, tmid?: str
   const body = (await res.json()) as { message: StoredMessage };
   return body.message;
 }
+
+/** Rocket.Chat's outgoing `sendMessage` body for a seeded message (rocketchat.md §4.4). */
+export function eventFor(message: StoredMessage, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    token: RC_TOKEN,
+    bot: false,
+    channel_id: message.rid,
+    channel_name: "general",
+    message_id: message._id,
+    timestamp: message.ts,
+    user_id: "alice-id",
+    user_name: "alice",
+    text: message.msg,
+    siteUrl: "https://chat.example.com",
+    ...(message.tmid ? { tmid: message.tmid } : {}),
+    ...overrides,
+  };
+}

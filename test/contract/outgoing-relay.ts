@@ -6,7 +6,7 @@
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toSlackChannelId, toSlackTs, toSlackUserId } from "../../src/outgoing/ids.ts";
-import { LEGACY_TOKEN, RC_TOKEN, seed } from "./config.ts";
+import { eventFor, LEGACY_TOKEN, RC_TOKEN, seed } from "./config.ts";
 import { json, type BotAnswer, type BotControl, type BotRequest, type ContractRuntime, type FakeControl, type FakeInfo, type GatewayClient, type StoredMessage } from "./runtime.ts";
 
 /** A config whose `rocketchat` is the fake. */
@@ -15,23 +15,6 @@ const configFor = (fake: FakeInfo, input: Record<string, unknown>) => ({
   ...input,
 });
 
-/** Rocket.Chat's outgoing `sendMessage` body for a seeded message (rocketchat.md §4.4). */
-function eventFor(message: StoredMessage, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    token: RC_TOKEN,
-    bot: false,
-    channel_id: message.rid,
-    channel_name: "general",
-    message_id: message._id,
-    timestamp: message.ts,
-    user_id: "alice-id",
-    user_name: "alice",
-    text: message.msg,
-    siteUrl: "https://chat.example.com",
-    ...(message.tmid ? { tmid: message.tmid } : {}),
-    ...overrides,
-  };
-}
 
 function postEvent(gw: GatewayClient, name: string, body: unknown): Promise<Response> {
   return gw.request(`/outgoing/${name}`, {

@@ -14,7 +14,7 @@ import { silentLogger } from "../../src/observability/log.ts";
 import { buildServices, type ServiceOptions, type Services } from "../../src/services.ts";
 import type { FakeRocketChat, StoredMessage } from "../support/fake-rocketchat.ts";
 
-export const RC_TOKEN = "rc-outgoing-token-0123456789";
+export { RC_TOKEN } from "../contract/config.ts";
 
 /** A config whose `rocketchat` is the fake (unless `rocketchat: undefined` is passed). */
 export function configFor(fake: FakeRocketChat | undefined, input: Record<string, unknown>): Config {
@@ -92,34 +92,8 @@ export const json = (value: unknown, status = 200): BotAnswer => ({
   body: JSON.stringify(value),
 });
 
-/** A message as a Rocket.Chat user would have written it: stored in the fake. */
-export async function seed(fake: FakeRocketChat, rid: string, text: string, tmid?: string): Promise<StoredMessage> {
-  const res = await fetch(`${fake.url}/api/v1/chat.sendMessage`, {
-    method: "POST",
-    headers: { "X-User-Id": fake.userId, "X-Auth-Token": fake.authToken, "Content-Type": "application/json" },
-    body: JSON.stringify({ message: { rid, msg: text, ...(tmid ? { tmid } : {}) } }),
-  });
-  const body = (await res.json()) as { message: StoredMessage };
-  return body.message;
-}
-
-/** Rocket.Chat's outgoing `sendMessage` body for a seeded message (rocketchat.md §4.4). */
-export function eventFor(message: StoredMessage, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    token: RC_TOKEN,
-    bot: false,
-    channel_id: message.rid,
-    channel_name: "general",
-    message_id: message._id,
-    timestamp: message.ts,
-    user_id: "alice-id",
-    user_name: "alice",
-    text: message.msg,
-    siteUrl: "https://chat.example.com",
-    ...(message.tmid ? { tmid: message.tmid } : {}),
-    ...overrides,
-  };
-}
+/** Messages and events as Rocket.Chat makes them (shared with the contract suite). */
+export { eventFor, seed } from "../contract/config.ts";
 
 export function postEvent(app: Hono, name: string, body: unknown): Promise<Response> {
   return Promise.resolve(

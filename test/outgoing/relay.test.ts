@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toSlackChannelId } from "../../src/outgoing/ids.ts";
+import { legacyAnswer } from "../contract/bots.ts";
+import { LEGACY_TOKEN } from "../contract/config.ts";
 import { startFakeRocketChat, type FakeRocketChat, type StoredMessage } from "../support/fake-rocketchat.ts";
 import {
   configFor,
@@ -23,13 +25,12 @@ import {
   type Slackline,
 } from "./harness.ts";
 
-const LEGACY_TOKEN = "legacy-outgoing-token";
 
 let fake: FakeRocketChat;
 /** A bot whose answer each test chooses; records what it was sent. */
 let recorder: Bot;
 let answer: (req: BotRequest) => BotAnswer | "hang" = () => json({});
-/** Slack's documented legacy outgoing-webhook consumer: form body, token check, JSON reply. */
+/** Slack's documented legacy outgoing-webhook consumer (form body, token check, JSON reply). */
 let legacy: Bot;
 let sl: Slackline;
 let seeded: StoredMessage[];
@@ -47,25 +48,7 @@ beforeAll(async () => {
   fake.addUser("alice", "alice-id");
   fake.addUser("bob", "bob-id");
   recorder = await startBot((req) => answer(req));
-  legacy = await startBot((req) => {
-    const form = new URLSearchParams(req.body);
-    if (form.get("token") !== LEGACY_TOKEN) return { status: 403, body: "invalid token" };
-    const words = (form.get("text") ?? "").split(" ");
-    return json({
-      text: `Deploying *${words[1]}* to ${words[2]}: <https://ci.example.com/b/1|build 1> for <@${form.get("user_id")}>`,
-      username: "deploybot",
-      icon_emoji: ":rocket:",
-      attachments: [
-        {
-          color: "good",
-          title: "Build 1",
-          title_link: "https://ci.example.com/b/1",
-          text: "All *green*",
-          fields: [{ title: "env", value: words[2], short: true }],
-        },
-      ],
-    });
-  });
+  legacy = await startBot(legacyAnswer);
   const config = configFor(fake, {
     users: { U024BE7LH: "bob" },
     channels: { C024BE7LR: "general" },
