@@ -81,6 +81,13 @@ const MAX_NESTING = 10;
 const INLINE_BUDGET = 100_000;
 
 /**
+ * Markdown longer than this is shown as literal text instead of being parsed. Slack caps a
+ * message at 40,000 characters and Mattermost at 16,383; past that, a body built to be slow to
+ * parse (marked's emphasis scan) would cost seconds of CPU per request.
+ */
+const MAX_PARSED_LENGTH = 64 * 1024;
+
+/**
  * Converts Markdown to Rocket.Chat's dialect for message text (default) or attachment text.
  * Never throws: any input string gives a string.
  */
@@ -92,6 +99,7 @@ export function markdownToRocketChat(
   const o: Options = { message: target !== "attachment", tables: ctx?.tables !== false };
   const src = normalise(typeof markdown === "string" ? markdown : String(markdown ?? ""));
   if (src.trim() === "") return "";
+  if (src.length > MAX_PARSED_LENGTH) return fallback(src, o);
   try {
     return renderBlocks(lex(src), o);
   } catch {
