@@ -231,15 +231,9 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-interface Summary {
-  rps: number;
+/** Medians over the rounds, and each round's req/s. */
+interface Summary extends Round {
   rpsRounds: number[];
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-  peakRss: number;
-  cpuPerRequest: number;
 }
 
 const summarize = (rs: Round[]): Summary => ({

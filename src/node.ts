@@ -63,11 +63,11 @@ export function main(argv: string[] = process.argv.slice(2)): void {
     }),
   });
   durable.delivery?.start();
-  const baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const app = createApp(services, { baseUrl });
+  const origin = (p: number) => `http://${host.includes(":") ? `[${host}]` : host}:${p}`;
+  const app = createApp(services, { baseUrl: origin(port) });
 
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
-    const base = (loaded.config.publicUrl ?? `http://${host.includes(":") ? `[${host}]` : host}:${info.port}`).replace(/\/+$/, "");
+    const base = (loaded.config.publicUrl ?? origin(info.port)).replace(/\/+$/, "");
     logger.info(`slackline listening on http://${host}:${info.port}`);
     if (source.kind === "demo") {
       const url = `${base}/services/T0000000/B0000000/${loaded.config.incoming[0]!.token}`;

@@ -4,6 +4,7 @@
  *   X-Slack-Signature = "v0=" + hex(HMAC_SHA256(signing_secret, basestring))
  * Web Crypto only, so it runs on Node and on Workers alike.
  */
+import { timingSafeEqual } from "../http/tokens.ts";
 
 export const SIGNATURE_HEADER = "X-Slack-Signature";
 export const TIMESTAMP_HEADER = "X-Slack-Request-Timestamp";
@@ -49,14 +50,8 @@ export async function slackSignatureHeaders(
 }
 
 /** Compares two strings in time that depends only on their lengths. */
-export function timingSafeEqualString(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  const n = Math.max(x.length, y.length);
-  for (let i = 0; i < n; i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
+export const timingSafeEqualString = (a: string, b: string): boolean =>
+  timingSafeEqual(encoder.encode(a), encoder.encode(b));
 
 /**
  * Verifies a Slack-signed request as Bolt does: version `v0`, a timestamp of whole seconds no more
