@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
 });
 const ITERATIONS = Number(args.iterations);
 const WARMUP = Number(args.warmup);
-const NO_QUERY = new URLSearchParams();
+const NO_QUERY = "";
 const encoder = new TextEncoder();
 
 /** One request's worth of work, as the incoming route does it after reading the body. */

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Node 24 runs slackline's TypeScript directly (type stripping); see src/node.ts.
+// From source: Node 24 runs slackline's TypeScript directly (type stripping); see src/node.ts.
+// Also the entry of the production bundle, dist/node/slackline.mjs (npm run build:node), which
+// runs as plain JavaScript without the type stripper's memory.
 import { main } from "../src/node.ts";
 
 main();

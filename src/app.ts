@@ -2,8 +2,10 @@
  * The app factory: one Hono app for both runtimes, built from injected services.
  */
 import { Hono } from "hono";
+import { rollupError, toResponse } from "./http/answers.ts";
+import { accessLog } from "./observability/access.ts";
 import { deliveriesRoutes } from "./routes/deliveries.ts";
-import { incomingRoutes } from "./routes/incoming.ts";
+import { incomingHandler, incomingRoutes, type IncomingHandler } from "./routes/incoming.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { outgoingRoutes } from "./routes/outgoing.ts";
 import { respondRoutes } from "./routes/respond.ts";
@@ -13,28 +15,26 @@ import type { Services } from "./services.ts";
 export interface AppOptions {
   /** The base URL printed for hooks when the config has no `publicUrl` (e.g. http://127.0.0.1:3000). */
   readonly baseUrl?: string;
+  /** The incoming-webhook handler, when the runtime also calls it directly (Node). */
+  readonly incoming?: IncomingHandler;
 }
 
 export function createApp(services: Services, opts: AppOptions = {}): Hono {
-  const { metrics, logger, config } = services;
+  const { config } = services;
+  const access = accessLog(services.metrics, services.logger);
   // Not strict: `/services/T/B/token/` is the same hook (Slack and Mattermost accept both).
   const app = new Hono({ strict: false });
 
-  // One line and one metric per request, by route pattern: paths carry hook tokens.
-  app.use(async function accessLog(c, next) {
+  app.use(async function recordAccess(c, next) {
     const started = performance.now();
     await next();
-    const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath;
-    const seconds = (performance.now() - started) / 1000;
-    metrics.requests.inc({ route, status: String(c.res.status) });
-    metrics.requestSeconds.observe(seconds, { route });
-    logger.info(`${c.req.method} ${route} ${c.res.status} ${(seconds * 1000).toFixed(1)}ms`);
+    access.request(c.req.method, c.req.routePath === "/*" ? "unmatched" : c.req.routePath, c.res.status, started);
   });
 
   const base = (config.publicUrl ?? opts.baseUrl ?? "").replace(/\/+$/, "");
   const hookUrls = () => config.incoming.map((h) => `${base}/services/T0000000/B0000000/${h.token}`);
 
-  app.route("/", incomingRoutes(services));
+  app.route("/", incomingRoutes(opts.incoming ?? incomingHandler(services)));
   app.route("/", outgoingRoutes(services));
   app.route("/", respondRoutes(services));
   app.route("/", slackApiRoutes(services));
@@ -42,10 +42,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.route("/", deliveriesRoutes(services));
 
   app.notFound((c) => c.text("not_found", 404));
-  // Unexpected failures: logged here, never a stack trace to the caller (Slack's rollup_error).
+  // Unexpected failures: logged, never a stack trace to the caller (Slack's rollup_error).
   app.onError((err, c) => {
-    logger.error("unhandled error", { route: c.req.routePath, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
-    return c.text("rollup_error", 500);
+    access.unexpected(c.req.routePath, err);
+    return toResponse(rollupError);
   });
   return app;
 }

@@ -1,17 +1,18 @@
 /**
  * The Node entry: `npx slackline [--config FILE] [--port N] [--host H]` (CONTRACT §1).
  */
-import { serve } from "@hono/node-server";
 import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { upstream } from "#upstream";
-import { createApp } from "./app.ts";
 import { loadConfig } from "./config/load.ts";
 import { configSource, demoConfigJson } from "./config/source.ts";
 import { DurableDelivery } from "./delivery/durable.ts";
 import { openSqliteOutbox } from "./delivery/sqlite.ts";
+import { createNodeServer } from "./http/node-server.ts";
 import { createLogger, parseLogLevel } from "./observability/log.ts";
+import { stdoutLines } from "./observability/stdout.ts";
 import { newMessageId } from "./rocketchat/ids.ts";
 import { buildServices } from "./services.ts";
 
@@ -44,7 +45,7 @@ export function main(argv: string[] = process.argv.slice(2)): void {
   const loaded = loadConfig(text, process.env);
   if (!loaded.ok) fatal(loaded.problems);
 
-  const logger = createLogger(parseLogLevel(process.env["LOG_LEVEL"]));
+  const logger = createLogger(parseLogLevel(process.env["LOG_LEVEL"]), stdoutLines());
   const { delivery: settings } = loaded.config;
   // Accept, then deliver: what Rocket.Chat does not confirm in time waits in the outbox. The
   // demo inbox is in memory and always answers, so it needs none.
@@ -64,11 +65,13 @@ export function main(argv: string[] = process.argv.slice(2)): void {
   });
   durable.delivery?.start();
   const origin = (p: number) => `http://${host.includes(":") ? `[${host}]` : host}:${p}`;
-  const app = createApp(services, { baseUrl: origin(port) });
+  const { server } = createNodeServer(services, { baseUrl: origin(port) });
 
-  const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
-    const base = (loaded.config.publicUrl ?? origin(info.port)).replace(/\/+$/, "");
-    logger.info(`slackline listening on http://${host}:${info.port}`);
+  server.once("error", (e) => fatal([`cannot listen on ${origin(port)}: ${e.message}`], 1));
+  server.listen(port, host, () => {
+    const listening = (server.address() as AddressInfo).port;
+    const base = (loaded.config.publicUrl ?? origin(listening)).replace(/\/+$/, "");
+    logger.info(`slackline listening on ${origin(listening)}`);
     if (source.kind === "demo") {
       const url = `${base}/services/T0000000/B0000000/${loaded.config.incoming[0]!.token}`;
       process.stdout.write(

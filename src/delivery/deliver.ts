@@ -69,8 +69,10 @@ export class Deliverer {
 
     const stored: StoredMessage[] = [];
     for (let i = progress.sent; i < job.messages.length; i++) {
-      const message = { ...job.messages[i]!, rid, ...(tmid ? { tmid } : {}) };
-      if (!tmid) delete message.tshow;
+      // `tshow` means something only in a thread. (Left out rather than deleted: `delete` turns
+      // the object into a slow dictionary for every later read and for JSON.stringify.)
+      const { tshow, ...draft } = job.messages[i]!;
+      const message = tmid ? { ...draft, rid, tmid, ...(tshow === undefined ? {} : { tshow }) } : { ...draft, rid };
       if (progress.uncertain) {
         const known = await this.#api.getMessage(message._id);
         if (!known.ok) return this.#failure(known.failure, progress, "checking an uncertain message");

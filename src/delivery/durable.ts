@@ -22,6 +22,8 @@ import type { Outbox, OutboxEntry } from "./outbox.ts";
 import {
   deliveryRecord,
   RecentDeliveries,
+  recordFacts,
+  type RecordFacts,
   type DeliveryRecord,
   type DeliveryService,
   type DeliveryView,
@@ -219,13 +221,13 @@ export class DurableDelivery implements DeliveryService {
     const now = this.#now();
     switch (result.kind) {
       case "delivered":
-        this.#finish(job, deliveryRecord(job, "delivered", result.progress, now));
+        this.#finish(job, recordFacts(job, "delivered", result.progress, now));
         return { kind: "delivered", stored: result.stored };
       case "failed":
         this.#logger.warn("delivery refused", { job: job.id, source: job.source, reason: result.reason });
         this.#finish(
           job,
-          deliveryRecord(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }),
+          recordFacts(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }),
         );
         return { kind: "failed", error: result.error };
       case "retry": {
@@ -247,7 +249,7 @@ export class DurableDelivery implements DeliveryService {
       // "503 remains for nothing could be queued."
       this.#logger.error("outbox: cannot store a job", { job: job.id, error: String(e) });
       const failure = { error: "service_unavailable", lastError: `outbox: ${String(e)}` } as const;
-      this.#finish(job, deliveryRecord(job, "failed", progress, now, failure));
+      this.#finish(job, recordFacts(job, "failed", progress, now, failure));
       return { kind: "failed", error: "service_unavailable" };
     }
     this.#wake();
@@ -288,7 +290,7 @@ export class DurableDelivery implements DeliveryService {
         case "delivered":
           this.#outbox.remove(job.id);
           this.#stored--;
-          this.#finish(job, deliveryRecord(job, "delivered", result.progress, now));
+          this.#finish(job, recordFacts(job, "delivered", result.progress, now));
           break;
         case "failed":
           this.#bury(job, result.progress, result.error, result.reason, now);
@@ -315,11 +317,11 @@ export class DurableDelivery implements DeliveryService {
     this.#stored--;
     this.#dead++;
     this.#logger.warn("delivery dead letter", { job: job.id, source: job.source, room: job.room, error, reason });
-    this.#finish(job, deliveryRecord(job, "dead", progress, now, { error, lastError: reason }));
+    this.#finish(job, recordFacts(job, "dead", progress, now, { error, lastError: reason }));
   }
 
   /** A job left the line: delivered, refused, or a dead letter. */
-  #finish(job: DeliveryJob, record: DeliveryRecord): void {
+  #finish(job: DeliveryJob, record: RecordFacts): void {
     const left = (this.#waiting.get(job.room) ?? 1) - 1;
     if (left > 0) this.#waiting.set(job.room, left);
     else this.#waiting.delete(job.room);

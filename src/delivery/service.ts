@@ -55,15 +55,23 @@ export interface DeliveryService {
   retry?(id: string): Promise<RetryOutcome>;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+/**
+ * A record with its times still as numbers. The in-memory list of recent jobs keeps these and
+ * formats on reading: two ISO dates per request cost more than the rest of its bookkeeping.
+ */
+export interface RecordFacts extends Omit<DeliveryRecord, "acceptedAt" | "updatedAt" | "nextAttemptAt"> {
+  readonly acceptedAt: number;
+  readonly updatedAt: number;
+  readonly nextAt?: number;
+}
 
-export function deliveryRecord(
+export function recordFacts(
   job: DeliveryJob,
   state: DeliveryRecord["state"],
   progress: JobProgress,
   updatedAt: number,
   extra: { nextAt?: number; error?: SlackErrorCode; lastError?: string } = {},
-): DeliveryRecord {
+): RecordFacts {
   return {
     id: job.id,
     messageIds: job.messages.map((m) => m._id),
@@ -72,30 +80,45 @@ export function deliveryRecord(
     state,
     attempts: progress.attempts,
     confirmed: progress.sent,
-    acceptedAt: iso(job.acceptedAt),
-    updatedAt: iso(updatedAt),
-    ...(extra.nextAt === undefined ? {} : { nextAttemptAt: iso(extra.nextAt) }),
-    ...(extra.error === undefined ? {} : { error: extra.error }),
-    ...(extra.lastError === undefined ? {} : { lastError: extra.lastError }),
+    acceptedAt: job.acceptedAt,
+    updatedAt,
+    ...extra,
   };
 }
 
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function formatRecord({ acceptedAt, updatedAt, nextAt, ...facts }: RecordFacts): DeliveryRecord {
+  return {
+    ...facts,
+    acceptedAt: iso(acceptedAt),
+    updatedAt: iso(updatedAt),
+    ...(nextAt === undefined ? {} : { nextAttemptAt: iso(nextAt) }),
+  };
+}
+
+export const deliveryRecord = (...args: Parameters<typeof recordFacts>): DeliveryRecord => formatRecord(recordFacts(...args));
+
 /** The last settled jobs, in memory (per process, per isolate on Workers). */
 export class RecentDeliveries {
-  readonly #records: DeliveryRecord[] = [];
+  /** A ring: `#next` is where the next record goes, over the oldest once full. */
+  readonly #records: RecordFacts[] = [];
   readonly #capacity: number;
+  #next = 0;
 
   constructor(capacity = 100) {
     this.#capacity = capacity;
   }
 
-  add(record: DeliveryRecord): void {
-    this.#records.unshift(record);
-    if (this.#records.length > this.#capacity) this.#records.pop();
+  add(record: RecordFacts): void {
+    this.#records[this.#next] = record;
+    this.#next = (this.#next + 1) % this.#capacity;
   }
 
+  /** Newest first. */
   list(): DeliveryRecord[] {
-    return [...this.#records];
+    const newestFirst = [...this.#records.slice(0, this.#next).reverse(), ...this.#records.slice(this.#next).reverse()];
+    return newestFirst.map(formatRecord);
   }
 }
 
@@ -124,12 +147,12 @@ export class DirectDelivery implements DeliveryService {
     this.#metrics.deliveries.inc({ outcome: result.kind === "retry" ? "failed" : result.kind });
     if (result.kind === "delivered") {
       this.#metrics.deliverySeconds.observe((this.#now() - job.acceptedAt) / 1000);
-      this.#recent.add(deliveryRecord(job, "delivered", result.progress, this.#now()));
+      this.#recent.add(recordFacts(job, "delivered", result.progress, this.#now()));
       return { kind: "delivered", stored: result.stored };
     }
     this.#logger.warn("delivery failed", { job: job.id, source: job.source, reason: result.reason });
     const error = result.kind === "failed" ? result.error : "service_unavailable";
-    this.#recent.add(deliveryRecord(job, "failed", result.progress, this.#now(), { error, lastError: result.reason }));
+    this.#recent.add(recordFacts(job, "failed", result.progress, this.#now(), { error, lastError: result.reason }));
     if (result.kind === "failed") return { kind: "failed", error };
     return result.afterMs === undefined
       ? { kind: "failed", error }

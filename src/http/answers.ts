@@ -1,15 +1,28 @@
 /**
  * Slack's incoming-webhook answers on the wire: plain text, no trailing newline, never JSON,
- * never a redirect (slack.md rules 1–2, CONTRACT §3).
+ * never a redirect (slack.md rules 1–2, CONTRACT §3). Values first, so the Hono route and the
+ * Node server write the same answer each in its own way.
  */
 import { slackErrorStatus, type SlackError } from "../slack/errors.ts";
 
-const TEXT_PLAIN = "text/plain; charset=utf-8";
-
-export const slackOk = (): Response => new Response("ok", { status: 200, headers: { "content-type": TEXT_PLAIN } });
-
-export function slackError(error: SlackError): Response {
-  const headers: Record<string, string> = { "content-type": TEXT_PLAIN };
-  if (error.retryAfterSeconds !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
-  return new Response(error.code, { status: slackErrorStatus[error.code], headers });
+export interface SlackAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
 }
+
+const TEXT_PLAIN = "text/plain; charset=utf-8";
+const PLAIN = { "content-type": TEXT_PLAIN } as const;
+
+export const slackOk: SlackAnswer = { status: 200, body: "ok", headers: PLAIN };
+
+export function slackError(error: SlackError): SlackAnswer {
+  const headers =
+    error.retryAfterSeconds === undefined ? PLAIN : { ...PLAIN, "retry-after": String(Math.max(1, Math.ceil(error.retryAfterSeconds))) };
+  return { status: slackErrorStatus[error.code], body: error.code, headers };
+}
+
+/** What an unexpected failure is answered: Slack's own catch-all, never a stack trace. */
+export const rollupError: SlackAnswer = { status: 500, body: "rollup_error", headers: PLAIN };
+
+export const toResponse = (answer: SlackAnswer): Response => new Response(answer.body, answer);

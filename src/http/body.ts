@@ -60,8 +60,11 @@ interface MediaType {
 }
 
 /** `Application/JSON; charset=ISO-8859-1` → type and charset, lower-cased (as Go's mime does). */
+const JSON_TYPE: MediaType = { type: "application/json", charset: undefined };
+
 export function parseMediaType(header: string | null | undefined): MediaType {
   if (!header) return { type: "", charset: undefined };
+  if (header === "application/json") return JSON_TYPE; // what most senders send
   const [type = "", ...params] = header.split(";");
   let charset: string | undefined;
   for (const p of params) {
@@ -96,16 +99,22 @@ const parseJson = (text: string): unknown => {
 };
 
 /** The form's `payload` field, else the query string's (Mattermost reads both). */
-function payloadField(form: URLSearchParams, query: URLSearchParams): unknown {
-  const payload = form.get("payload") ?? query.get("payload");
+function payloadField(form: URLSearchParams, query: string): unknown {
+  const payload = form.get("payload") ?? (query === "" ? null : new URLSearchParams(query).get("payload"));
   return payload === null ? undefined : parseJson(payload);
+}
+
+/** A request URL's query string, without `?` (`decodePayload` reads `payload` from it). */
+export function queryOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? "" : url.slice(q + 1);
 }
 
 /**
  * Decode a body into the payload object, or `undefined` when it holds no readable payload.
  * Content-Type is a hint, not a contract: senders get it wrong.
  */
-export async function decodePayload(bytes: Uint8Array, contentType: string | null, query: URLSearchParams): Promise<unknown> {
+export async function decodePayload(bytes: Uint8Array, contentType: string | null, query: string): Promise<unknown> {
   const media = parseMediaType(contentType);
   if (media.type === "multipart/form-data") return decodeMultipart(bytes, contentType!, query);
 
@@ -123,7 +132,7 @@ export async function decodePayload(bytes: Uint8Array, contentType: string | nul
   return unwrapPayload(value);
 }
 
-async function decodeMultipart(bytes: Uint8Array, contentType: string, query: URLSearchParams): Promise<unknown> {
+async function decodeMultipart(bytes: Uint8Array, contentType: string, query: string): Promise<unknown> {
   let form: FormData;
   try {
     form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": contentType } }).formData();

@@ -15,10 +15,21 @@ export const parseLogLevel = (value: string | undefined): LogLevel =>
 
 /** `write` is the sink: console on both runtimes, a collector in tests. */
 export function createLogger(level: LogLevel, write: (line: string) => void = (l) => console.log(l)): Logger {
-  const at = (lvl: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
-    if (ORDER[lvl] < ORDER[level]) return;
-    const extra = fields ? " " + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`).join(" ") : "";
-    write(`${new Date().toISOString()} ${lvl.toUpperCase()} ${message}${extra}`);
+  // Under load many lines share a millisecond: format its time once.
+  let lastMs = NaN;
+  let lastIso = "";
+  const time = () => {
+    const ms = Date.now();
+    if (ms !== lastMs) lastIso = new Date((lastMs = ms)).toISOString();
+    return lastIso;
+  };
+  const at = (lvl: LogLevel) => {
+    const label = lvl.toUpperCase();
+    return (message: string, fields?: Record<string, unknown>) => {
+      if (ORDER[lvl] < ORDER[level]) return;
+      const extra = fields ? " " + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`).join(" ") : "";
+      write(`${time()} ${label} ${message}${extra}`);
+    };
   };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

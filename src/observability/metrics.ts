@@ -9,11 +9,13 @@ const NEEDS_ESCAPE = /[\\"\n]/;
 const escapeValue = (v: string): string =>
   NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : v;
 
-/** Labels → their exposition text, names sorted. Runs on every request (access metrics). */
+/** Labels → their exposition text, names sorted. */
 const key = (labels: Labels): string => {
   const names = Object.keys(labels);
   if (names.length > 1) names.sort();
-  return names.map((k) => `${k}="${escapeValue(String(labels[k]))}"`).join(",");
+  let text = "";
+  for (const k of names) text += `${text ? "," : ""}${k}="${escapeValue(String(labels[k]))}"`;
+  return text;
 };
 
 abstract class Metric {
@@ -31,8 +33,13 @@ export class Counter extends Metric {
   readonly type = "counter";
   readonly #values = new Map<string, number>();
   inc(labels: Labels = {}, by = 1): void {
+    this.with(labels).inc(by);
+  }
+  /** One label set's series, to keep where it is counted often (per request). */
+  with(labels: Labels): { inc(by?: number): void } {
     const k = key(labels);
-    this.#values.set(k, (this.#values.get(k) ?? 0) + by);
+    const values = this.#values;
+    return { inc: (by = 1) => void values.set(k, (values.get(k) ?? 0) + by) };
   }
   get(labels: Labels = {}): number {
     return this.#values.get(key(labels)) ?? 0;
@@ -68,12 +75,22 @@ export class Histogram extends Metric {
     this.#buckets = buckets;
   }
   observe(value: number, labels: Labels = {}): void {
+    this.with(labels).observe(value);
+  }
+  /** One label set's series, to keep where it is observed often (per request). */
+  with(labels: Labels): { observe(value: number): void } {
     const k = key(labels);
     let s = this.#series.get(k);
     if (!s) this.#series.set(k, (s = { counts: this.#buckets.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.#buckets.length; i++) if (value <= this.#buckets[i]!) s.counts[i]!++;
-    s.sum += value;
-    s.count++;
+    const series = s;
+    const buckets = this.#buckets;
+    return {
+      observe(value) {
+        for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) series.counts[i]!++;
+        series.sum += value;
+        series.count++;
+      },
+    };
   }
   lines(): string[] {
     const out: string[] = [];

@@ -4,7 +4,7 @@
  * redirecting or babbling bot costs only its own outcome: nothing here throws.
  */
 import type { OutgoingConfig, TargetConfigInput } from "../config/schema.ts";
-import { readLimited } from "../http/body.ts";
+import type { UpstreamResponse } from "../http/upstream.ts";
 import type { Services } from "../services.ts";
 import type { OutgoingMessageEvent } from "./event.ts";
 import { isTime, mintTs, toSlackChannelId, toSlackTeamId, toSlackUserId } from "./ids.ts";
@@ -146,7 +146,7 @@ async function callTarget(
         : undefined;
     const ctx = responseUrl === undefined ? req.ctx : { ...req.ctx, responseUrl };
     const request = await buildSlackRequest(target, req.event, req.match, ctx);
-    let res: Response;
+    let res: UpstreamResponse;
     try {
       res = await services.upstream(request.url, {
         method: "POST",
@@ -160,14 +160,13 @@ async function callTarget(
       return result(isTimeout(e) ? "timeout" : "network_error", errorText(e));
     }
     if (res.status >= 300 && res.status < 400) {
-      await res.body?.cancel();
+      await res.discard();
       return result("redirect", `HTTP ${res.status}`);
     }
-    // readLimited reads only `headers` and `body`, which a Response has as well.
-    const body = await readLimited(res as unknown as Request, MAX_REPLY_BYTES);
+    const body = await res.bytes(MAX_REPLY_BYTES);
     if (!body.ok) return result("invalid_reply", body.error);
     const text = new TextDecoder().decode(body.value);
-    const parsed = parseSlackReply({ status: res.status, contentType: res.headers.get("content-type"), body: text });
+    const parsed = parseSlackReply({ status: res.status, contentType: res.header("content-type"), body: text });
     if (parsed.kind === "error") {
       if (parsed.reason === "status") return result("http_error", `HTTP ${parsed.status}`);
       return result("invalid_reply", parsed.reason);

@@ -4,7 +4,7 @@
  *   X-Slack-Signature = "v0=" + hex(HMAC_SHA256(signing_secret, basestring))
  * Web Crypto only, so it runs on Node and on Workers alike.
  */
-import { timingSafeEqual } from "../http/tokens.ts";
+import { secretEquals } from "../http/tokens.ts";
 
 export const SIGNATURE_HEADER = "X-Slack-Signature";
 export const TIMESTAMP_HEADER = "X-Slack-Request-Timestamp";
@@ -49,10 +49,6 @@ export async function slackSignatureHeaders(
   };
 }
 
-/** Compares two strings in time that depends only on their lengths. */
-export const timingSafeEqualString = (a: string, b: string): boolean =>
-  timingSafeEqual(encoder.encode(a), encoder.encode(b));
-
 /**
  * Verifies a Slack-signed request as Bolt does: version `v0`, a timestamp of whole seconds no more
  * than 5 minutes old, and a constant-time comparison over the raw body. Unlike Bolt, a timestamp
@@ -69,5 +65,5 @@ export async function verifySlackSignature(
   if (Math.abs(Math.floor(nowSeconds) - Number(timestamp)) > MAX_SKEW_SECONDS) return false;
   if (!signature.startsWith("v0=")) return false;
   const expected = await computeSlackSignature(secret, timestamp, body);
-  return timingSafeEqualString(expected, signature);
+  return secretEquals(signature, expected);
 }

@@ -2,7 +2,7 @@
  * The one Rocket.Chat REST client (rocketchat.md §2). Every call answers a value: the result,
  * or a classified failure that delivery turns into a retry, a dead letter or a Slack answer.
  */
-import type { Upstream } from "../http/upstream.ts";
+import type { Upstream, UpstreamResponse } from "../http/upstream.ts";
 import type { RocketChatMessage } from "./types.ts";
 
 export type RocketChatFailureKind =
@@ -121,7 +121,7 @@ export class RocketChatClient implements RocketChatApi {
   }
 
   async #call(method: "GET" | "POST", path: string, body?: unknown): Promise<RocketChatResult<Envelope>> {
-    let res: Response;
+    let res: UpstreamResponse;
     try {
       res = await this.#opts.upstream(this.#base + path, {
         method,
@@ -134,13 +134,13 @@ export class RocketChatClient implements RocketChatApi {
     }
     let envelope: Envelope;
     try {
-      envelope = (await res.json()) as Envelope;
+      envelope = JSON.parse(await res.text()) as Envelope;
     } catch {
       // A proxy page or a reset mid-body: for a POST we cannot know whether it was stored.
       const kind = method === "POST" ? "ambiguous" : res.status >= 500 ? "unavailable" : "invalid";
       return { ok: false, failure: { kind, status: res.status, message: `HTTP ${res.status} without a JSON body` } };
     }
-    if (res.ok && envelope.success !== false) return { ok: true, value: envelope };
+    if (res.status >= 200 && res.status < 300 && envelope.success !== false) return { ok: true, value: envelope };
     return { ok: false, failure: classify(res, envelope, this.#opts.now?.() ?? Date.now(), method) };
   }
 }
@@ -157,7 +157,7 @@ function transportFailure(e: unknown, method: string): RocketChatFailure {
 }
 
 /** Rocket.Chat's error envelope (rocketchat.md §2.2) → what it means for delivery. */
-function classify(res: Response, env: Envelope, now: number, method: string): RocketChatFailure {
+function classify(res: UpstreamResponse, env: Envelope, now: number, method: string): RocketChatFailure {
   const error = typeof env.error === "string" ? env.error : JSON.stringify(env.error ?? "");
   const type = typeof env.errorType === "string" ? env.errorType : "";
   const both = `${type} ${error}`;
@@ -174,10 +174,10 @@ function classify(res: Response, env: Envelope, now: number, method: string): Ro
 }
 
 /** `Retry-After` (seconds), `X-RateLimit-Reset` (epoch ms), or "wait N seconds" in the body. */
-function retryAfter(res: Response, error: string, now: number): number {
-  const header = Number(res.headers.get("retry-after"));
+function retryAfter(res: UpstreamResponse, error: string, now: number): number {
+  const header = Number(res.header("retry-after"));
   if (Number.isFinite(header) && header > 0) return header * 1000;
-  const reset = Number(res.headers.get("x-ratelimit-reset"));
+  const reset = Number(res.header("x-ratelimit-reset"));
   if (Number.isFinite(reset) && reset > now) return reset - now;
   const wait = WAIT_SECONDS.exec(error);
   return wait ? Number(wait[1]) * 1000 : 1000;

@@ -17,7 +17,7 @@ export function deliveriesRoutes(services: Services): Hono {
   const denied = async (c: Context): Promise<Response | undefined> => {
     if (token === undefined) return c.text("not_found", 404);
     const presented = BEARER.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
-    if (await secretEquals(presented, token)) return undefined;
+    if (secretEquals(presented, token)) return undefined;
     return c.json({ error: "unauthorized" }, 401, { "www-authenticate": 'Bearer realm="slackline"' });
   };
 

@@ -4,7 +4,7 @@
  * failure (rocketchat.md §4.5–4.6), so every case it should not retry is a 200 with JSON.
  */
 import { Hono } from "hono";
-import { decodePayload, readLimited } from "../http/body.ts";
+import { decodePayload, queryOf, readLimited } from "../http/body.ts";
 import { secretEquals } from "../http/tokens.ts";
 import { parseOutgoingEvent } from "../outgoing/event.ts";
 import { matchEvent } from "../outgoing/match.ts";
@@ -24,13 +24,13 @@ export function outgoingRoutes(services: Services): Hono {
 
     const body = await readLimited(c.req.raw, config.limits.maxBodyBytes);
     if (!body.ok) return c.json({ ok: false, error: body.error }, body.error === "request_too_large" ? 413 : 400);
-    const query = new URL(c.req.url).searchParams;
+    const query = queryOf(c.req.url);
     const parsed = parseOutgoingEvent(await decodePayload(body.value, c.req.header("content-type") ?? null, query));
     if (parsed.kind === "invalid") return c.json({ ok: false, error: "invalid_payload" }, 400);
 
     // "`token`: sent in the body; it is the only authenticity signal" (rocketchat.md §4.1).
     const token = parsed.kind === "message" ? parsed.event.token : parsed.token;
-    if (!(await secretEquals(token, rule.rocketchatToken))) return c.json({ ok: false, error: "invalid_token" }, 403);
+    if (!secretEquals(token, rule.rocketchatToken)) return c.json({ ok: false, error: "invalid_token" }, 403);
     // Room and user events carry no message (RC #36348): nothing a Slack bot would be sent.
     if (parsed.kind === "other") return c.json({ ok: true, matched: false, reason: "event" });
 

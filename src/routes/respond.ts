@@ -5,7 +5,7 @@
  * its error statuses, so `expired_url` (also for ids never issued) is 404 and `used_url` 410.
  */
 import { Hono, type Context } from "hono";
-import { decodePayload, readLimited } from "../http/body.ts";
+import { decodePayload, queryOf, readLimited } from "../http/body.ts";
 import { postMessages, prepareReply } from "../outgoing/replies.ts";
 import { parseSlackReply, replyFromObject, type SlackReplyResult } from "../outgoing/reply.ts";
 import type { Services } from "../services.ts";
@@ -21,7 +21,7 @@ export function respondRoutes(services: Services): Hono {
 
     const body = await readLimited(c.req.raw, services.config.limits.maxBodyBytes);
     if (!body.ok) return failure(c, body.error);
-    const query = new URL(c.req.url).searchParams;
+    const query = queryOf(c.req.url);
     const answer = await readAnswer(body.value, c.req.header("content-type") ?? null, query);
     if (answer.kind === "error") return c.json({ ok: false, error: "invalid_payload" }, 400);
     if (answer.kind === "none") return c.json({ ok: true });
@@ -45,7 +45,7 @@ function failure(c: Context, code: SlackErrorCode, retryAfterSeconds?: number): 
 async function readAnswer(
   bytes: Uint8Array,
   contentType: string | null,
-  query: URLSearchParams,
+  query: string,
 ): Promise<SlackReplyResult> {
   const value = await decodePayload(bytes, contentType, query);
   if (typeof value === "object" && value !== null && !Array.isArray(value)) return replyFromObject(value);

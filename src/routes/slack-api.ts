@@ -63,7 +63,7 @@ export function slackApiRoutes(services: Services): Hono {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
     const token = bearer ?? (typeof args.value["token"] === "string" ? args.value["token"] : undefined);
     if (!token) return answer(c, { ok: false, error: "not_authed" });
-    const bot = await bots.find(token);
+    const bot = bots.find(token);
     if (!bot) return answer(c, { ok: false, error: "invalid_auth" });
     return answer(c, await method(bot, args.value));
   });

@@ -25,7 +25,7 @@ import {
   type JobProgress,
 } from "../delivery/deliver.ts";
 import {
-  deliveryRecord,
+  recordFacts,
   RecentDeliveries,
   type DeliveryService,
   type DeliveryView,
@@ -112,13 +112,13 @@ export class QueueDelivery implements DeliveryService {
       case "delivered":
         metrics.deliveries.inc({ outcome: "delivered" });
         metrics.deliverySeconds.observe((now - job.acceptedAt) / 1000);
-        this.#recent.add(deliveryRecord(job, "delivered", result.progress, now));
+        this.#recent.add(recordFacts(job, "delivered", result.progress, now));
         return { kind: "delivered", stored: result.stored };
       case "failed":
         this.#opts.logger.warn("delivery refused", { job: job.id, source: job.source, reason: result.reason });
         metrics.deliveries.inc({ outcome: "failed" });
         this.#recent.add(
-          deliveryRecord(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }),
+          recordFacts(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }),
         );
         return { kind: "failed", error: result.error };
       case "retry": {
@@ -150,13 +150,13 @@ export class QueueDelivery implements DeliveryService {
       logger.error("queue: cannot store a job", { job: job.id, error: String(e) });
       metrics.deliveries.inc({ outcome: "failed" });
       const lastError = `queue: ${String(e)}`;
-      this.#recent.add(deliveryRecord(job, "failed", progress, now, { error: "service_unavailable", lastError }));
+      this.#recent.add(recordFacts(job, "failed", progress, now, { error: "service_unavailable", lastError }));
       return { kind: "failed", error: "service_unavailable" };
     }
     logger.info("delivery queued", { job: job.id, source: job.source, inSeconds: delaySeconds, reason });
     metrics.deliveries.inc({ outcome: "queued" });
     const nextAt = now + delaySeconds * 1000;
-    this.#recent.add(deliveryRecord(job, "queued", progress, now, { nextAt, lastError: reason }));
+    this.#recent.add(recordFacts(job, "queued", progress, now, { nextAt, lastError: reason }));
     return { kind: "queued" };
   }
 }

@@ -1,10 +1,15 @@
 /**
- * Node only: the contract runtime in process. The app answers `app.request()`, the fake
- * Rocket.Chat and the bots are in this process; `FakeControl` wraps the fake's own API.
+ * Node only: the contract runtime in process. The fake Rocket.Chat and the bots are in this
+ * process; `FakeControl` wraps the fake's own API. The gateway answers `app.request()`, or, as
+ * `node-server`, is the Node server slackline runs (incoming fast path, undici) on a socket.
  */
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/load.ts";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createNodeServer } from "../../src/http/node-server.ts";
 import { upstream } from "../../src/http/upstream.fetch.ts";
+import { upstream as undiciUpstream } from "../../src/http/upstream.undici.ts";
 import { silentLogger } from "../../src/observability/log.ts";
 import { buildServices } from "../../src/services.ts";
 import { startFakeRocketChat, type FakeRocketChat, type FakeRocketChatOptions } from "../support/fake-rocketchat.ts";
@@ -51,11 +56,12 @@ export interface LocalRuntime extends ContractRuntime {
   close(): Promise<void>;
 }
 
-export function localRuntime(fakeOptions: FakeRocketChatOptions = {}): LocalRuntime {
+export function localRuntime(fakeOptions: FakeRocketChatOptions = {}, kind: "node" | "node-server" = "node"): LocalRuntime {
   const fakes: FakeRocketChat[] = [];
   const bots: ScriptedBot[] = [];
+  const servers: Server[] = [];
   return {
-    name: "node",
+    name: kind,
     startFake: async () => {
       const fake = await startFakeRocketChat(fakeOptions);
       fakes.push(fake);
@@ -69,11 +75,26 @@ export function localRuntime(fakeOptions: FakeRocketChatOptions = {}): LocalRunt
     gateway: async (raw) => {
       const loaded = loadConfig(JSON.stringify(raw), {});
       if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
-      const app = createApp(buildServices(loaded.config, { upstream, logger: silentLogger }));
-      return gatewayClient(async (request) => app.request(request));
+      if (kind === "node") {
+        const app = createApp(buildServices(loaded.config, { upstream, logger: silentLogger }));
+        return gatewayClient(async (request) => app.request(request));
+      }
+      const { server } = createNodeServer(buildServices(loaded.config, { upstream: undiciUpstream, logger: silentLogger }));
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      return gatewayClient(async (request) => {
+        const { pathname, search } = new URL(request.url);
+        const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+        return fetch(origin + pathname + search, { method: request.method, headers: request.headers, body, redirect: "manual" });
+      });
     },
     close: async () => {
-      await Promise.all([...bots.splice(0).map((b) => b.close()), ...fakes.splice(0).map((f) => f.close())]);
+      await Promise.all([
+        ...bots.splice(0).map((b) => b.close()),
+        ...fakes.splice(0).map((f) => f.close()),
+        ...servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))),
+      ]);
     },
   };
 }

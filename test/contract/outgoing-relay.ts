@@ -298,7 +298,7 @@ export function outgoingRelay(rt: ContractRuntime): void {
         command: "/deploy",
         text: "api prod",
         user_name: "alice",
-        response_url: expect.stringMatching(/^http:\/\/localhost\/respond\/[A-Za-z0-9_-]{24}$/),
+        response_url: expect.stringMatching(/^http:\/\/(localhost|127\.0\.0\.1:\d+)\/respond\/[A-Za-z0-9_-]{24}$/),
         trigger_id: expect.stringMatching(/^\d+\.\d+\.[0-9a-f]+$/),
       });
       // An empty 200 is a silent ack.

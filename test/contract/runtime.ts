@@ -80,7 +80,7 @@ export interface GatewayClient {
 }
 
 export interface ContractRuntime {
-  readonly name: "node" | "workerd";
+  readonly name: "node" | "node-server" | "workerd";
   startFake(): Promise<FakeControl>;
   startBot(kind: BotKind): Promise<BotControl>;
   /** A gateway for this config (the JSON a user would write; no `${…}` left in it). */

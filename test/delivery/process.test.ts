@@ -2,47 +2,17 @@
  * The real CLI (`node bin/slackline.js`) on an outbox file: killed with SIGKILL mid-run and
  * started again, stopped with SIGTERM with work in flight — nothing lost, nothing twice.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { startCli, type Cli } from "../support/cli.ts";
 import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
 import { ADMIN_TOKEN, expectExactlyOnce, FAST, hookPath, hooksConfig, ROOMS, sendWorkload, tempDir, until, type Sent } from "./harness.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
-
-interface Cli {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly log: string[];
-  readonly exited: Promise<number | null>;
-}
-
-/** Starts the CLI and resolves once it printed `slackline listening on http://HOST:PORT`. */
-async function startCli(configPath: string): Promise<Cli> {
-  const child = spawn(process.execPath, ["bin/slackline.js", "--config", configPath, "--port", "0"], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const log: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const onLine = (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n")) {
-        if (line) log.push(line);
-        const m = /slackline listening on (http:\/\/\S+)/.exec(line);
-        if (m) resolve(m[1]!);
-      }
-    };
-    child.stdout!.on("data", onLine);
-    child.stderr!.on("data", onLine);
-    void exited.then((code) => reject(new Error(`slackline exited (${code}) before listening:\n${log.join("\n")}`)));
-  });
-  return { child, url, log, exited };
-}
 
 let fake: FakeRocketChat | undefined;
 let clis: Cli[] = [];

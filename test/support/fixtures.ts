@@ -51,7 +51,7 @@ export const fixtureHook: HookSettings = {
 /** What slackline makes of one input: its answer and, for ok, the messages (ids aside). */
 export async function produce(input: FixtureInput): Promise<FixtureExpected> {
   const bytes = new TextEncoder().encode(input.body);
-  const payload = parseSlackPayload(await decodePayload(bytes, input.contentType, new URLSearchParams()));
+  const payload = parseSlackPayload(await decodePayload(bytes, input.contentType, ""));
   if (!payload) return { status: 400, body: "invalid_payload" };
   const result = translateIncoming(payload, fixtureHook, fixtureContext, input.route === "hooks" ? "markdown" : "slack");
   if (!result.ok) return { status: slackErrorStatus[result.error.code], body: result.error.code };

@@ -1,12 +1,12 @@
 /**
  * A slackline app wired to a fake Rocket.Chat, for HTTP-level tests: `app.request()` for speed,
- * or `listen()` for real clients on a real socket.
+ * or `listen()` for real clients on a real socket (the Node server, incoming fast path included).
  */
-import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
-import { createApp } from "../../src/app.ts";
+import type { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
+import { createNodeServer } from "../../src/http/node-server.ts";
 import { upstream } from "../../src/http/upstream.fetch.ts";
 import { silentLogger } from "../../src/observability/log.ts";
 import { buildServices, type ServiceOptions, type Services } from "../../src/services.ts";
@@ -43,8 +43,9 @@ export async function startGateway(
   fake.addUser("alice");
   const config = opts.config ? opts.config(fake) : gatewayConfig(fake);
   const services = buildServices(config, { upstream, logger: silentLogger, ...opts.services });
-  const app = createApp(services);
-  let server: ServerType | undefined;
+  // The Node server slackline runs (src/node.ts): `listen` serves it, `post` asks its app.
+  const { app, server } = createNodeServer(services);
+  let listening = false;
   return {
     fake,
     services,
@@ -53,10 +54,11 @@ export async function startGateway(
       Promise.resolve(app.request(path, { method: "POST", body: body as BodyInit, headers })),
     listen: () =>
       new Promise((resolve) => {
-        server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => resolve(`http://127.0.0.1:${info.port}`));
+        listening = true;
+        server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
       }),
     close: async () => {
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await new Promise<void>((resolve) => (listening ? server.close(() => resolve()) : resolve()));
       await fake.close();
     },
   };
