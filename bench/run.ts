@@ -10,11 +10,16 @@
  *   npm run bench -- --leak                60 s on slackline only: does RSS grow? (--seconds N)
  *   npm run bench -- --profile DIR         both servers run with --cpu-prof (DIR/slackline.cpuprofile,
  *                                          DIR/baseline.cpuprofile); summarise with bench/profile.ts
+ *                                          (slackline then runs from its sources, not the bundle)
  *   npm run bench -- --node-flags=--perf-basic-prof   extra flags for slackline's node
  *   npm run bench -- --before DIR          also runs slackline from another checkout, interleaved with
  *                                          the others: `git worktree add DIR <commit>` and link (or
  *                                          install) its node_modules
  *   npm run bench -- --bundle              the Worker bundle's size (wrangler dry run), nothing else
+ *   npm run bench -- --worker              the Worker's CPU per request in workerd (`wrangler dev`,
+ *                                          local), against a pass-through Worker: /healthz and the
+ *                                          3 payloads, 10 connections, 5 s each after a 2 s warm-up
+ *                                          (~1 min)
  *
  * Each connection posts to its own room by default (`channel` is set per connection, the same
  * body for both servers): durable delivery keeps a room's messages in order, so requests to
@@ -23,10 +28,10 @@
  */
 import autocannon, { type Client, type Result } from "autocannon";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -36,14 +41,16 @@ const ROOT = resolve(import.meta.dirname, "..");
 const env = process.env;
 const { values: args } = parseArgs({
   options: {
-    duration: { type: "string", default: env["BENCH_DURATION"] ?? "10" },
+    // duration, connections and warmup: defaults below, per mode.
+    duration: { type: "string" },
     rounds: { type: "string", default: env["BENCH_ROUNDS"] ?? "3" },
-    connections: { type: "string", default: env["BENCH_CONNECTIONS"] ?? "50" },
+    connections: { type: "string" },
     rooms: { type: "string", default: env["BENCH_ROOMS"] ?? "0" },
     payloads: { type: "string", default: env["BENCH_PAYLOADS"] ?? "small,alertmanager,blockkit" },
-    warmup: { type: "string", default: env["BENCH_WARMUP"] ?? "3" },
+    warmup: { type: "string" },
     leak: { type: "boolean", default: false },
     bundle: { type: "boolean", default: false },
+    worker: { type: "boolean", default: false },
     seconds: { type: "string", default: env["BENCH_LEAK_SECONDS"] ?? "60" },
     profile: { type: "string" },
     before: { type: "string" },
@@ -52,11 +59,12 @@ const { values: args } = parseArgs({
     json: { type: "string" },
   },
 });
-const duration = Number(args.duration);
+// --worker runs one short run per request kind, at a modest load: wrangler dev is one workerd.
+const duration = Number(args.duration ?? env["BENCH_DURATION"] ?? (args.worker ? 5 : 10));
 const rounds = Number(args.rounds);
-const connections = Number(args.connections);
+const connections = Number(args.connections ?? env["BENCH_CONNECTIONS"] ?? (args.worker ? 10 : 50));
 const rooms = Number(args.rooms) || connections;
-const warmup = Number(args.warmup);
+const warmup = Number(args.warmup ?? env["BENCH_WARMUP"] ?? (args.worker ? 2 : 3));
 /** Requests per second over all connections; 0: as fast as the servers answer. */
 const rate = Number(args.rate);
 const TOKEN = "bench-token-0123456789abcdef";
@@ -88,8 +96,8 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilUp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+async function waitUntilUp(url: string, seconds = 10): Promise<void> {
+  for (let i = 0; i < seconds * 20; i++) {
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -110,16 +118,30 @@ interface Slackline {
 const profileFlags = (name: string): string[] =>
   args.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profile)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
 
+/**
+ * What to run for checkout `root`: its Node bundle, built now into `outdir` (production runs the
+ * bundle), or bin/slackline.js for a checkout without scripts/build-node.ts, and with --profile
+ * (bench/profile.ts attributes time by source file, which a bundle has only one of).
+ */
+function entryOf(root: string, outdir: string): string {
+  const script = join(root, "scripts/build-node.ts");
+  if (args.profile || !existsSync(script)) return join(root, "bin/slackline.js");
+  execFileSync(process.execPath, [script, "--outdir", outdir], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  return join(outdir, "slackline.mjs");
+}
+
+/** The config on Node and on Workers: Rocket.Chat is the sink, and the one hook is TOKEN's. */
+const benchConfig = (sinkUrl: string) => ({
+  rocketchat: { url: sinkUrl, userId: "bench", authToken: "bench" },
+  incoming: [
+    // The limiter allows a burst of `burst`: make it big enough never to refuse.
+    { name: "bench", token: TOKEN, channel: "#bench", allowChannelOverride: true, rateLimit: { perSecond: 1_000_000_000, burst: 1_000_000_000 } },
+  ],
+});
+
 /** slackline from `root` (this checkout, or another one for a before/after run). */
 async function startSlackline(sinkUrl: string, dir: string, root = ROOT, name = "slackline"): Promise<Slackline> {
-  const config = {
-    rocketchat: { url: sinkUrl, userId: "bench", authToken: "bench" },
-    incoming: [
-      // The limiter allows a burst of `burst`: make it big enough never to refuse.
-      { name: "bench", token: TOKEN, channel: "#bench", allowChannelOverride: true, rateLimit: { perSecond: 1_000_000_000, burst: 1_000_000_000 } },
-    ],
-    delivery: { outboxPath: join(dir, `${name}-outbox.sqlite`) },
-  };
+  const config = { ...benchConfig(sinkUrl), delivery: { outboxPath: join(dir, `${name}-outbox.sqlite`) } };
   const configFile = join(dir, `${name}.json`);
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const port = await freePort();
@@ -127,7 +149,7 @@ async function startSlackline(sinkUrl: string, dir: string, root = ROOT, name = 
   const log = openSync(logFile, "a");
   const flags = [...profileFlags(name), ...args["node-flags"].split(" ").filter(Boolean)];
   // LOG_LEVEL as the operator has it (default info: one access-log line per request).
-  const child = spawn(process.execPath, [...flags, join(root, "bin/slackline.js"), "--config", configFile, "--port", String(port)], {
+  const child = spawn(process.execPath, [...flags, entryOf(root, join(dir, name)), "--config", configFile, "--port", String(port)], {
     env,
     stdio: ["ignore", log, "inherit"],
   });
@@ -135,6 +157,103 @@ async function startSlackline(sinkUrl: string, dir: string, root = ROOT, name = 
   const url = `http://127.0.0.1:${port}`;
   await waitUntilUp(`${url}/healthz`);
   return { child, url, logFile };
+}
+
+const WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
+
+/** `wrangler deploy --dry-run --minify` (offline) into `out`: what a deploy uploads. Answers wrangler's output. */
+function buildWorker(out: string): string {
+  rmSync(out, { recursive: true, force: true });
+  return execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", out, "--minify"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...env, ...WRANGLER_ENV },
+  });
+}
+
+interface WorkerDev {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  logFile: string;
+}
+
+/**
+ * `wrangler dev` locally and offline, on `script` as is (`--no-bundle`: edits to src/ during the
+ * run reload nothing), with `config`'s bindings (local Durable Object and queues, their state in
+ * `dir`). Local observability (a trace collector streaming every invocation) and the local
+ * explorer are wrangler dev's, not a deployed Worker's: off, unless the caller's env says otherwise.
+ */
+async function startDev(dir: string, name: string, script: string, config: string, flags: string[] = []): Promise<WorkerDev> {
+  const [port, inspector] = [await freePort(), await freePort()];
+  const logFile = join(dir, `${name}.log`);
+  const log = openSync(logFile, "a");
+  flags = [...flags, "--no-bundle", "--local", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)];
+  flags.push("--persist-to", join(dir, `${name}-state`), "--show-interactive-dev-session=false");
+  const child = spawn(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", script, ...flags], {
+    cwd: dirname(config),
+    env: { X_LOCAL_OBSERVABILITY: "false", X_LOCAL_EXPLORER: "false", ...env, ...WRANGLER_ENV, NO_COLOR: "1", CI: "1" },
+    stdio: ["ignore", log, log],
+  });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilUp(`${url}/healthz`, 30);
+  return { child, port, url, logFile };
+}
+
+/**
+ * slackline's Worker: the bundle a deploy would upload (built now), the repo's wrangler.toml,
+ * and SLACKLINE_CONFIG (with LOG_LEVEL, if set) from an env file written here, not .dev.vars.
+ */
+function startWorker(sinkUrl: string, dir: string): Promise<WorkerDev> {
+  const out = join(dir, "worker");
+  buildWorker(out);
+  const envFile = join(dir, "worker.env");
+  const vars: Record<string, string> = { SLACKLINE_CONFIG: JSON.stringify(benchConfig(sinkUrl)), ...(env["LOG_LEVEL"] ? { LOG_LEVEL: env["LOG_LEVEL"] } : {}) };
+  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}='${v}'\n`).join(""));
+  return startDev(dir, "slackline-worker", join(out, "worker.js"), join(ROOT, "wrangler.toml"), ["--env-file", envFile]);
+}
+
+/**
+ * The Worker counterpart of bench/baseline.ts, written into `dir`: it reads the body, forwards
+ * it unchanged to the sink's `chat.sendMessage`, reads the answer and says `ok` (and answers
+ * GET with a constant): a Worker's cost of a request and one subrequest, with zero translation.
+ */
+function startBaselineWorker(sinkUrl: string, dir: string): Promise<WorkerDev> {
+  const root = join(dir, "baseline-worker");
+  mkdirSync(root, { recursive: true });
+  writeFileSync(
+    join(root, "worker.js"),
+    `const headers = { "content-type": "application/json", "x-user-id": "bench", "x-auth-token": "bench", accept: "application/json" };
+export default {
+  async fetch(request, env) {
+    if (request.method !== "POST") return Response.json({ status: "ok" });
+    try {
+      const answer = await fetch(env.SINK_URL + "/api/v1/chat.sendMessage", { method: "POST", headers, body: await request.arrayBuffer() });
+      await answer.text();
+      return new Response(answer.status === 200 ? "ok" : "upstream_error", { status: answer.status === 200 ? 200 : 502 });
+    } catch {
+      return new Response("upstream_error", { status: 502 });
+    }
+  },
+};
+`,
+  );
+  // The repo's compatibility date, so both run the same runtime behaviour.
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(join(ROOT, "wrangler.toml"), "utf8"))?.[1] ?? "2026-11-01";
+  const config = join(root, "wrangler.toml");
+  writeFileSync(config, `name = "slackline-baseline"\nmain = "worker.js"\ncompatibility_date = "${date}"\nsend_metrics = false\n\n[vars]\nSINK_URL = "${sinkUrl}"\n`);
+  return startDev(dir, "baseline-worker", join(root, "worker.js"), config);
+}
+
+/** Stops `wrangler dev` (and its workerd) with SIGINT, as at a terminal; SIGKILL after 5 s. */
+async function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
+  child.kill("SIGINT");
+  await Promise.race([exited, sleep(5000)]);
+  if (child.exitCode === null) child.kill("SIGKILL");
 }
 
 /** Stops a child with SIGTERM (slackline then writes its CPU profile) and waits for it. */
@@ -162,6 +281,45 @@ function cpuMs(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second).
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+interface Proc {
+  pid: number;
+  comm: string;
+  cmdline: string;
+}
+
+/** `root` and every process descending from it (Linux: the ppid chains of /proc/PID/stat). */
+function processTree(root: number): Proc[] {
+  const all: Array<Proc & { ppid: number }> = [];
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // pid (comm) state ppid …: comm may hold spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      all.push({ pid: Number(name), ppid, comm, cmdline: readFileSync(`/proc/${name}/cmdline`, "utf8").replaceAll("\0", " ").trim() });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const tree = all.filter((p) => p.pid === root);
+  for (let i = 0; i < tree.length; i++) tree.push(...all.filter((p) => p.ppid === tree[i]!.pid));
+  return tree;
+}
+
+/**
+ * `wrangler dev`'s processes: two workerd, one running the Worker (behind Miniflare's entry
+ * worker, on an ephemeral port) and one running wrangler's proxy worker (listening on `port`,
+ * logging each request through wrangler), and wrangler's node processes (its launcher and CLI).
+ */
+function devProcesses(dev: WorkerDev): { workerd: Proc; proxy: Proc | undefined; wrangler: Proc[] } {
+  const tree = processTree(dev.child.pid!);
+  const workerds = tree.filter((p) => p.comm === "workerd");
+  const isProxy = (p: Proc) => p.cmdline.includes(`--socket-addr=entry=127.0.0.1:${dev.port} `);
+  const workerd = workerds.find((p) => !isProxy(p));
+  if (!workerd) throw new Error(`no workerd running the Worker under wrangler (pid ${dev.child.pid}): ${JSON.stringify(tree)}`);
+  return { workerd, proxy: workerds.find(isProxy), wrangler: tree.filter((p) => p.cmdline.startsWith(process.execPath)) };
 }
 
 /** Samples a process's RSS while `work` runs, and the CPU time it used meanwhile. */
@@ -351,16 +509,83 @@ async function leak(sinkUrl: string, dir: string): Promise<void> {
   console.log(`outbox depth at the end: ${depth}`);
 }
 
+/**
+ * The Worker's CPU per request in workerd (`wrangler dev`, local): slackline's Worker and a bare
+ * pass-through Worker (the baseline), each in its own wrangler dev, interleaved per row. First
+ * GET /healthz, the cost of answering at all (workerd, Miniflare's entry worker, and for slackline
+ * routing and Hono), then each payload. CPU is workerd's user + system time over the requests
+ * answered, as `compare` measures a server; wrangler's proxy workerd and its node processes are
+ * dev-only layers, shown apart.
+ */
+async function worker(sinkUrl: string, dir: string): Promise<void> {
+  const devs = await Promise.all([startWorker(sinkUrl, dir), startBaselineWorker(sinkUrl, dir)]);
+  const servers = (["slackline", "baseline"] as const).map((name, i) => ({ name, url: devs[i]!.url, ...devProcesses(devs[i]!) }));
+  const version = (pkg: string) => (JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+  const wanted = args.payloads.split(",");
+  const kinds: Array<{ name: string; post: boolean; run: (url: string, seconds: number) => PromiseLike<Result> }> = [
+    { name: "GET /healthz", post: false, run: (url, seconds) => autocannon({ url: `${url}/healthz`, connections, duration: seconds, pipelining: 1, timeout: 10 }) },
+    ...loadPayloads()
+      .filter((p) => wanted.includes(p.name))
+      .map((p) => ({ name: p.name, post: true, run: (url: string, seconds: number) => drive(url, p, seconds) })),
+  ];
+  const sent = async () => ((await (await fetch(`${sinkUrl}/__stats`)).json()) as { calls: Record<string, number> }).calls["chat.sendMessage"] ?? 0;
+  console.log(`# Worker in workerd: ${machine()}; wrangler ${version("wrangler")} dev --local, workerd ${version("workerd")}; ${duration} s per row after a ${warmup} s warm-up\n`);
+
+  const rows: string[] = [];
+  const problems: string[] = [];
+  const results: Record<string, Record<string, unknown>> = {};
+  for (const kind of kinds) {
+    const perServer: Record<string, number> = {};
+    for (const s of servers) {
+      await kind.run(s.url, warmup);
+      const sentBefore = await sent();
+      const others = () => [s.proxy ? cpuMs(s.proxy.pid) : NaN, s.wrangler.reduce((a, p) => a + cpuMs(p.pid), 0)];
+      const [proxyBefore, wranglerBefore] = others();
+      const { result: r, peakRss, cpu } = await sampled(s.workerd.pid, 200, kind.run(s.url, duration));
+      const [proxyAfter, wranglerAfter] = others();
+      const delivered = kind.post ? (await sent()) - sentBefore : 0;
+      const n = r.requests.total;
+      const perRequest = (ms: number) => (ms * 1000) / n;
+      const x = {
+        requests: n,
+        rps: n / r.duration,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        ok: r["2xx"],
+        errors: r.errors + r.timeouts,
+        delivered,
+        workerdCpuPerRequest: perRequest(cpu),
+        proxyCpuPerRequest: perRequest(proxyAfter! - proxyBefore!),
+        wranglerCpuPerRequest: perRequest(wranglerAfter! - wranglerBefore!),
+        workerdPeakRss: peakRss,
+      };
+      (results[kind.name] ??= {})[s.name] = x;
+      perServer[s.name] = x.workerdCpuPerRequest;
+      if (x.ok !== n || x.errors > 0) problems.push(`${kind.name} (${s.name}): ${n - x.ok} of ${n} answers not 2xx, ${x.errors} errors/timeouts`);
+      if (kind.post && delivered < x.ok) problems.push(`${kind.name} (${s.name}): the sink got ${delivered} chat.sendMessage for ${x.ok} answered`);
+      process.stderr.write(`${kind.name} ${s.name}: ${fmt(x.rps)} req/s, workerd ${fmt(x.workerdCpuPerRequest)} µs/req\n`);
+      rows.push(
+        `| ${kind.name} | ${s.name} | ${fmt(n)} | ${fmt(x.rps)} | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} | ${fmt(x.ok)} / ${x.errors} | ${kind.post ? fmt(delivered) : "–"} | **${fmt(x.workerdCpuPerRequest)}** | ${fmt(x.proxyCpuPerRequest)} | ${fmt(x.wranglerCpuPerRequest)} | ${fmt(peakRss, 1)} |`,
+      );
+    }
+    const [a, b] = [perServer["slackline"]!, perServer["baseline"]!];
+    rows.push(`| ${kind.name} | **slackline − baseline** | | | | | | | **${a >= b ? "+" : "−"}${fmt(Math.abs(a - b))}** (${(a / b).toFixed(2)}×) | | | |`);
+  }
+  await Promise.all(devs.map((d) => stopWorker(d.child)));
+
+  console.log("| request | Worker | requests | req/s | p50 ms | p99 ms | 2xx / errors | sink sendMessage | **workerd CPU µs/req** | proxy workerd µs/req | wrangler node µs/req | workerd peak RSS MiB |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) console.log(r);
+  console.log(`\nload average (1 min) at the end: ${loadavg()[0]!.toFixed(2)}; CPU from /proc/PID/stat (10 ms ticks); workerd pids ${servers.map((s) => `${s.name} ${s.workerd.pid} (proxy ${s.proxy?.pid ?? "not found"})`).join(", ")}`);
+  console.log(problems.length ? `\n**checks failed**: ${problems.join("; ")}` : "\nchecks: every answer 2xx; the sink got a chat.sendMessage for each post answered");
+  if (problems.length) process.exitCode = 1;
+  if (args.json) writeFileSync(args.json, JSON.stringify({ machine: machine(), duration, warmup, results }, null, 2) + "\n");
+}
+
 /** `wrangler deploy --dry-run --minify` (offline), then each output file's size and gzip size. */
 function bundle(): void {
   const out = join(ROOT, "dist/worker");
-  rmSync(out, { recursive: true, force: true });
-  const said = execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", out, "--minify"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" },
-  });
+  const said = buildWorker(out);
   console.log(`wrangler: ${said.split("\n").find((l) => l.includes("Total Upload"))?.trim() ?? "(no size line)"}\n`);
   console.log("| file | KiB | KiB gzip |\n|---|---|---|");
   for (const file of readdirSync(out).filter((f) => /\.(m?js|wasm)$/.test(f))) {
@@ -380,7 +605,7 @@ const dir = mkdtempSync(join(tmpdir(), "slackline-bench-"));
 try {
   const sink = await startPrinting("bench/sink.ts");
   const sinkUrl = `http://127.0.0.1:${sink.port}`;
-  await (args.leak ? leak(sinkUrl, dir) : compare(sinkUrl, dir));
+  await (args.worker ? worker(sinkUrl, dir) : args.leak ? leak(sinkUrl, dir) : compare(sinkUrl, dir));
   await stop(sink.child);
 } finally {
   // BENCH_KEEP=1 keeps the configs, outboxes and slackline's log (stdout) for a look.
