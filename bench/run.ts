@@ -11,7 +11,9 @@
  *   npm run bench -- --profile DIR         both servers run with --cpu-prof (DIR/slackline.cpuprofile,
  *                                          DIR/baseline.cpuprofile); summarise with bench/profile.ts
  *                                          (slackline then runs from its sources, not the bundle)
- *   npm run bench -- --node-flags=--perf-basic-prof   extra flags for slackline's node
+ *   npm run bench -- --node-flags="…"      node flags for slackline and the baseline proxy alike;
+ *                                          default --max-semi-space-size=16, the setting README's
+ *                                          "Deploy on Node" recommends ("" for Node's defaults)
  *   npm run bench -- --before DIR          also runs slackline from another checkout, interleaved with
  *                                          the others: `git worktree add DIR <commit>` and link (or
  *                                          install) its node_modules
@@ -54,7 +56,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: env["BENCH_LEAK_SECONDS"] ?? "60" },
     profile: { type: "string" },
     before: { type: "string" },
-    "node-flags": { type: "string", default: env["BENCH_NODE_FLAGS"] ?? "" },
+    "node-flags": { type: "string", default: env["BENCH_NODE_FLAGS"] ?? "--max-semi-space-size=16" },
     rate: { type: "string", default: env["BENCH_RATE"] ?? "0" },
     json: { type: "string" },
   },
@@ -114,6 +116,8 @@ interface Slackline {
   logFile: string;
 }
 
+const nodeFlags = args["node-flags"].split(" ").filter(Boolean);
+
 /** With --profile DIR: `DIR/NAME.cpuprofile`, written when the process exits. */
 const profileFlags = (name: string): string[] =>
   args.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args.profile)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
@@ -147,7 +151,7 @@ async function startSlackline(sinkUrl: string, dir: string, root = ROOT, name = 
   const port = await freePort();
   const logFile = join(dir, `${name}.log`);
   const log = openSync(logFile, "a");
-  const flags = [...profileFlags(name), ...args["node-flags"].split(" ").filter(Boolean)];
+  const flags = [...profileFlags(name), ...nodeFlags];
   // LOG_LEVEL as the operator has it (default info: one access-log line per request).
   const child = spawn(process.execPath, [...flags, entryOf(root, join(dir, name)), "--config", configFile, "--port", String(port)], {
     env,
@@ -421,13 +425,13 @@ const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFracti
 function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
   const load = rate > 0 ? `, ${rate} req/s fixed` : "";
-  return `${cpus().length} vCPU (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, autocannon 9, ${connections} connections${load}, ${rooms} room(s)`;
+  return `${cpus().length} vCPU (${cpu}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, autocannon 9, ${connections} connections${load}, ${rooms} room(s), node flags "${nodeFlags.join(" ")}"`;
 }
 
 async function compare(sinkUrl: string, dir: string): Promise<void> {
   const slackline = await startSlackline(sinkUrl, dir);
   const before = args.before ? await startSlackline(sinkUrl, dir, resolve(args.before), "before") : undefined;
-  const baseline = await startPrinting("bench/baseline.ts", { SINK_URL: sinkUrl }, profileFlags("baseline"));
+  const baseline = await startPrinting("bench/baseline.ts", { SINK_URL: sinkUrl }, [...profileFlags("baseline"), ...nodeFlags]);
   const servers = [
     { name: "slackline", url: slackline.url, pid: slackline.child.pid! },
     ...(before ? [{ name: "before", url: before.url, pid: before.child.pid! }] : []),
