@@ -135,6 +135,8 @@ export class RocketChatClient implements RocketChatApi {
     let envelope: Envelope;
     try {
       envelope = JSON.parse(await res.text()) as Envelope;
+      // `null`, a number, a list: JSON, but no envelope to read.
+      if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope)) throw new TypeError("not an object");
     } catch {
       // A proxy page or a reset mid-body: for a POST we cannot know whether it was stored.
       const kind = method === "POST" ? "ambiguous" : res.status >= 500 ? "unavailable" : "invalid";

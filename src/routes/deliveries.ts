@@ -14,7 +14,7 @@ export function deliveriesRoutes(services: Services): Hono {
   const token = services.config.admin?.token;
 
   /** "404 when no admin token is configured, 401 otherwise." */
-  const denied = async (c: Context): Promise<Response | undefined> => {
+  const denied = (c: Context): Response | undefined => {
     if (token === undefined) return c.text("not_found", 404);
     const presented = BEARER.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
     if (secretEquals(presented, token)) return undefined;
@@ -22,7 +22,7 @@ export function deliveriesRoutes(services: Services): Hono {
   };
 
   app.get("/deliveries", async (c) => {
-    const refused = await denied(c);
+    const refused = denied(c);
     if (refused) return refused;
     const view = await services.delivery.view?.();
     c.header("cache-control", "no-store");
@@ -30,7 +30,7 @@ export function deliveriesRoutes(services: Services): Hono {
   });
 
   app.post("/deliveries/:id/retry", async (c) => {
-    const refused = await denied(c);
+    const refused = denied(c);
     if (refused) return refused;
     const outcome = (await services.delivery.retry?.(c.req.param("id"))) ?? { kind: "not_found" as const };
     switch (outcome.kind) {
