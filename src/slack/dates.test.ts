@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatSlackDate, formatTimestamp } from "./dates.ts";
 
@@ -117,5 +118,18 @@ describe("formatTimestamp", () => {
     for (const ts of junk) {
       expect(formatTimestamp(ts, "UTC"), String(ts)).toBeUndefined();
     }
+  });
+});
+
+describe("UTC without Intl", () => {
+  it("formats every date and time as Intl does for the same zone under another name", () => {
+    const format = "{date_long_pretty} {date_short} {time_secs} {date_num} {date} {time}";
+    fc.assert(
+      fc.property(fc.integer({ min: -62_000_000_000, max: 250_000_000_000 }), (seconds) => {
+        expect(formatSlackDate(seconds, format, "UTC", NOW)).toBe(formatSlackDate(seconds, format, "Etc/UTC", NOW));
+        expect(formatTimestamp(seconds, "UTC")).toBe(formatTimestamp(seconds, "Etc/UTC"));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -71,6 +71,11 @@ const MIN_MS = -62_135_596_800_000 + 86_400_000;
 
 function partsOf(epochMs: number, timeZone: string): Parts | undefined {
   if (!Number.isFinite(epochMs) || epochMs > MAX_MS || epochMs < MIN_MS) return undefined;
+  // UTC, the default zone, needs no Intl: `formatToParts` was most of an attachment's cost.
+  if (timeZone === "UTC") {
+    const d = new Date(epochMs);
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), zone: "UTC" };
+  }
   const fields: Record<string, string> = {};
   for (const part of formatterFor(timeZone).formatToParts(epochMs)) fields[part.type] = part.value;
   const year = Number(fields.year);

@@ -209,8 +209,8 @@ function normaliseEmphasis(text: string, target: TextTarget): string {
     const kept = target === "attachment" && marker !== "_" ? KEPT_MARK + KEPT_MARK : KEPT_MARK;
     out = out.replace(EMPHASIS[marker], (_, inner: string) => kept + inner + kept);
     // Rocket.Chat ignores intraword underscores, so a stray `_` needs no escape.
-    if (marker !== "_") out = out.replace(STRAY[marker], "\\" + marker);
-    out = out.replaceAll(KEPT_MARK, marker);
+    if (marker !== "_" && out.includes(marker)) out = out.replace(STRAY[marker], "\\" + marker);
+    if (out.includes(KEPT_MARK)) out = out.replaceAll(KEPT_MARK, marker);
   }
   return out;
 }
