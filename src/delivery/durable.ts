@@ -13,7 +13,6 @@
  * Runtime-neutral: the store is an `Outbox`, the loop plain timers.
  */
 import { backoffMs } from "./backoff.ts";
-import type { Config } from "../config/schema.ts";
 import type { Logger } from "../observability/log.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
@@ -24,23 +23,17 @@ import {
   RecentDeliveries,
   recordFacts,
   type RecordFacts,
+  type DeliveryDeps,
   type DeliveryRecord,
   type DeliveryService,
+  type DeliverySettings,
   type DeliveryView,
   type RetryOutcome,
   type SubmitOutcome,
 } from "./service.ts";
 
-export type DeliverySettings = Config["delivery"];
-
-export interface DurableDeliveryOptions {
+export interface DurableDeliveryOptions extends DeliveryDeps {
   readonly outbox: Outbox;
-  readonly deliverer: Deliverer;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
-  readonly settings: DeliverySettings;
-  readonly now?: () => number;
-  readonly random?: () => number;
 }
 
 /** Timers must not keep a CLI or a test alive (Node); Workers timers have no `unref`. */

@@ -2,11 +2,24 @@
  * How an accepted job reaches Rocket.Chat, as the incoming route sees it. `ok` to the sender
  * means Rocket.Chat has the message, or it is stored durably and will be delivered (CONTRACT §4).
  */
+import type { Config } from "../config/schema.ts";
 import type { StoredMessage } from "../rocketchat/client.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { Logger } from "../observability/log.ts";
 import type { Deliverer, DeliveryJob, JobProgress } from "./deliver.ts";
+
+export type DeliverySettings = Config["delivery"];
+
+/** What every delivery service is built from (Node's outbox, the Workers queue and its consumer). */
+export interface DeliveryDeps {
+  readonly deliverer: Deliverer;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly settings: DeliverySettings;
+  readonly now?: () => number;
+  readonly random?: () => number;
+}
 
 export type SubmitOutcome =
   | { readonly kind: "delivered"; readonly stored: StoredMessage[] }

@@ -8,8 +8,11 @@ import type { Result } from "../slack/errors.ts";
 
 export type BodyError = "invalid_payload" | "request_too_large";
 
+/** What carries a body: a `Request` or a `Response`. */
+export type BodySource = Pick<Request, "headers" | "body" | "arrayBuffer">;
+
 /** Read at most `limit` bytes; a longer body is refused before it is buffered whole. */
-export async function readLimited(request: Request, limit: number): Promise<Result<Uint8Array, BodyError>> {
+export async function readLimited(request: BodySource, limit: number): Promise<Result<Uint8Array, BodyError>> {
   const length = request.headers.get("content-length");
   const declared = length === null ? NaN : Number(length);
   if (Number.isFinite(declared) && declared > limit) return { ok: false, error: "request_too_large" };

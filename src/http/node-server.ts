@@ -18,10 +18,16 @@ import type { Result } from "../slack/errors.ts";
 import type { Dialect } from "../translate/incoming.ts";
 import { rollupError, type SlackAnswer } from "./answers.ts";
 import type { BodyError } from "./body.ts";
+import { readStreamLimited } from "./node-body.ts";
 
-/** The paths Hono matches for INCOMING_ROUTES (a trailing slash allowed: the app is not strict). */
-const SLACK_PATH = /^\/services\/[^/]+\/[^/]+\/([^/]+)\/?$/;
-const HOOKS_PATH = /^\/hooks\/([^/]+)\/?$/;
+/**
+ * INCOMING_ROUTES as Hono matches them: a `:param` is one path segment, the token the last one,
+ * and a trailing slash is allowed (the app is not strict).
+ */
+const ROUTES = (Object.entries(INCOMING_ROUTES) as Array<[Dialect, string]>).map(([dialect, pattern]) => ({
+  dialect,
+  path: new RegExp(`^${pattern.replace(/:\w+/g, "([^/]+)")}/?$`),
+}));
 
 export interface NodeServer {
   readonly server: Server;
@@ -67,33 +73,18 @@ export function createNodeServer(services: Services, opts: Omit<AppOptions, "inc
 function incomingTarget(path: string, req: IncomingMessage): { dialect: Dialect; token: string } | undefined {
   const encoding = req.headers["content-encoding"];
   if (path.includes("%") || (encoding !== undefined && encoding !== "identity")) return undefined;
-  const slack = SLACK_PATH.exec(path);
-  if (slack) return { dialect: "slack", token: slack[1]! };
-  const hooks = HOOKS_PATH.exec(path);
-  return hooks ? { dialect: "markdown", token: hooks[1]! } : undefined;
+  for (const route of ROUTES) {
+    const match = route.path.exec(path);
+    if (match) return { dialect: route.dialect, token: match.at(-1)! };
+  }
+  return undefined;
 }
 
-/** At most `limit` bytes; a declared or actual excess is refused without reading the rest. */
-function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Result<Uint8Array, BodyError>> {
-  const tooLarge = (): Result<Uint8Array, BodyError> => {
-    // The rest of the body is never read: close the connection after answering.
-    res.shouldKeepAlive = false;
-    return { ok: false, error: "request_too_large" };
-  };
-  if (Number(req.headers["content-length"]) > limit) return Promise.resolve(tooLarge());
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      req.off("data", onData).off("end", onEnd).pause();
-      resolve(tooLarge());
-    };
-    const onEnd = () => resolve({ ok: true, value: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
-    // The sender went away mid-body.
-    req.on("data", onData).on("end", onEnd).once("error", () => resolve({ ok: false, error: "invalid_payload" }));
-  });
+/** The body, at most `limit` bytes; after an excess the connection closes once answered. */
+async function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Result<Uint8Array, BodyError>> {
+  const body = await readStreamLimited(req, limit, req.headers["content-length"]);
+  if (!body.ok && body.error === "request_too_large") res.shouldKeepAlive = false;
+  return body;
 }
 
 function write(res: ServerResponse, answer: SlackAnswer): void {

@@ -29,8 +29,7 @@ export function fromResponse(res: Response): UpstreamResponse {
     status: res.status,
     header: (name) => res.headers.get(name),
     text: () => res.text(),
-    // readLimited reads only what a Response has as well: headers, body, arrayBuffer().
-    bytes: (limit) => readLimited(res as unknown as Request, limit),
+    bytes: (limit) => readLimited(res, limit),
     discard: async () => {
       await res.body?.cancel().catch(() => {});
     },

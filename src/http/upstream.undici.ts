@@ -16,8 +16,7 @@
  */
 import { EventEmitter } from "node:events";
 import { Agent, fetch as undiciFetch, type Dispatcher } from "undici";
-import type { Result } from "../slack/errors.ts";
-import type { BodyError } from "./body.ts";
+import { readStreamLimited } from "./node-body.ts";
 import { fromResponse, type Upstream, type UpstreamResponse } from "./upstream.ts";
 
 const dispatcher = new Agent({
@@ -124,33 +123,15 @@ function answer({ statusCode, headers, body }: Dispatcher.ResponseData, deadline
       return typeof value === "string" ? value : Array.isArray(value) ? value.join(", ") : null;
     },
     text: () => ending(body.text()),
-    bytes: (limit) => ending(readAtMost(body, limit, headers["content-length"])),
+    // Refused or failed: the rest is dropped, not buffered (and the connection not reused).
+    bytes: (limit) =>
+      ending(
+        readStreamLimited(body, limit, headers["content-length"]).then((read) => {
+          if (!read.ok) body.destroy();
+          return read;
+        }),
+      ),
     // dump reads at most 128 KiB before closing the connection instead.
     discard: () => ending(body.dump().then(noop, noop)),
   };
-}
-
-/** The body whole, or refused (and dropped, not buffered) once it runs past `limit` bytes. */
-async function readAtMost(
-  body: Dispatcher.ResponseData["body"],
-  limit: number,
-  length: string | string[] | undefined,
-): Promise<Result<Uint8Array, BodyError>> {
-  if (Number(length) > limit) {
-    body.destroy();
-    return { ok: false, error: "request_too_large" };
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.byteLength;
-      // Leaving the loop destroys the body.
-      if (size > limit) return { ok: false, error: "request_too_large" };
-      chunks.push(chunk);
-    }
-  } catch {
-    return { ok: false, error: "invalid_payload" };
-  }
-  return { ok: true, value: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
 }

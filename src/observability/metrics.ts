@@ -33,13 +33,15 @@ export class Counter extends Metric {
   readonly type = "counter";
   readonly #values = new Map<string, number>();
   inc(labels: Labels = {}, by = 1): void {
-    this.with(labels).inc(by);
+    this.#add(key(labels), by);
   }
   /** One label set's series, to keep where it is counted often (per request). */
   with(labels: Labels): { inc(by?: number): void } {
     const k = key(labels);
-    const values = this.#values;
-    return { inc: (by = 1) => void values.set(k, (values.get(k) ?? 0) + by) };
+    return { inc: (by = 1) => this.#add(k, by) };
+  }
+  #add(k: string, by: number): void {
+    this.#values.set(k, (this.#values.get(k) ?? 0) + by);
   }
   get(labels: Labels = {}): number {
     return this.#values.get(key(labels)) ?? 0;
@@ -66,31 +68,37 @@ export class Gauge extends Metric {
   }
 }
 
+interface Series {
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}
+
 export class Histogram extends Metric {
   readonly type = "histogram";
   readonly #buckets: readonly number[];
-  readonly #series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  readonly #series = new Map<string, Series>();
   constructor(name: string, help: string, buckets: readonly number[]) {
     super(name, help);
     this.#buckets = buckets;
   }
   observe(value: number, labels: Labels = {}): void {
-    this.with(labels).observe(value);
+    this.#record(this.#seriesFor(key(labels)), value);
   }
   /** One label set's series, to keep where it is observed often (per request). */
   with(labels: Labels): { observe(value: number): void } {
-    const k = key(labels);
+    const series = this.#seriesFor(key(labels));
+    return { observe: (value) => this.#record(series, value) };
+  }
+  #seriesFor(k: string): Series {
     let s = this.#series.get(k);
     if (!s) this.#series.set(k, (s = { counts: this.#buckets.map(() => 0), sum: 0, count: 0 }));
-    const series = s;
-    const buckets = this.#buckets;
-    return {
-      observe(value) {
-        for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) series.counts[i]!++;
-        series.sum += value;
-        series.count++;
-      },
-    };
+    return s;
+  }
+  #record(s: Series, value: number): void {
+    for (let i = 0; i < this.#buckets.length; i++) if (value <= this.#buckets[i]!) s.counts[i]!++;
+    s.sum += value;
+    s.count++;
   }
   lines(): string[] {
     const out: string[] = [];

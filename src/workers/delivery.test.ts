@@ -13,7 +13,8 @@ import { RocketChatClient } from "../rocketchat/client.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
 import { RoomResolver } from "../rocketchat/rooms.ts";
 import { startFakeRocketChat, type FakeRocketChat } from "../../test/support/fake-rocketchat.ts";
-import { consumeDeliveries, QueueDelivery, retryDelaySeconds, type DeadLetter, type DeliveryMessage, type DeliverySettings } from "./delivery.ts";
+import type { DeliverySettings } from "../delivery/service.ts";
+import { consumeDeliveries, QueueDelivery, retryDelaySeconds, type DeadLetter, type DeliveryMessage } from "./delivery.ts";
 
 const loaded = loadConfig(JSON.stringify({ delivery: { fastPathMs: 300, retryBaseMs: 1000, retryMaxMs: 8000 } }), {});
 if (!loaded.ok) throw new Error(loaded.problems.join("\n"));

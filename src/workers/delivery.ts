@@ -15,7 +15,6 @@
  * isolates have queued, so a room's retried message may arrive after later ones. Within one
  * batch a room's messages stay in order (a retried one holds back the rest of its room).
  */
-import type { Config } from "../config/schema.ts";
 import { backoffMs } from "../delivery/backoff.ts";
 import {
   freshProgress,
@@ -27,15 +26,14 @@ import {
 import {
   recordFacts,
   RecentDeliveries,
+  type DeliveryDeps,
   type DeliveryService,
+  type DeliverySettings,
   type DeliveryView,
   type SubmitOutcome,
 } from "../delivery/service.ts";
 import type { Logger } from "../observability/log.ts";
-import type { Metrics } from "../observability/metrics.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
-
-export type DeliverySettings = Config["delivery"];
 
 /** A queued job: what the consumer needs to carry on where the last attempt stopped. */
 export interface DeliveryMessage {
@@ -67,16 +65,10 @@ export function retryDelaySeconds(
   return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(ms / 1000)));
 }
 
-export interface QueueDeliveryOptions {
+export interface QueueDeliveryOptions extends DeliveryDeps {
   readonly queue: Queue<DeliveryMessage>;
-  readonly deliverer: Deliverer;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
-  readonly settings: DeliverySettings;
   /** How long an attempt still running when the answer is due may take (the client timeout). */
   readonly attemptTimeoutMs: number;
-  readonly now?: () => number;
-  readonly random?: () => number;
 }
 
 /** Attempt now; on anything but a confirmation or a permanent error, queue it and answer `ok`. */
@@ -175,15 +167,9 @@ function attempt(
   });
 }
 
-export interface ConsumerOptions {
-  readonly deliverer: Deliverer;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
-  readonly settings: DeliverySettings;
+export interface ConsumerOptions extends DeliveryDeps {
   /** Where permanent failures are kept; without it they are only logged. */
   readonly deadLetters?: Queue<DeadLetter> | undefined;
-  readonly now?: () => number;
-  readonly random?: () => number;
 }
 
 const isDeliveryMessage = (body: unknown): body is DeliveryMessage => {

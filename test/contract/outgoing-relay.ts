@@ -7,7 +7,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toSlackChannelId, toSlackTs, toSlackUserId } from "../../src/outgoing/ids.ts";
 import { eventFor, LEGACY_TOKEN, RC_TOKEN, seed } from "./config.ts";
-import { json, type BotAnswer, type BotControl, type BotRequest, type ContractRuntime, type FakeControl, type FakeInfo, type GatewayClient, type StoredMessage } from "./runtime.ts";
+import { form, json, sendEvent, type BotAnswer, type BotControl, type ContractRuntime, type FakeControl, type FakeInfo, type GatewayClient, type StoredMessage } from "./runtime.ts";
 
 /** A config whose `rocketchat` is the fake. */
 const configFor = (fake: FakeInfo, input: Record<string, unknown>) => ({
@@ -16,19 +16,11 @@ const configFor = (fake: FakeInfo, input: Record<string, unknown>) => ({
 });
 
 
-function postEvent(gw: GatewayClient, name: string, body: unknown): Promise<Response> {
-  return gw.request(`/outgoing/${name}`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "User-Agent": "Mozilla/5.0 (Rocket.Chat)" },
-    body: JSON.stringify(body),
-  });
-}
 
 /** What slackline posted: every message in the fake but the seeded ones. */
 const postedBy = async (fake: FakeControl, seeded: ReadonlyArray<{ _id: string }>): Promise<StoredMessage[]> =>
   (await fake.messages()).filter((m) => !seeded.some((s) => s._id === m._id));
 
-const form = (req: BotRequest) => Object.fromEntries(new URLSearchParams(req.body));
 
 export function outgoingRelay(rt: ContractRuntime): void {
   describe("the relay", () => {
@@ -85,10 +77,7 @@ export function outgoingRelay(rt: ContractRuntime): void {
       return m;
     }
 
-    async function send(name: string, body: unknown): Promise<{ status: number; type: string | null; body: Record<string, unknown> }> {
-      const res = await postEvent(sl, name, body);
-      return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as Record<string, unknown> };
-    }
+    const send = (name: string, body: unknown) => sendEvent(sl, name, body);
 
     describe("authentication and routing", () => {
       it("answers an unknown rule 404 JSON and sends nothing", async () => {
@@ -281,7 +270,7 @@ export function outgoingRelay(rt: ContractRuntime): void {
     async function invoke(text = "!deploy api prod"): Promise<{ path: string; message: StoredMessage }> {
       const message = await seed(fake, "GENERAL", text);
       seeded.push(message);
-      await postEvent(sl, "deploy", eventFor(message));
+      await sendEvent(sl, "deploy", eventFor(message));
       const fields = form((await command.requests()).at(-1)!);
       return { path: new URL(fields["response_url"]!).pathname, message };
     }

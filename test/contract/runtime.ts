@@ -109,3 +109,20 @@ export function gatewayClient(handle: (request: Request) => Promise<Response>): 
       request(path, { method: "POST", body: body as BodyInit, headers }),
   };
 }
+
+/** `POST /outgoing/{name}` as Rocket.Chat sends it, and slackline's JSON answer. */
+export async function sendEvent(
+  gw: GatewayClient,
+  name: string,
+  body: unknown,
+): Promise<{ status: number; type: string | null; body: Record<string, unknown> }> {
+  const res = await gw.request(`/outgoing/${name}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "User-Agent": "Mozilla/5.0 (Rocket.Chat)" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as Record<string, unknown> };
+}
+
+/** A bot request's form body as an object. */
+export const form = (req: BotRequest): Record<string, string> => Object.fromEntries(new URLSearchParams(req.body));

@@ -75,6 +75,19 @@ export function translationThroughHttp(rt: ContractRuntime): void {
       expect((await fake.messages("alerts")).at(-1)).toMatchObject({ msg: "in the thread", tmid: root._id });
     });
 
+    it("reply_broadcast shows a threaded reply in the room too, and is dropped where there is no thread", async () => {
+      const root = await seed(fake, alerts, "root");
+      await ok(slack, JSON.stringify({ text: "broadcast", thread_ts: root._id, reply_broadcast: true }));
+      // A Slack ts slackline never minted maps to no thread: the message goes to the room, and
+      // Rocket.Chat would refuse `tshow` without `tmid`.
+      await ok(slack, JSON.stringify({ text: "no thread", thread_ts: "1700000000.000100", reply_broadcast: true }));
+      const [broadcast, unthreaded] = (await fake.messages("alerts")).slice(-2);
+      expect(broadcast).toMatchObject({ msg: "broadcast", tmid: root._id, tshow: true });
+      expect(unthreaded).toMatchObject({ msg: "no thread" });
+      expect(unthreaded).not.toHaveProperty("tmid");
+      expect(unthreaded).not.toHaveProperty("tshow");
+    });
+
     it("Mattermost Markdown on /hooks/{token}", async () => {
       await ok(`/hooks/${MM_TOKEN}`, JSON.stringify({ text: "**bold** and [link](https://example.com)", props: { card: "x" } }));
       expect((await fake.messages("town-square")).map((m) => m.msg)).toEqual(["*bold* and [link](https://example.com)"]);

@@ -3,7 +3,7 @@
  * started again, stopped with SIGTERM with work in flight — nothing lost, nothing twice.
  */
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -143,6 +143,8 @@ describe("the slackline process", () => {
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(3000 + 1000);
+    // Logged just before exiting: only the flush on exit writes it (log lines go out once per turn).
+    expect(cli.log.at(-1)).toMatch(/ INFO closed outboxJobs=\d+$/);
 
     // In flight when told to stop: finished and settled. The rest waits, nothing in between.
     const delivered = fake!.messages.map((m) => m.msg);
@@ -160,5 +162,19 @@ describe("the slackline process", () => {
     expectExactlyOnce(fake!, sent);
     again.child.kill("SIGTERM");
     expect(await again.exited).toBe(0);
+  });
+
+  it("exits 1 with the reason when its port is taken", async () => {
+    const { configPath } = await setup("port", {});
+    const cli = await start(configPath);
+    // Another outbox, so that only the port is in the way.
+    const other = join(temp.dir, "port-2.json");
+    const config = JSON.parse(readFileSync(configPath, "utf8")) as { delivery: Record<string, unknown> };
+    writeFileSync(other, JSON.stringify({ ...config, delivery: { ...config.delivery, outboxPath: join(temp.dir, "port-2.sqlite") } }));
+    const second = spawn(process.execPath, ["bin/slackline.js", "--config", other, "--port", new URL(cli.url).port], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    second.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    expect(await new Promise((resolve) => second.once("exit", resolve))).toBe(1);
+    expect(stderr).toMatch(/^cannot listen on http:\/\/127\.0\.0\.1:\d+: .*EADDRINUSE/m);
   });
 });

@@ -4,10 +4,10 @@
  * (only the request path is rewritten to a configured hook, and Host to this server).
  */
 import { IncomingWebhook } from "@slack/webhook";
-import { connect } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { header, isIncomingWebhook, readCaptures, type CapturedRequest } from "../support/captures.ts";
 import { HOOK_TOKEN, MM_TOKEN, startGateway, type Gateway } from "../support/gateway.ts";
+import { rawRequest } from "../support/raw-http.ts";
 
 let gw: Gateway;
 let base: string;
@@ -47,25 +47,6 @@ describe("@slack/webhook", () => {
     expect(String((error as Error).message)).toMatch(/400/);
   });
 });
-
-/** Send raw bytes and read the raw answer. */
-function rawRequest(url: string, bytes: Buffer): Promise<{ status: number; body: string; head: string }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(bytes));
-    const chunks: Buffer[] = [];
-    socket.on("data", (c) => chunks.push(c));
-    socket.on("error", reject);
-    socket.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      const [head, ...rest] = text.split("\r\n\r\n");
-      const status = Number(/^HTTP\/1\.1 (\d+)/.exec(head!)?.[1]);
-      let body = rest.join("\r\n\r\n");
-      if (/transfer-encoding: chunked/i.test(head!)) body = body.replace(/^[0-9a-f]+\r\n/i, "").replace(/\r\n0\r\n\r\n$/, "");
-      resolve({ status, body, head: head! });
-    });
-  });
-}
 
 function replayBytes(req: CapturedRequest, host: string): Buffer {
   const path = req.path.includes("/hooks/") ? `/hooks/${MM_TOKEN}` : `/services/T0000/B0000/${HOOK_TOKEN}`;

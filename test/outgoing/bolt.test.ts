@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeRocketChat, type FakeRocketChat, type StoredMessage } from "../support/fake-rocketchat.ts";
-import { closeServer, configFor, eventFor, postedBy, RC_TOKEN, seed, serveApp, slackline, waitFor, type Slackline } from "./harness.ts";
+import { closeServer, configFor, eventFor, postedBy, RC_TOKEN, seed, slackline, waitFor, type Slackline } from "./harness.ts";
 
 const SIGNING_SECRET = "bolt-signing-secret-0123";
 const BOT_TOKEN = "xoxb-bolt-token";
@@ -53,7 +53,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  gateway = await serveApp(sl.app);
+  gateway = await sl.listen();
 
   const app = new App({
     token: BOT_TOKEN,

@@ -3,15 +3,15 @@
  * (real services, the fetch upstream, the fake Rocket.Chat), bots as plain node:http servers,
  * and Rocket.Chat-shaped events for messages seeded into the fake.
  */
-import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createApp } from "../../src/app.ts";
 import { configSchema, type Config } from "../../src/config/schema.ts";
+import { createNodeServer } from "../../src/http/node-server.ts";
 import { upstream } from "../../src/http/upstream.fetch.ts";
 import { silentLogger } from "../../src/observability/log.ts";
 import { buildServices, type ServiceOptions, type Services } from "../../src/services.ts";
+import { gatewayClient, type BotAnswer, type BotRequest, type GatewayClient } from "../contract/runtime.ts";
 import type { FakeRocketChat, StoredMessage } from "../support/fake-rocketchat.ts";
 
 export { RC_TOKEN } from "../contract/config.ts";
@@ -25,20 +25,25 @@ export function configFor(fake: FakeRocketChat | undefined, input: Record<string
 export interface Slackline {
   readonly app: Hono;
   readonly services: Services;
+  /** The app as the contract suite's client (no socket). */
+  readonly gateway: GatewayClient;
+  /** Serves slackline on 127.0.0.1 as the Node entry does, for bots that call back (Bolt's say() and respond()). */
+  listen(): Promise<{ url: string; close(): Promise<void> }>;
 }
 
 export function slackline(config: Config, opts: Partial<ServiceOptions> = {}): Slackline {
   const services = buildServices(config, { upstream, logger: silentLogger, ...opts });
-  return { app: createApp(services), services };
-}
-
-/** slackline on a real socket, for bots that call back (Bolt's say() and respond()). */
-export async function serveApp(app: Hono): Promise<{ url: string; close(): Promise<void> }> {
-  const server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
-  });
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+  const { app, server } = createNodeServer(services);
+  return {
+    app,
+    services,
+    gateway: gatewayClient(async (request) => app.request(request)),
+    listen: async () => {
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const { port } = server.address() as AddressInfo;
+      return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+    },
+  };
 }
 
 export function closeServer(server: Server): Promise<void> {
@@ -46,18 +51,6 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-}
-
-export interface BotRequest {
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-export interface BotAnswer {
-  readonly status?: number;
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
 }
 
 export interface Bot {
@@ -86,24 +79,9 @@ export async function startBot(handle: (req: BotRequest) => BotAnswer | "hang" |
   return { url: `http://127.0.0.1:${port}/hook`, requests, close: () => closeServer(server) };
 }
 
-export const json = (value: unknown, status = 200): BotAnswer => ({
-  status,
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(value),
-});
-
-/** Messages and events as Rocket.Chat makes them (shared with the contract suite). */
+/** Messages, events and bots as the contract suite has them. */
 export { eventFor, seed } from "../contract/config.ts";
-
-export function postEvent(app: Hono, name: string, body: unknown): Promise<Response> {
-  return Promise.resolve(
-    app.request(`/outgoing/${name}`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "User-Agent": "Mozilla/5.0 (Rocket.Chat)" },
-      body: JSON.stringify(body),
-    }),
-  );
-}
+export { form, json, sendEvent, type BotAnswer, type BotRequest } from "../contract/runtime.ts";
 
 /** Polls until `probe` returns something (bots answer through the Web API after their ack). */
 export async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {

@@ -13,7 +13,8 @@ import {
   configFor,
   eventFor,
   json,
-  postEvent,
+  form,
+  sendEvent,
   postedBy,
   RC_TOKEN,
   seed,
@@ -83,12 +84,8 @@ async function say(text: string, rid = "GENERAL", tmid?: string): Promise<Stored
   return m;
 }
 
-async function send(name: string, body: unknown): Promise<{ status: number; type: string | null; body: Record<string, unknown> }> {
-  const res = await postEvent(sl.app, name, body);
-  return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as Record<string, unknown> };
-}
+const send = (name: string, body: unknown) => sendEvent(sl.gateway, name, body);
 
-const form = (req: BotRequest) => Object.fromEntries(new URLSearchParams(req.body));
 
 describe("trigger words and channel filter", () => {
   const cases: Array<[rule: string, text: string, matched: boolean, triggerWord?: string]> = [

@@ -6,7 +6,7 @@ import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toSlackBotId, toSlackChannelId, toSlackUserId } from "../../src/outgoing/ids.ts";
 import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
-import { configFor, RC_TOKEN, serveApp, slackline, type Slackline } from "./harness.ts";
+import { configFor, RC_TOKEN, slackline, type Slackline } from "./harness.ts";
 
 const BOT_TOKEN = "xoxb-test-bot-token";
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  server = await serveApp(sl.app);
+  server = await sl.listen();
   client = new WebClient(BOT_TOKEN, { slackApiUrl: `${server.url}/api/`, retryConfig: { retries: 0 } });
 });
 afterAll(async () => {
