@@ -112,7 +112,8 @@ export function markdownToRocketChat(
 const CRLF = /\r\n?/g;
 
 function normalise(src: string): string {
-  return src.replace(CRLF, "\n").replace(SENTINELS, "");
+  const lf = src.includes("\r") ? src.replace(CRLF, "\n") : src;
+  return HAS_SENTINEL.test(lf) ? lf.replace(SENTINELS, "") : lf;
 }
 
 /** `marked.lexer`, but with the inline pass budgeted (see the module comment). */
@@ -939,14 +940,18 @@ function nextEffective(raw: string, from: number): string | undefined {
 
 function resolveMessage(raw: string): string {
   if (!HAS_SENTINEL.test(raw)) return raw;
-  const parts: string[] = [];
+  let out = "";
   let last = ""; // last character output (see renderInline on why not `out[out.length - 1]`)
   const put = (piece: string): void => {
-    parts.push(piece);
+    out += piece;
     last = piece[piece.length - 1]!;
   };
+  let run = 0; // where the pending run of ordinary characters starts: copied in one piece
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]!;
+    if (c < ESC_OPEN || c > BOLD_CLOSE) continue;
+    if (run < i) put(raw.slice(run, i));
+    run = i + 1;
     switch (c) {
       case ESC_OPEN:
       case ESC_CLOSE:
@@ -980,11 +985,10 @@ function resolveMessage(raw: string): string {
         if (literalBackslash || (!open && (next === ")" || next === "-"))) put(ZWSP);
         break;
       }
-      default:
-        put(c);
     }
   }
-  return parts.join("");
+  if (run < raw.length) put(raw.slice(run));
+  return out;
 }
 
 const MENTION_NAME = /[\p{L}\p{N}._:-]/u; // user names may hold `:` (federation)

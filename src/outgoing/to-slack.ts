@@ -6,6 +6,8 @@
  * of `src/slack/mrkdwn.ts` for what both can say, so a reply quoting the text reads the same.
  * Pure and runtime-neutral.
  */
+import { PLACEHOLDER_CHARS, Placeholders } from "../text/placeholders.ts";
+import { replaceEach } from "../text/replace.ts";
 
 /** The config's `users` / `channels` maps, read backwards. */
 export interface SlackDirectory {
@@ -27,16 +29,10 @@ export const slackDirectory = (
   channels: Readonly<Record<string, string>>,
 ): SlackDirectory => ({ userIds: reverseMap(users), channelIds: reverseMap(channels) });
 
-// Private-use placeholders hold finished Slack markup while the prose around it is escaped.
-const PH_OPEN = "\uE000";
-const PH_CLOSE = "\uE001";
-const PH_ANY = /[\uE000\uE001]/g;
-const PH_RESTORE = /\uE000(\d+)\uE001/g;
-
 const CODE = /```[\s\S]*?```|`[^`\n]+`/g;
 /** Rocket.Chat's `[label](url)`; the label may not span lines. */
 const MD_LINK = /\[([^\]\n]+)\]\(((?:https?|ftp|mailto):[^\s()]+)\)/gi;
-const BARE_URL = /\b(?:https?|ftp):\/\/[^\s<>\uE000\uE001]+/gi;
+const BARE_URL = new RegExp(`\\b(?:https?|ftp)://[^\\s<>${PLACEHOLDER_CHARS}]+`, "gi");
 /** Punctuation that ends a sentence rather than the URL (Slack's autolinker drops it too). */
 const URL_TAIL = /[.,;:!?'"]+$/;
 /** Rocket.Chat's default username pattern `[0-9a-zA-Z-_.]+`, not ending in a dot. */
@@ -50,32 +46,29 @@ export const escapeSlack = (text: string): string =>
 
 export function rocketChatToSlack(input: string, dir: SlackDirectory): string {
   if (!input) return "";
-  const pieces: string[] = [];
-  const hold = (markup: string): string => `${PH_OPEN}${pieces.push(markup) - 1}${PH_CLOSE}`;
+  // Placeholders hold finished Slack markup while the prose around it is escaped.
+  const held = new Placeholders();
 
-  let text = input.replace(PH_ANY, "\uFFFD");
   // Code keeps its characters; Slack still escapes the three inside it.
-  text = text.replace(CODE, (code) => hold(escapeSlack(code)));
-  text = text.replace(MD_LINK, (_, label: string, url: string) =>
-    hold(`<${escapeSlack(url)}|${escapeSlack(label)}>`),
-  );
-  text = text.replace(BARE_URL, (match) => {
+  let text = replaceEach(Placeholders.clean(input), CODE, ([code]) => held.hold(escapeSlack(code)));
+  text = replaceEach(text, MD_LINK, ([, label, url]) => held.hold(`<${escapeSlack(url!)}|${escapeSlack(label!)}>`));
+  text = replaceEach(text, BARE_URL, ([match]) => {
     let url = match.replace(URL_TAIL, "");
     // `(https://x)`: the closing parenthesis belongs to the prose unless the URL opened one.
     if (url.endsWith(")") && !url.includes("(")) url = url.slice(0, -1);
-    return hold(`<${escapeSlack(url)}>`) + match.slice(url.length);
+    return held.hold(`<${escapeSlack(url)}>`) + match.slice(url.length);
   });
-  text = text.replace(MENTION, (whole, before: string, name: string) => {
-    if (name === "all") return before + hold("<!channel>");
-    if (name === "here") return before + hold("<!here>");
-    const id = dir.userIds.get(name);
+  text = replaceEach(text, MENTION, ([whole, before, name]) => {
+    if (name === "all") return before + held.hold("<!channel>");
+    if (name === "here") return before + held.hold("<!here>");
+    const id = dir.userIds.get(name!);
     // An unmapped username has no Slack id to point at: it stays `@name` text.
-    return id === undefined ? whole : before + hold(`<@${id}>`);
+    return id === undefined ? whole : before + held.hold(`<@${id}>`);
   });
-  text = text.replace(ROOM, (whole, before: string, name: string) => {
-    const id = dir.channelIds.get(name);
-    return id === undefined ? whole : before + hold(`<#${id}|${escapeSlack(name)}>`);
+  text = replaceEach(text, ROOM, ([whole, before, name]) => {
+    const id = dir.channelIds.get(name!);
+    return id === undefined ? whole : before + held.hold(`<#${id}|${escapeSlack(name!)}>`);
   });
-  text = text.replace(DOUBLED, (_, marker: string, inner: string) => `${marker[0]}${inner}${marker[0]}`);
-  return escapeSlack(text).replace(PH_RESTORE, (_, i: string) => pieces[Number(i)]!);
+  text = replaceEach(text, DOUBLED, ([, marker, inner]) => `${marker![0]}${inner}${marker![0]}`);
+  return held.restore(escapeSlack(text));
 }

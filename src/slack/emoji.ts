@@ -11,6 +11,7 @@
  *   `flag-de`) follow JoyPixels' `man_facepalming`, `woman_technologist`, `flag_de` pattern.
  * Unknown names (custom emoji included) are left as they are.
  */
+import { replaceEach } from "../text/replace.ts";
 
 /** Slack name → JoyPixels name, where they differ. */
 const RENAMES: Readonly<Record<string, string>> = {
@@ -216,10 +217,10 @@ const SKIN_TONE_NAME = /^skin-tone-[1-6]$/;
 /** Rewrites the emoji shortcodes in plain (non-code) text for Rocket.Chat. */
 export function slackEmojiToRocketChat(text: string): string {
   if (typeof text !== "string" || !text.includes(":")) return text;
-  return text.replace(SHORTCODE, (whole, name: string, tone: string | undefined) => {
-    if (SKIN_TONE_NAME.test(name)) return ""; // a skin tone on its own
-    const converted = emojiFromParts(name, tone === undefined ? undefined : Number(tone));
-    return converted === `:${name}:` ? whole.slice(0, name.length + 2) : converted;
+  return replaceEach(text, SHORTCODE, ([whole, name, tone]) => {
+    if (SKIN_TONE_NAME.test(name!)) return ""; // a skin tone on its own
+    const converted = emojiFromParts(name!, tone === undefined ? undefined : Number(tone));
+    return converted === `:${name}:` ? whole.slice(0, name!.length + 2) : converted;
   });
 }
 

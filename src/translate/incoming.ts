@@ -5,7 +5,7 @@
 import type { IncomingHook } from "../config/schema.ts";
 import { markdownToRocketChat } from "../markdown/to-rocketchat.ts";
 import type { RocketChatAttachment, RocketChatMessageDraft } from "../rocketchat/types.ts";
-import { httpUrl, translateAttachment } from "../slack/attachments.ts";
+import { httpUrl, translateAttachment, type AttachmentOptions } from "../slack/attachments.ts";
 import { renderBlocks } from "../slack/blocks.ts";
 import { emojiName } from "../slack/emoji.ts";
 import { fail, ok, type Result } from "../slack/errors.ts";
@@ -57,22 +57,25 @@ export function translateIncoming(
   const text = blocksRender ? blocks.text.trim() : messageText(payload, ctx, dialect, linkNames);
 
   const attachments: RocketChatAttachment[] = blocksRender ? [...blocks.attachments] : [];
+  const attachmentOptions: AttachmentOptions = {
+    linkNames,
+    renderBlocks: (b) => renderBlocks(b.slice(0, MAX_BLOCKS), ctx, "attachment", { linkNames }),
+  };
   for (const raw of rawAttachments) {
-    attachments.push(
-      ...translateAttachment(parseSlackAttachment(raw), ctx, {
-        linkNames,
-        renderBlocks: (b) => renderBlocks(b.slice(0, MAX_BLOCKS), ctx, "attachment", { linkNames }),
-      }),
-    );
+    for (const translated of translateAttachment(parseSlackAttachment(raw), ctx, attachmentOptions)) attachments.push(translated);
   }
   if (text === "" && attachments.length === 0) return fail("no_text");
-  const fitted = attachments.flatMap((a) => fitAttachment(a, ctx.maxMessageSize));
+  const fitted = attachments.some((a) => tooLong(a, ctx.maxMessageSize)) ? attachments.flatMap((a) => fitAttachment(a, ctx.maxMessageSize)) : attachments;
 
   const identity = senderIdentity(payload, hook);
   const parts = text === "" ? [""] : splitText(text, ctx.maxMessageSize);
   const threadTs = payload.thread_ts ?? payload.root_id;
   const messages = parts.map((msg, i): RocketChatMessageDraft => {
-    const m: RocketChatMessageDraft = { msg, ...identity, groupable: false };
+    const m: RocketChatMessageDraft = { msg };
+    if (identity.alias !== undefined) m.alias = identity.alias;
+    if (identity.avatar !== undefined) m.avatar = identity.avatar;
+    if (identity.emoji !== undefined) m.emoji = identity.emoji;
+    m.groupable = false;
     if (i === parts.length - 1 && fitted.length > 0) m.attachments = fitted;
     if (threadTs !== undefined && payload.reply_broadcast === true) m.tshow = true;
     if (payload.unfurl_links !== undefined) m.parseUrls = payload.unfurl_links;
@@ -126,8 +129,10 @@ const sameRoom = (a: string, b: string): boolean => a.replace(/^#/, "").toLowerC
  * Rocket.Chat refuses an attachment text over `Message_MaxAllowedSize` on `chat.postMessage`
  * (rocketchat.md §2.3): a longer one continues in attachments of the same colour below it.
  */
+const tooLong = (attachment: RocketChatAttachment, max: number): boolean => (attachment.text?.length ?? 0) > max;
+
 function fitAttachment(attachment: RocketChatAttachment, max: number): RocketChatAttachment[] {
-  if (attachment.text === undefined || attachment.text.length <= max) return [attachment];
+  if (attachment.text === undefined || !tooLong(attachment, max)) return [attachment];
   const [first, ...rest] = splitText(attachment.text, max);
   const continuation = (text: string): RocketChatAttachment => (attachment.color ? { color: attachment.color, text } : { text });
   return [{ ...attachment, text: first! }, ...rest.map(continuation)];
