@@ -2,6 +2,7 @@ import { parse } from "@rocket.chat/message-parser";
 import fc from "fast-check";
 import { marked } from "marked";
 import { describe, expect, it } from "vitest";
+import { repeatTo } from "../../test/support/adversarial.ts";
 import { defaultTranslateContext } from "../translate/context.ts";
 import type { TranslateContext } from "../translate/context.ts";
 import { markdownToRocketChat } from "./to-rocketchat.ts";
@@ -411,8 +412,7 @@ describe("markdownToRocketChat: properties", () => {
   });
 
   it("completes in reasonable time on adversarial inputs just under the parse limit", () => {
-    const n = 60_000;
-    const rep = (p: string): string => p.repeat(Math.ceil(n / p.length)).slice(0, n);
+    const rep = (p: string): string => repeatTo(p, 60_000);
     const inputs = [
       rep("*"), rep("["), rep("_"), rep("`"), rep("<"), rep("!["), rep(">"), rep("- "), rep("> "),
       rep("*a"), rep("**a_"), rep("[a]("), rep("\\"),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { adversarialCases, repeatTo } from "../../test/support/adversarial.ts";
 import { mrkdwnToRocketChat } from "../slack/mrkdwn.ts";
 import { defaultTranslateContext, type TranslateContext } from "../translate/context.ts";
 import { reverseMap, rocketChatToSlack, slackDirectory } from "./to-slack.ts";
@@ -20,6 +21,8 @@ describe("rocketChatToSlack", () => {
   it("turns [label](url) into <url|label>, escaping both", () => {
     expect(toSlack("see [the docs](https://x.io/a?b=1&c=2) now")).toBe("see <https://x.io/a?b=1&amp;c=2|the docs> now");
     expect(toSlack("[a <b>](mailto:a@b.c)")).toBe("<mailto:a@b.c|a &lt;b&gt;>");
+    // As in CommonMark, the innermost brackets make the link.
+    expect(toSlack("[a [b](https://x.io)")).toBe("[a <https://x.io|b>");
   });
 
   it("wraps bare URLs, leaving sentence punctuation outside", () => {
@@ -42,6 +45,8 @@ describe("rocketChatToSlack", () => {
 
   it("turns doubled markers into Slack's single ones", () => {
     expect(toSlack("**bold** __it__ ~~gone~~ *b* _i_ ~s~")).toBe("*bold* _it_ ~gone~ *b* _i_ ~s~");
+    expect(toSlack("**a*b** __snake_case__ ~~x~y~~")).toBe("*a*b* _snake_case_ ~x~y~");
+    expect(toSlack("**a **b** c")).toBe("**a *b* c");
   });
 
   it("leaves code alone but escaped", () => {
@@ -73,5 +78,34 @@ describe("rocketChatToSlack", () => {
 
   it("round-trips Rocket.Chat's doubled bold to the same rendering", () => {
     expect(back(toSlack("**bold**"))).toBe("*bold*");
+  });
+});
+
+describe("adversarial input", () => {
+  const hostile = [
+    repeatTo("*"),
+    repeatTo("**a "),
+    repeatTo("__a "),
+    repeatTo("~~"),
+    repeatTo("["),
+    repeatTo("[a]("),
+    repeatTo("[a](http://x"),
+    repeatTo("`"),
+    repeatTo("```a"),
+    repeatTo("https://"),
+    "https://x" + repeatTo(".") + "a",
+    "https://x/" + repeatTo(".,") + "a",
+    "https://x" + repeatTo(")"),
+    repeatTo("@a"),
+    repeatTo("#a"),
+    repeatTo("&<>"),
+    repeatTo("\uE0001\uE001"),
+  ];
+
+  it.each(adversarialCases(hostile))("translates %s… whole", (_, s) => {
+    const out = toSlack(s);
+    // Every character survives in some form: `&`, `<` and `>` grow to five characters at most.
+    expect(out.length).toBeGreaterThan(s.length / 4);
+    expect(out.length).toBeLessThanOrEqual(s.length * 5);
   });
 });

@@ -30,16 +30,23 @@ export const slackDirectory = (
 ): SlackDirectory => ({ userIds: reverseMap(users), channelIds: reverseMap(channels) });
 
 const CODE = /```[\s\S]*?```|`[^`\n]+`/g;
-/** Rocket.Chat's `[label](url)`; the label may not span lines. */
-const MD_LINK = /\[([^\]\n]+)\]\(((?:https?|ftp|mailto):[^\s()]+)\)/gi;
+/**
+ * Rocket.Chat's `[label](url)`; the label may not span lines or hold a `[` (as in CommonMark,
+ * `[a [b](url)` links only `b`; it also keeps a line of many `[` linear).
+ */
+const MD_LINK = /\[([^[\]\n]+)\]\(((?:https?|ftp|mailto):[^\s()]+)\)/gi;
 const BARE_URL = new RegExp(`\\b(?:https?|ftp)://[^\\s<>${PLACEHOLDER_CHARS}]+`, "gi");
 /** Punctuation that ends a sentence rather than the URL (Slack's autolinker drops it too). */
-const URL_TAIL = /[.,;:!?'"]+$/;
+const URL_TAIL = ".,;:!?'\"";
 /** Rocket.Chat's default username pattern `[0-9a-zA-Z-_.]+`, not ending in a dot. */
 const MENTION = /(^|[^\p{L}\p{N}_@.-])@([0-9A-Za-z_.-]*[0-9A-Za-z_-])/gu;
 const ROOM = /(^|[^\p{L}\p{N}_#&/])#([\p{L}\p{N}_.-]*[\p{L}\p{N}_-])/gu;
-/** Rocket.Chat's doubled markers; Slack has one of each (`*b*`, `_i_`, `~s~`). */
-const DOUBLED = /(\*\*|__|~~)(?=\S)([^\n]*?\S)\1/g;
+/**
+ * Rocket.Chat's doubled markers; Slack has one of each (`*b*`, `_i_`, `~s~`). The inside may not
+ * hold the doubled marker itself: each opener then looks no further than the next one, which
+ * keeps a line of unclosed markers linear.
+ */
+const DOUBLED = /\*\*(?=\S)((?:[^*\n]|\*(?!\*))*?\S)\*\*|__(?=\S)((?:[^_\n]|_(?!_))*?\S)__|~~(?=\S)((?:[^~\n]|~(?!~))*?\S)~~/g;
 
 export const escapeSlack = (text: string): string =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -53,7 +60,9 @@ export function rocketChatToSlack(input: string, dir: SlackDirectory): string {
   let text = replaceEach(Placeholders.clean(input), CODE, ([code]) => held.hold(escapeSlack(code)));
   text = replaceEach(text, MD_LINK, ([, label, url]) => held.hold(`<${escapeSlack(url!)}|${escapeSlack(label!)}>`));
   text = replaceEach(text, BARE_URL, ([match]) => {
-    let url = match.replace(URL_TAIL, "");
+    let end = match.length;
+    while (URL_TAIL.includes(match[end - 1]!)) end--;
+    let url = match.slice(0, end);
     // `(https://x)`: the closing parenthesis belongs to the prose unless the URL opened one.
     if (url.endsWith(")") && !url.includes("(")) url = url.slice(0, -1);
     return held.hold(`<${escapeSlack(url)}>`) + match.slice(url.length);
@@ -69,6 +78,9 @@ export function rocketChatToSlack(input: string, dir: SlackDirectory): string {
     const id = dir.channelIds.get(name!);
     return id === undefined ? whole : before + held.hold(`<#${id}|${escapeSlack(name!)}>`);
   });
-  text = replaceEach(text, DOUBLED, ([, marker, inner]) => `${marker![0]}${inner}${marker![0]}`);
+  text = replaceEach(text, DOUBLED, ([whole, bold, italic, strike]) => {
+    const marker = whole.charAt(0);
+    return marker + (bold ?? italic ?? strike) + marker;
+  });
   return held.restore(escapeSlack(text));
 }

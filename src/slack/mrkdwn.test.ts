@@ -1,5 +1,6 @@
 import { parse } from "@rocket.chat/message-parser";
 import { describe, expect, it } from "vitest";
+import { adversarialCases, repeatTo } from "../../test/support/adversarial.ts";
 import { defaultTranslateContext, type TranslateContext } from "../translate/context.ts";
 import { markdownLink, mrkdwnToRocketChat, slackTokensToMarkdown, type MrkdwnOptions } from "./mrkdwn.ts";
 
@@ -162,5 +163,48 @@ describe("link_names and parse", () => {
 
   it("converts only tokens for Markdown input", () => {
     expect(slackTokensToMarkdown("**a** <https://x.io|b> &amp;", ctx)).toBe("**a** [b](https://x.io) &amp;");
+  });
+});
+
+describe("adversarial input", () => {
+  const hostile = [
+    repeatTo("*"),
+    repeatTo("~"),
+    repeatTo("*a "),
+    repeatTo(" *a"),
+    repeatTo("~a~b"),
+    repeatTo("<"),
+    repeatTo("<@U1"),
+    repeatTo("<http://x|"),
+    repeatTo("&amp"),
+    repeatTo("&amp;"),
+    repeatTo("`"),
+    repeatTo("```a"),
+    "```" + repeatTo("\n") + "a```",
+    "```a" + repeatTo("\n \n") + "```",
+    repeatTo("https://"),
+    "https://x.io/" + repeatTo("("),
+    "https://x.io/" + repeatTo(")"),
+    repeatTo(":a"),
+    repeatTo(":a::skin-tone-2"),
+    repeatTo("@a"),
+    repeatTo("#a"),
+    repeatTo("\n• "),
+    repeatTo(" "),
+    repeatTo(" \t") + "#",
+    repeatTo("\n  1. "),
+    repeatTo("\n> "),
+    repeatTo("\uE000"),
+    repeatTo("\uE0001\uE001"),
+  ];
+
+  it.each(adversarialCases(hostile))("translates %s… in both targets", (_, s) => {
+    for (const target of ["message", "attachment"] as const) {
+      for (const opts of [{}, { styled: false }, { linkNames: true }]) {
+        const out = mrkdwnToRocketChat(s, ctx, { target, ...opts });
+        // Entities and skin tones shrink, escapes and markup grow: a few characters at most.
+        expect(out.length).toBeLessThan(s.length * 4);
+      }
+    }
   });
 });

@@ -92,17 +92,26 @@ export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: M
   let prose = "";
   let last = 0;
   CODE.lastIndex = 0;
+  // Whether `prose` is empty or ends a line. Kept aside: `prose.endsWith` would flatten the
+  // growing string, copying it once per fence (quadratic in a text of many fences).
+  let lineStart = true;
   for (let m = source.includes("`") ? CODE.exec(source) : null; m !== null; m = CODE.exec(source)) {
-    prose += source.slice(last, m.index);
+    const gap = source.slice(last, m.index);
+    if (gap !== "") {
+      prose += gap;
+      lineStart = gap.endsWith("\n");
+    }
     last = m.index + m[0].length;
     if (m[1] !== undefined) {
       // Rocket.Chat only reads a fence on lines of its own (rocketchat.md §5.2).
       const body = decodeEntities(m[1]).replace(/^\n+|\n+$/g, "");
-      const before = prose === "" || prose.endsWith("\n") ? "" : "\n";
+      const before = lineStart ? "" : "\n";
       const after = last >= source.length || source[last] === "\n" ? "" : "\n";
       prose += before + held.hold("```\n" + body + "\n```") + after;
+      lineStart = after !== "";
     } else {
       prose += held.hold("`" + decodeEntities(m[2]!) + "`");
+      lineStart = false;
     }
   }
   prose += source.slice(last);
@@ -135,15 +144,25 @@ export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: M
  * autolinkers (GFM, Rocket.Chat) use, so `(see https://x.io/a)**` keeps its `)**`.
  */
 function trimUrl(url: string): string {
+  // Counted once and updated while trimming: recounting per character is quadratic in a URL
+  // that ends in thousands of `)` (the adversarial tests).
+  let opened = 0;
+  let closed = 0;
+  for (let i = 0; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 40) opened++; // (
+    else if (c === 41) closed++; // )
+  }
   let end = url.length;
   for (;;) {
     const c = url[end - 1]!;
     if (".,;:!?*_~'\"".includes(c)) end--;
-    else if (c === ")" && count(url.slice(0, end), ")") > count(url.slice(0, end), "(")) end--;
-    else return url.slice(0, end);
+    else if (c === ")" && closed > opened) {
+      end--;
+      closed--;
+    } else return url.slice(0, end);
   }
 }
-const count = (s: string, c: string): number => s.split(c).length - 1;
 
 /** One `<…>` token → Rocket.Chat markup, or undefined when it is not a Slack token. */
 function convertToken(inner: string, ctx: TranslateContext, target: TextTarget): string | undefined {
