@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { adversarialCases, repeatTo } from "../../test/support/adversarial.ts";
 import type { OutgoingMessageEvent } from "./event.ts";
 import { channelMatches, dmCounterpartId, matchEvent, type OutgoingRule } from "./match.ts";
 
@@ -185,6 +186,7 @@ describe("trigger words", () => {
         hit("deploybot", ": go, deploybot"),
       );
       expect(matchEvent(r, ev({ text: "ask the deploybot" }))).toEqual(hit("deploybot", "ask the"));
+      expect(matchEvent(r, ev({ text: "ask the \u3000\t deploybot" }))).toEqual(hit("deploybot", "ask the"));
       expect(matchEvent(r, ev({ text: "mydeploybots" }))).toEqual(hit("deploybot", "mys"));
     });
 
@@ -209,5 +211,26 @@ describe("trigger words", () => {
       const r = rule({ triggerMatch: "anywhere", caseSensitive: false, triggerWords: ["Straße"] });
       expect(matchEvent(r, ev({ text: "in der STRAßE 5" }))).toEqual(hit("Straße", "in der 5"));
     });
+  });
+});
+
+describe("adversarial input", () => {
+  const hostile = [
+    repeatTo(" ") + "x",
+    "a" + repeatTo(" ") + "b !deploy",
+    "a" + repeatTo("\u3000\t") + "b !deploy ",
+    "!deploy" + repeatTo(" ") + "x",
+    repeatTo("!deploy "),
+    repeatTo("!deplo"),
+  ];
+
+  it.each(adversarialCases(hostile))("matches %s… in every mode", (_, text) => {
+    for (const triggerMatch of ["first-word", "prefix", "anywhere"] as const) {
+      for (const caseSensitive of [true, false]) {
+        const result = matchEvent(rule({ triggerMatch, caseSensitive }), ev({ text }));
+        if (result.matched) expect(result.textAfterTrigger.length).toBeLessThan(text.length);
+        else expect(result.reason).toBe("trigger");
+      }
+    }
   });
 });

@@ -27,10 +27,16 @@ export type MatchResult = MatchSuccess | { matched: false; reason: MatchFailureR
  * property, NBSP, U+0085 and U+3000 included, and U+FEFF not.
  */
 const LEADING_SPACE = /^\p{White_Space}+/u;
-const TRAILING_SPACE = /\p{White_Space}+$/u;
-const FIRST_SPACE = /\p{White_Space}/u;
+const WHITE_SPACE = /\p{White_Space}/u;
 
 const trimLeading = (s: string): string => s.replace(LEADING_SPACE, "");
+
+/** A loop: `/\p{White_Space}+$/` retries from every space of a long inner run (quadratic). */
+function trimTrailing(s: string): string {
+  let end = s.length;
+  while (end > 0 && WHITE_SPACE.test(s[end - 1]!)) end--;
+  return s.slice(0, end);
+}
 
 /**
  * Decides whether one rule fires for one `sendMessage` event. Checks run in this order: loop guard
@@ -121,7 +127,7 @@ export function matchTrigger(rule: OutgoingRule, text: string): MatchResult {
   if (rule.triggerMatch === "first-word") {
     // "Fields split on any Unicode whitespace … and leading whitespace is skipped" (MM §2.2).
     const body = trimLeading(text);
-    const cut = body.search(FIRST_SPACE);
+    const cut = body.search(WHITE_SPACE);
     const first = cut < 0 ? body : body.slice(0, cut);
     const rest = cut < 0 ? "" : trimLeading(body.slice(cut));
     // "An empty first word never matches."
@@ -146,7 +152,7 @@ export function matchTrigger(rule: OutgoingRule, text: string): MatchResult {
     if (i < 0) continue;
     const before = text.slice(0, i);
     const after = trimLeading(text.slice(i + w.length));
-    const textAfterTrigger = after === "" ? before.replace(TRAILING_SPACE, "") : before + after;
+    const textAfterTrigger = after === "" ? trimTrailing(before) : before + after;
     return { matched: true, triggerWord: w, textAfterTrigger };
   }
   return { matched: false, reason: "trigger" };
