@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { repeatTo } from "../../test/support/adversarial.ts";
 import { parseSlackReply } from "./reply.ts";
 
 const ok = (body: string, contentType?: string) =>
@@ -54,6 +55,11 @@ describe("parseSlackReply", () => {
       reply: { text: "It's 80 degrees right now." },
     });
     expect(ok("42")).toEqual({ kind: "reply", source: "text", reply: { text: "42" } });
+  });
+
+  it("keeps the blank lines inside a plain-text body, in linear time however many", () => {
+    const inside = repeatTo("\r\n");
+    expect(ok(`a${inside}b\r\n\n`, "text/plain")).toEqual({ kind: "reply", source: "text", reply: { text: `a${inside}b` } });
   });
 
   it("treats an empty body, {} and empty text as no reply", () => {

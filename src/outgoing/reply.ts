@@ -137,6 +137,9 @@ export function parseSlackReply(res: ConsumerResponse): SlackReplyResult {
   }
   if (HTML_DOCUMENT.test(trimmed)) return { kind: "error", reason: "html" };
   if (BINARY.test(body)) return { kind: "error", reason: "binary" };
-  // Plain text: the whole body, less the trailing newline most servers add.
-  return { kind: "reply", reply: { text: body.replace(/[\r\n]+$/, "") }, source: "text" };
+  // Plain text: the whole body, less the trailing newline most servers add (a loop: `/[\r\n]+$/`
+  // is quadratic on a long run of blank lines inside the body).
+  let end = body.length;
+  while (end > 0 && (body[end - 1] === "\n" || body[end - 1] === "\r")) end--;
+  return { kind: "reply", reply: { text: body.slice(0, end) }, source: "text" };
 }

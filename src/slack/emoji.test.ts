@@ -1,5 +1,6 @@
 import { parse } from "@rocket.chat/message-parser";
 import { describe, expect, it } from "vitest";
+import { repeatTo } from "../../test/support/adversarial.ts";
 import { emojiFromParts, emojiName, slackEmojiToRocketChat } from "./emoji.ts";
 
 describe("slackEmojiToRocketChat", () => {
@@ -102,6 +103,12 @@ describe("emojiName", () => {
     expect(emojiName("")).toBe("");
     expect(emojiName("::")).toBe("");
     expect(emojiName(undefined as unknown as string)).toBe("");
+  });
+
+  it("takes a sender's icon_emoji of any length in linear time", () => {
+    const colons = repeatTo(":");
+    expect(emojiName(`a${colons}a`)).toBe(`a${colons}a`);
+    expect(emojiName(`${colons}fire${colons}`)).toBe(":fire:");
   });
 });
 
