@@ -34,6 +34,7 @@
  */
 import { Lexer, getDefaults } from "marked";
 import type { MarkedToken, Token, Tokens } from "marked";
+import { replaceEach } from "../text/replace.ts";
 import type { TranslateContext } from "../translate/context.ts";
 
 export type MarkdownTarget = "message" | "attachment";
@@ -804,12 +805,12 @@ function escapeText(text: string, o: Options, st: InlineState, before?: string):
   if (st.plain || (o.message && st.label)) return text;
   if (!o.message) {
     if (!MARKDOWN_SPECIAL.test(text)) return text;
-    return text.replace(st.label ? MARKDOWN_LABEL_ESCAPE : MARKDOWN_ESCAPE, (c, at: number) =>
+    return replaceEach(text, st.label ? MARKDOWN_LABEL_ESCAPE : MARKDOWN_ESCAPE, ({ 0: c, index: at }) =>
       c === "_" && isAsciiAlnum(text[at - 1]) && isAsciiAlnum(text[at + 1]) ? c : `\\${c}`,
     );
   }
   if (!MESSAGE_SPECIAL.test(text)) return text;
-  return text.replace(MESSAGE_ESCAPE, (m, at: number) => {
+  return replaceEach(text, MESSAGE_ESCAPE, ({ 0: m, index: at }) => {
     switch (m[0]) {
       case "\\":
         return LITERAL_BACKSLASH;
@@ -1092,7 +1093,7 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = {
 
 function decodeEntities(text: string): string {
   if (!text.includes("&")) return text;
-  return text.replace(ENTITY, (whole, dec?: string, hex?: string, name?: string) => {
+  return replaceEach(text, ENTITY, ([whole, dec, hex, name]) => {
     if (name !== undefined) return Object.hasOwn(NAMED_ENTITIES, name) ? NAMED_ENTITIES[name]! : whole;
     const code = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex!, 16);
     if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return "\uFFFD";
