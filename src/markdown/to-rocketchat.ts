@@ -35,6 +35,7 @@
 import { Lexer, getDefaults } from "marked";
 import type { MarkedToken, Token, Tokens } from "marked";
 import { replaceEach } from "../text/replace.ts";
+import { trimOf } from "../text/trim.ts";
 import type { TranslateContext } from "../translate/context.ts";
 
 export type MarkdownTarget = "message" | "attachment";
@@ -345,7 +346,7 @@ function htmlLines(html: string, o: Options): string[] {
 }
 
 function literalLines(text: string, o: Options): string[] {
-  return finishInline(escapeText(trimNewlines(text), o, TOP), o);
+  return finishInline(escapeText(trimOf(text, "\n"), o, TOP), o);
 }
 
 /** Item blocks that stay under their item (indented) when a list is flattened. */
@@ -454,14 +455,14 @@ function breakBacktickRuns(line: string): string {
 }
 
 function messageFence(code: string, lang: string | undefined): string {
-  const body = trimNewlines(code);
+  const body = trimOf(code, "\n");
   // An empty block ("```\n```") is not a code block in RC: keep one blank line.
   const lines = body === "" ? " " : body.split("\n").map(breakBacktickRuns).join("\n");
   return `\`\`\`${fenceLanguage(lang)}\n${lines}\n\`\`\``;
 }
 
 function markdownFence(code: string, lang: string | undefined): string {
-  const body = trimNewlines(code);
+  const body = trimOf(code, "\n");
   let longest = 0;
   for (const m of body.matchAll(BACKTICKS)) longest = Math.max(longest, m[0].length);
   const fence = "`".repeat(Math.max(3, longest + 1));
@@ -1058,14 +1059,6 @@ function protectLineStart(line: string, o: Options): string {
 /** Table cells in a monospace block: no markup, just text on one line. */
 function finishPlain(raw: string): string {
   return raw.replace(SENTINELS, "").replace(NEWLINES, " ").trim();
-}
-
-function trimNewlines(text: string): string {
-  let start = 0;
-  let end = text.length;
-  while (start < end && text[start] === "\n") start++;
-  while (end > start && text[end - 1] === "\n") end--;
-  return text.slice(start, end);
 }
 
 /** If anything unexpected happens: the input as escaped text, line by line. */

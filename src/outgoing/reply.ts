@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { trimEndOf } from "../text/trim.ts";
 
 /**
  * A Slack-style consumer's answer to an outgoing webhook, slash command or event delivery, read
@@ -137,9 +138,6 @@ export function parseSlackReply(res: ConsumerResponse): SlackReplyResult {
   }
   if (HTML_DOCUMENT.test(trimmed)) return { kind: "error", reason: "html" };
   if (BINARY.test(body)) return { kind: "error", reason: "binary" };
-  // Plain text: the whole body, less the trailing newline most servers add (a loop: `/[\r\n]+$/`
-  // is quadratic on a long run of blank lines inside the body).
-  let end = body.length;
-  while (end > 0 && (body[end - 1] === "\n" || body[end - 1] === "\r")) end--;
-  return { kind: "reply", reply: { text: body.slice(0, end) }, source: "text" };
+  // Plain text: the whole body, less the trailing newline most servers add.
+  return { kind: "reply", reply: { text: trimEndOf(body, "\r\n") }, source: "text" };
 }

@@ -8,6 +8,7 @@
  */
 import { PLACEHOLDER_CHARS, Placeholders } from "../text/placeholders.ts";
 import { replaceEach } from "../text/replace.ts";
+import { trimEndOf } from "../text/trim.ts";
 
 /** The config's `users` / `channels` maps, read backwards. */
 export interface SlackDirectory {
@@ -60,9 +61,7 @@ export function rocketChatToSlack(input: string, dir: SlackDirectory): string {
   let text = replaceEach(Placeholders.clean(input), CODE, ([code]) => held.hold(escapeSlack(code)));
   text = replaceEach(text, MD_LINK, ([, label, url]) => held.hold(`<${escapeSlack(url!)}|${escapeSlack(label!)}>`));
   text = replaceEach(text, BARE_URL, ([match]) => {
-    let end = match.length;
-    while (URL_TAIL.includes(match[end - 1]!)) end--;
-    let url = match.slice(0, end);
+    let url = trimEndOf(match, URL_TAIL);
     // `(https://x)`: the closing parenthesis belongs to the prose unless the URL opened one.
     if (url.endsWith(")") && !url.includes("(")) url = url.slice(0, -1);
     return held.hold(`<${escapeSlack(url)}>`) + match.slice(url.length);

@@ -12,6 +12,7 @@
  * Unknown names (custom emoji included) are left as they are.
  */
 import { replaceEach } from "../text/replace.ts";
+import { trimOf } from "../text/trim.ts";
 
 /** Slack name → JoyPixels name, where they differ. */
 const RENAMES: Readonly<Record<string, string>> = {
@@ -181,15 +182,6 @@ const OTHER_PERSON = /(?:^|-)(?:man|woman|boy|girl|men|women)(?:-|$)/;
 const FLAG = /^flag-([a-z]{2,})$/;
 const HYPHENS = /-/g;
 
-/** `name` without the colons around it; a loop, as `/:+$/` is quadratic on a long inner run of `:`. */
-function stripColons(name: string): string {
-  let start = 0;
-  let end = name.length;
-  while (start < end && name[start] === ":") start++;
-  while (end > start && name[end - 1] === ":") end--;
-  return name.slice(start, end);
-}
-
 function rename(name: string): string {
   const lower = name.toLowerCase();
   if (Object.hasOwn(RENAMES, lower)) return RENAMES[lower]!;
@@ -208,7 +200,7 @@ function rename(name: string): string {
 
 /** `:name:` for a Slack name and optional Slack skin tone (2–6; anything else: none). */
 export function emojiFromParts(name: string, skinTone?: number): string {
-  const base = rename(stripColons(String(name)));
+  const base = rename(trimOf(String(name), ":"));
   const valid = typeof skinTone === "number" && Number.isInteger(skinTone);
   const tone = valid && skinTone >= 2 && skinTone <= 6 ? skinTone - 1 : 0;
   if (tone === 0) return `:${base}:`;
@@ -243,7 +235,7 @@ const NAME = /^[a-z0-9_+'-]+$/i;
 export function emojiName(raw: string): string {
   if (typeof raw !== "string") return "";
   const trimmed = raw.trim();
-  const inner = stripColons(trimmed);
+  const inner = trimOf(trimmed, ":");
   if (inner === "") return "";
   const toned = TONED_RAW.exec(inner);
   if (toned) return emojiFromParts(toned[1]!, Number(toned[2]));

@@ -13,6 +13,7 @@
  */
 import { PLACEHOLDER_CHARS, Placeholders } from "../text/placeholders.ts";
 import { replaceEach } from "../text/replace.ts";
+import { trimOf } from "../text/trim.ts";
 import type { TranslateContext } from "../translate/context.ts";
 import { formatSlackDate } from "./dates.ts";
 import { slackEmojiToRocketChat } from "./emoji.ts";
@@ -104,7 +105,7 @@ export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: M
     last = m.index + m[0].length;
     if (m[1] !== undefined) {
       // Rocket.Chat only reads a fence on lines of its own (rocketchat.md §5.2).
-      const body = decodeEntities(m[1]).replace(/^\n+|\n+$/g, "");
+      const body = trimOf(decodeEntities(m[1]), "\n");
       const before = lineStart ? "" : "\n";
       const after = last >= source.length || source[last] === "\n" ? "" : "\n";
       prose += before + held.hold("```\n" + body + "\n```") + after;
