@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { rollupError, toResponse } from "./http/answers.ts";
 import { accessLog } from "./observability/access.ts";
 import { deliveriesRoutes } from "./routes/deliveries.ts";
-import { incomingHandler, incomingRoutes, type IncomingHandler } from "./routes/incoming.ts";
+import { answerIn, incomingHandler, incomingRoutes, INCOMING_ROUTES, type IncomingHandler } from "./routes/incoming.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { outgoingRoutes } from "./routes/outgoing.ts";
 import { respondRoutes } from "./routes/respond.ts";
@@ -45,7 +45,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   // Unexpected failures: logged, never a stack trace to the caller (Slack's rollup_error).
   app.onError((err, c) => {
     access.unexpected(c.req.routePath, err);
-    return toResponse(rollupError);
+    return toResponse(c.req.routePath === INCOMING_ROUTES.rocketchat ? answerIn("rocketchat", rollupError) : rollupError);
   });
   return app;
 }

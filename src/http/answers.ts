@@ -26,3 +26,17 @@ export function slackError(error: SlackError): SlackAnswer {
 export const rollupError: SlackAnswer = { status: 500, body: "rollup_error", headers: PLAIN };
 
 export const toResponse = (answer: SlackAnswer): Response => new Response(answer.body, answer);
+
+const JSON_TYPE = { "content-type": "application/json" } as const;
+const rocketChatOk: SlackAnswer = { status: 200, body: '{"success":true}', headers: JSON_TYPE };
+
+/**
+ * The same answer as Rocket.Chat's own incoming webhooks give it (`/hooks/{id}/{token}`):
+ * `{"success":true}`, or `{"success":false,"error":"<Slack code>"}` with the Slack status and
+ * any `Retry-After` (docs/rocketchat-webhooks.md).
+ */
+export function rocketChatAnswer(answer: SlackAnswer): SlackAnswer {
+  if (answer.status === 200) return rocketChatOk;
+  const { "content-type": _plain, ...rest } = answer.headers;
+  return { status: answer.status, body: JSON.stringify({ success: false, error: answer.body }), headers: { ...JSON_TYPE, ...rest } };
+}

@@ -12,7 +12,7 @@ import type { Hono } from "hono";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createApp, type AppOptions } from "../app.ts";
 import { accessLog } from "../observability/access.ts";
-import { incomingHandler, INCOMING_ROUTES } from "../routes/incoming.ts";
+import { answerIn, incomingHandler, INCOMING_ROUTES } from "../routes/incoming.ts";
 import type { Services } from "../services.ts";
 import type { Result } from "../slack/errors.ts";
 import type { Dialect } from "../translate/incoming.ts";
@@ -62,7 +62,7 @@ export function createNodeServer(services: Services, opts: Omit<AppOptions, "inc
         return rollupError;
       })
       .then((answer) => {
-        write(res, answer);
+        write(res, answerIn(dialect, answer));
         access.request("POST", route, answer.status, started);
       });
   });

@@ -28,6 +28,15 @@ export interface RocketChatAttachment {
   thumb_url?: string;
   actions?: RocketChatAction[];
   button_alignment?: "horizontal" | "vertical";
+  /** Rocket.Chat's own keys, as its incoming webhooks take them (docs/rocketchat-webhooks.md). */
+  ts?: string | number;
+  collapsed?: boolean;
+  title_link_download?: boolean;
+  message_link?: string;
+  audio_url?: string;
+  audio_type?: string;
+  video_url?: string;
+  video_type?: string;
 }
 
 /** A message ready for `chat.sendMessage`, minus `_id` and `rid` (chosen at delivery). */

@@ -1,23 +1,41 @@
 /**
- * Incoming webhooks: `POST /services/{T}/{B}/{token}` (Slack) and `POST /hooks/{token}`
- * (Mattermost). Answers exactly as Slack does (CONTRACT §3).
+ * Incoming webhooks: `POST /services/{T}/{B}/{token}` (Slack), `POST /hooks/{token}`
+ * (Mattermost), both answered exactly as Slack does, and `POST /hooks/{id}/{token}`
+ * (Rocket.Chat's own), answered as Rocket.Chat does (docs/rocketchat-webhooks.md).
  *
  * The handler sees a request as `IncomingRequest`, not a web `Request`: the Hono routes below
- * adapt one, and on Node the server answers these two routes straight from node:http
- * (src/http/node-server.ts) with the same handler.
+ * adapt one, and on Node the server answers these routes straight from node:http
+ * (src/http/node-server.ts) with the same handler. It answers in Slack's terms; `answerIn`
+ * puts that into the route's own words.
  */
 import { Hono } from "hono";
 import type { DeliveryJob } from "../delivery/deliver.ts";
-import { slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
+import { rocketChatAnswer, slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
 import { decodePayload, queryOf, readLimited, type BodyError } from "../http/body.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
 import type { Services } from "../services.ts";
 import type { Result } from "../slack/errors.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
 import { translateIncoming, type Dialect } from "../translate/incoming.ts";
+import { parseRocketChatPayload, withRocketChatIdentity, type RocketChatRequest } from "../translate/rocketchat-payload.ts";
 
-/** The route patterns, as the access log and metrics name them. */
-export const INCOMING_ROUTES = { slack: "/services/:team/:bot/:token", markdown: "/hooks/:token" } as const satisfies Record<Dialect, string>;
+/** The route patterns, as the access log and metrics name them. The token is the last segment. */
+export const INCOMING_ROUTES = {
+  slack: "/services/:team/:bot/:token",
+  markdown: "/hooks/:token",
+  rocketchat: "/hooks/:id/:token",
+} as const satisfies Record<Dialect, string>;
+
+/** The handler's (Slack) answer as the route gives it: Rocket.Chat's JSON on its own route. */
+export const answerIn = (dialect: Dialect, answer: SlackAnswer): SlackAnswer => (dialect === "rocketchat" ? rocketChatAnswer(answer) : answer);
+
+/** The body as the route's dialect reads it; `undefined` when it cannot be a message. */
+function readPayload(dialect: Dialect, body: unknown): RocketChatRequest | undefined {
+  if (dialect === "rocketchat") return parseRocketChatPayload(body);
+  // Tools written for Rocket.Chat also post to `/hooks/{token}` with its `alias`/`avatar`.
+  const payload = parseSlackPayload(dialect === "markdown" ? withRocketChatIdentity(body) : body);
+  return payload && { payload, rooms: [] };
+}
 
 export interface IncomingRequest {
   readonly dialect: Dialect;
@@ -46,17 +64,26 @@ export function incomingHandler(services: Services): IncomingHandler {
 
     const body = await request.readBody(maxBodyBytes);
     if (!body.ok) return slackError({ code: body.error });
-    const payload = parseSlackPayload(await decodePayload(body.value, request.contentType, request.query));
-    if (!payload) return slackError({ code: "invalid_payload" });
+    const read = readPayload(request.dialect, await decodePayload(body.value, request.contentType, request.query));
+    if (!read) return slackError({ code: "invalid_payload" });
 
-    const translated = translateIncoming(payload, hook, contexts.get(hook.name)!, hook.dialect ?? request.dialect);
-    if (!translated.ok) return slackError(translated.error);
+    // Rocket.Chat's payload is read in its own dialect whatever the hook's default.
+    const dialect = request.dialect === "rocketchat" ? request.dialect : (hook.dialect ?? request.dialect);
+    const { payload, rooms } = read;
+    // Several rooms (Rocket.Chat's `channel` list): each is checked before any is posted to.
+    const translations = [];
+    for (const channel of rooms.length > 0 ? rooms : [payload.channel]) {
+      const translated = translateIncoming(channel === payload.channel ? payload : { ...payload, channel }, hook, contexts.get(hook.name)!, dialect);
+      if (!translated.ok) return slackError(translated.error);
+      translations.push(translated.value);
+    }
 
-    const { room, threadTs, messages } = translated.value;
-    const withIds = messages.map((m) => ({ ...m, _id: newMessageId() }));
-    const job: DeliveryJob = { id: withIds[0]!._id, source: hook.name, room, messages: withIds, acceptedAt: services.now(), ...(threadTs ? { threadTs } : {}) };
-    const outcome = await services.delivery.submit(job);
-    if (outcome.kind === "failed") return slackError({ code: outcome.error, ...(outcome.retryAfterSeconds ? { retryAfterSeconds: outcome.retryAfterSeconds } : {}) });
+    for (const { room, threadTs, messages } of translations) {
+      const withIds = messages.map((m) => ({ ...m, _id: newMessageId() }));
+      const job: DeliveryJob = { id: withIds[0]!._id, source: hook.name, room, messages: withIds, acceptedAt: services.now(), ...(threadTs ? { threadTs } : {}) };
+      const outcome = await services.delivery.submit(job);
+      if (outcome.kind === "failed") return slackError({ code: outcome.error, ...(outcome.retryAfterSeconds ? { retryAfterSeconds: outcome.retryAfterSeconds } : {}) });
+    }
     return slackOk;
   };
 }
@@ -70,8 +97,9 @@ export function incomingRoutes(handle: IncomingHandler): Hono {
       contentType: raw.headers.get("content-type"),
       query: queryOf(raw.url),
       readBody: (limit) => readLimited(raw, limit),
-    }).then(toResponse);
+    }).then((answer) => toResponse(answerIn(dialect, answer)));
   app.post(INCOMING_ROUTES.slack, (c) => adapt("slack", c.req.raw, c.req.param("token")));
   app.post(INCOMING_ROUTES.markdown, (c) => adapt("markdown", c.req.raw, c.req.param("token")));
+  app.post(INCOMING_ROUTES.rocketchat, (c) => adapt("rocketchat", c.req.raw, c.req.param("token")));
   return app;
 }

@@ -99,7 +99,7 @@ export function translateAttachment(att: SlackAttachment, ctx: TranslateContext,
   const text = rendersSomething ? body : att.fallback ? escapeMarkdown(att.fallback, "attachment") : "";
   if (text) out.text = text;
 
-  if (Object.keys(out).length === 0 || (Object.keys(out).length === 1 && out.color)) return extra;
+  if (showsNothing(out)) return extra;
   return [out, ...extra];
 }
 
@@ -115,14 +115,28 @@ function field(f: SlackField, ctx: TranslateContext, styled: boolean, opts: Atta
   const value = f.value?.trim()
     ? mrkdwnToRocketChat(f.value, ctx, { target: "attachment", styled, linkNames: opts.linkNames })
     : "";
+  return validField(title, value, f.short);
+}
+
+/**
+ * A field Rocket.Chat accepts: a truthy title and value (an empty one becomes an invisible
+ * blank), or none at all when both are empty.
+ */
+export function validField(title: string, value: string, short: boolean | undefined): RocketChatField | undefined {
   if (!title && !value) return undefined;
   const out: RocketChatField = { title: title || BLANK, value: value || BLANK };
-  if (f.short !== undefined) out.short = f.short;
+  if (short !== undefined) out.short = short;
   return out;
 }
 
+/** An attachment with nothing to show (at most a colour bar): left out of the message. */
+export const showsNothing = (attachment: RocketChatAttachment): boolean => {
+  const keys = Object.keys(attachment);
+  return keys.length === 0 || (keys.length === 1 && attachment.color !== undefined);
+};
+
 /** Legacy buttons with a URL become Rocket.Chat link buttons; interactive ones cannot work here. */
-function linkButton(a: SlackAction): RocketChatAction | undefined {
+export function linkButton(a: SlackAction): RocketChatAction | undefined {
   const url = httpUrl(a.url);
   if (!url) return undefined;
   const label = typeof a.text === "string" ? a.text : typeof a.text === "object" && a.text !== null && "text" in a.text ? String((a.text as { text: unknown }).text) : a.name;

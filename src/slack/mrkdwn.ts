@@ -252,7 +252,7 @@ const neutraliseNames = (text: string): string =>
  * Only the `<…>` tokens, for Markdown input (Mattermost converts Slack links and mentions the
  * same way before rendering its Markdown, mattermost.md §1.5). Entities are left to Markdown.
  */
-export function slackTokensToMarkdown(input: string, ctx: TranslateContext): string {
+export function slackTokensToMarkdown(input: string, ctx: TranslateContext, target: TextTarget = "message"): string {
   if (!input.includes("<")) return input;
-  return replaceEach(input, TOKEN, ([whole, inner]) => convertToken(inner!, ctx, "message") ?? whole);
+  return replaceEach(input, TOKEN, ([whole, inner]) => convertToken(inner!, ctx, target) ?? whole);
 }

@@ -13,10 +13,14 @@ import { mrkdwnToRocketChat, slackTokensToMarkdown } from "../slack/mrkdwn.ts";
 import { parseSlackAttachment, type SlackPayload } from "../slack/payload.ts";
 import { fromSlackChannelId } from "../outgoing/ids.ts";
 import type { TranslateContext } from "./context.ts";
+import { rocketChatAttachment, rocketChatText } from "./rocketchat-payload.ts";
 import { splitText } from "./split.ts";
 
-/** How `text` is read: Slack mrkdwn (`/services/…`) or Mattermost Markdown (`/hooks/…`). */
-export type Dialect = "slack" | "markdown";
+/**
+ * How `text` and attachments are read: Slack mrkdwn (`/services/…`), Mattermost Markdown
+ * (`/hooks/{token}`) or Rocket.Chat's own (`/hooks/{id}/{token}`, see rocketchat-payload.ts).
+ */
+export type Dialect = "slack" | "markdown" | "rocketchat";
 
 /** The hook settings the translator needs (a subset of the config's incoming hook). */
 export type HookSettings = Pick<
@@ -62,7 +66,8 @@ export function translateIncoming(
     renderBlocks: (b) => renderBlocks(b.slice(0, MAX_BLOCKS), ctx, "attachment", { linkNames }),
   };
   for (const raw of rawAttachments) {
-    for (const translated of translateAttachment(parseSlackAttachment(raw), ctx, attachmentOptions)) attachments.push(translated);
+    const translated = dialect === "rocketchat" ? rocketChatAttachment(raw, ctx) : translateAttachment(parseSlackAttachment(raw), ctx, attachmentOptions);
+    for (const one of translated) attachments.push(one);
   }
   if (text === "" && attachments.length === 0) return fail("no_text");
   const fitted = attachments.some((a) => tooLong(a, ctx.maxMessageSize)) ? attachments.flatMap((a) => fitAttachment(a, ctx.maxMessageSize)) : attachments;
@@ -87,6 +92,7 @@ export function translateIncoming(
 function messageText(payload: SlackPayload, ctx: TranslateContext, dialect: Dialect, linkNames: boolean): string {
   const text = payload.text;
   if (text === undefined) return "";
+  if (dialect === "rocketchat") return rocketChatText(text, ctx, "message");
   if (dialect === "markdown") return markdownToRocketChat(slackTokensToMarkdown(text, ctx), ctx, "message").trim();
   return mrkdwnToRocketChat(text, ctx, {
     target: "message",

@@ -6,6 +6,7 @@ import { expect, it } from "vitest";
 import { workerdRuntime } from "../workers/support.ts";
 import { incomingAnswers } from "./incoming-answers.ts";
 import { outgoingRelay } from "./outgoing-relay.ts";
+import { rocketChatHooks } from "./rocketchat-hooks.ts";
 import { translationThroughHttp } from "./translation.ts";
 
 it("runs inside workerd", () => {
@@ -14,4 +15,5 @@ it("runs inside workerd", () => {
 
 incomingAnswers(workerdRuntime);
 translationThroughHttp(workerdRuntime);
+rocketChatHooks(workerdRuntime);
 outgoingRelay(workerdRuntime);

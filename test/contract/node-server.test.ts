@@ -7,6 +7,7 @@ import { afterAll } from "vitest";
 import { incomingAnswers } from "./incoming-answers.ts";
 import { localRuntime } from "./local.ts";
 import { outgoingRelay } from "./outgoing-relay.ts";
+import { rocketChatHooks } from "./rocketchat-hooks.ts";
 import { translationThroughHttp } from "./translation.ts";
 
 const rt = localRuntime({}, "node-server");
@@ -14,4 +15,5 @@ afterAll(() => rt.close());
 
 incomingAnswers(rt);
 translationThroughHttp(rt);
+rocketChatHooks(rt);
 outgoingRelay(rt);

@@ -6,6 +6,7 @@ import { afterAll } from "vitest";
 import { incomingAnswers } from "./incoming-answers.ts";
 import { localRuntime } from "./local.ts";
 import { outgoingRelay } from "./outgoing-relay.ts";
+import { rocketChatHooks } from "./rocketchat-hooks.ts";
 import { translationThroughHttp } from "./translation.ts";
 
 const rt = localRuntime();
@@ -13,4 +14,5 @@ afterAll(() => rt.close());
 
 incomingAnswers(rt);
 translationThroughHttp(rt);
+rocketChatHooks(rt);
 outgoingRelay(rt);
