@@ -5,7 +5,7 @@
  */
 import { IncomingWebhook } from "@slack/webhook";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { header, isIncomingWebhook, readCaptures, type CapturedRequest } from "../support/captures.ts";
+import { header, isIncomingWebhook, isRocketChatHook, readCaptures, type CapturedRequest } from "../support/captures.ts";
 import { HOOK_TOKEN, MM_TOKEN, startGateway, type Gateway } from "../support/gateway.ts";
 import { rawRequest } from "../support/raw-http.ts";
 
@@ -49,7 +49,7 @@ describe("@slack/webhook", () => {
 });
 
 function replayBytes(req: CapturedRequest, host: string): Buffer {
-  const path = req.path.includes("/hooks/") ? `/hooks/${MM_TOKEN}` : `/services/T0000/B0000/${HOOK_TOKEN}`;
+  const path = isRocketChatHook(req) ? `/hooks/rcwebhookid/${HOOK_TOKEN}` : req.path.includes("/hooks/") ? `/hooks/${MM_TOKEN}` : `/services/T0000/B0000/${HOOK_TOKEN}`;
   const lines = [`${req.method} ${path} HTTP/1.1`];
   for (const [k, v] of req.headers) {
     if (k.toLowerCase() === "host") lines.push(`${k}: ${host}`);
@@ -70,9 +70,11 @@ describe("captures replayed byte for byte", () => {
   it.each(captures.map((c) => [c.id, c] as const))("%s", async (_id, req) => {
     const res = await rawRequest(base, replayBytes(req, new URL(base).host));
     // apprise's json:// sends its own generic JSON, not a Slack payload: nothing Slack would show.
-    const expected = req.id.startsWith("apprise-json") ? { status: 400, body: "no_text" } : { status: 200, body: "ok" };
+    // Rocket.Chat's own webhook URL is answered as Rocket.Chat answers.
+    const ok = isRocketChatHook(req) ? '{"success":true}' : "ok";
+    const expected = req.id.startsWith("apprise-json") ? { status: 400, body: "no_text" } : { status: 200, body: ok };
     expect({ status: res.status, body: res.body }).toEqual(expected);
-    expect(res.head).toMatch(/content-type: text\/plain/i);
+    expect(res.head).toMatch(isRocketChatHook(req) ? /content-type: application\/json/i : /content-type: text\/plain/i);
     if (expected.status !== 200) return expect(gw.fake.messages).toHaveLength(0);
     expect(gw.fake.messages).toHaveLength(1);
     const m = gw.fake.messages[0]!;

@@ -54,5 +54,12 @@ export function readCaptures(): CapturedRequest[] {
   return out;
 }
 
-/** Incoming-webhook requests: Slack `/services/T/B/token` or Mattermost `/hooks/token`. */
-export const isIncomingWebhook = (r: CapturedRequest): boolean => r.method === "POST" && /^\/(?:[\w/]*\/)?(services\/[^/]+\/[^/]+\/[^/]+|hooks\/[^/]+)$/.test(r.path);
+/**
+ * Incoming-webhook requests: Slack `/services/T/B/token`, Mattermost `/hooks/token` or
+ * Rocket.Chat `/hooks/id/token`.
+ */
+export const isIncomingWebhook = (r: CapturedRequest): boolean =>
+  r.method === "POST" && /^\/(?:[\w/]*\/)?(services\/[^/]+\/[^/]+\/[^/]+|hooks\/[^/]+(?:\/[^/]+)?)$/.test(r.path);
+
+/** Rocket.Chat's own incoming-webhook URL, `/hooks/{id}/{token}`. */
+export const isRocketChatHook = (r: CapturedRequest): boolean => /\/hooks\/[^/]+\/[^/]+$/.test(r.path);

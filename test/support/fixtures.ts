@@ -6,8 +6,10 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { rocketChatAnswer } from "../../src/http/answers.ts";
 import { decodePayload } from "../../src/http/body.ts";
 import { parseSlackPayload } from "../../src/slack/payload.ts";
+import { parseRocketChatPayload, withRocketChatIdentity } from "../../src/translate/rocketchat-payload.ts";
 import { slackErrorStatus } from "../../src/slack/errors.ts";
 import type { TranslateContext } from "../../src/translate/context.ts";
 import { translateIncoming, type HookSettings } from "../../src/translate/incoming.ts";
@@ -18,8 +20,11 @@ export const FIXTURES = join(import.meta.dirname, "../../compat-fixtures");
 export interface FixtureInput {
   /** Where the payload came from (corpus file or capture). */
   readonly source: string;
-  /** `/services/…` reads Slack mrkdwn, `/hooks/…` Mattermost Markdown. */
-  readonly route: "services" | "hooks";
+  /**
+   * `/services/…` reads Slack mrkdwn, `/hooks/{token}` Mattermost Markdown, `/hooks/{id}/{token}`
+   * (`rocketchat`) Rocket.Chat's own payload.
+   */
+  readonly route: "services" | "hooks" | "rocketchat";
   readonly contentType: string | null;
   readonly body: string;
 }
@@ -50,10 +55,25 @@ export const fixtureHook: HookSettings = {
 
 /** What slackline makes of one input: its answer and, for ok, the messages (ids aside). */
 export async function produce(input: FixtureInput): Promise<FixtureExpected> {
+  const produced = await translateFixture(input);
+  if (input.route !== "rocketchat") return produced;
+  // Rocket.Chat's own route answers in Rocket.Chat's JSON.
+  return { ...produced, body: rocketChatAnswer({ status: produced.status, body: produced.body, headers: {} }).body };
+}
+
+async function translateFixture(input: FixtureInput): Promise<FixtureExpected> {
   const bytes = new TextEncoder().encode(input.body);
-  const payload = parseSlackPayload(await decodePayload(bytes, input.contentType, ""));
+  const decoded = await decodePayload(bytes, input.contentType, "");
+  // As the route reads it (src/routes/incoming.ts); a Rocket.Chat fixture names at most one room.
+  const rocketChat = input.route === "rocketchat" ? parseRocketChatPayload(decoded) : undefined;
+  const payload = rocketChat
+    ? { ...rocketChat.payload, channel: rocketChat.rooms[0] }
+    : input.route === "rocketchat"
+      ? undefined
+      : parseSlackPayload(input.route === "hooks" ? withRocketChatIdentity(decoded) : decoded);
   if (!payload) return { status: 400, body: "invalid_payload" };
-  const result = translateIncoming(payload, fixtureHook, fixtureContext, input.route === "hooks" ? "markdown" : "slack");
+  const dialect = input.route === "rocketchat" ? "rocketchat" : input.route === "hooks" ? "markdown" : "slack";
+  const result = translateIncoming(payload, fixtureHook, fixtureContext, dialect);
   if (!result.ok) return { status: slackErrorStatus[result.error.code], body: result.error.code };
   const { room, threadTs, messages } = result.value;
   return { status: 200, body: "ok", room, ...(threadTs ? { threadTs } : {}), messages };
@@ -86,7 +106,7 @@ export function collectInputs(): Map<string, FixtureInput> {
     if (/chunked/i.test(header(req, "transfer-encoding") ?? "")) body = body.replace(/^[0-9a-f]+\r\n/i, "").replace(/\r\n0\r\n\r\n$/, "");
     inputs.set(`capture-${file!.replace(/\.http$/, "")}-${n}`, {
       source: `reference/captures/${req.id}`,
-      route: req.path.includes("/hooks/") ? "hooks" : "services",
+      route: /\/hooks\/[^/]+\/[^/]+$/.test(req.path) ? "rocketchat" : req.path.includes("/hooks/") ? "hooks" : "services",
       contentType: header(req, "content-type") ?? null,
       body,
     });
@@ -100,6 +120,12 @@ export function readFixture(name: string): { input: FixtureInput; expected: Fixt
   const expectedPath = join(dir, "expected.json");
   return { input, expected: existsSync(expectedPath) ? (JSON.parse(readFileSync(expectedPath, "utf8")) as FixtureExpected) : undefined };
 }
+
+/**
+ * Fixtures captured from real clients run on this machine (scripts/capture-rocketchat-clients.ts),
+ * not derived from the shared corpus: `client-…`.
+ */
+export const isClientCapture = (name: string): boolean => name.startsWith("client-");
 
 export function listFixtures(): string[] {
   return existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, "input.json"))).sort() : [];
