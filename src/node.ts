@@ -76,7 +76,8 @@ export function main(argv: string[] = process.argv.slice(2)): void {
       const url = `${base}/services/T0000000/B0000000/${loaded.config.incoming[0]!.token}`;
       process.stdout.write(
         `\nDemo mode: no config given, messages go to the built-in inbox at ${base}/\n` +
-          `Incoming webhook URL:\n  ${url}\n\nTry:\n  curl -X POST -H 'Content-Type: application/json' -d '{"text":"Hello *world*"}' ${url}\n\n`,
+          `Incoming webhook URL:\n  ${url}\n` +
+          `The same hook as a Rocket.Chat incoming-webhook URL (apprise rocket://, netdata, Ansible):\n  ${base}/hooks/demo/${loaded.config.incoming[0]!.token}\n\nTry:\n  curl -X POST -H 'Content-Type: application/json' -d '{"text":"Hello *world*"}' ${url}\n\n`,
       );
     } else {
       for (const hook of loaded.config.incoming) logger.info(`incoming hook "${hook.name}" → ${hook.channel}`);

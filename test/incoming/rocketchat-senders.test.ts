@@ -6,6 +6,12 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { demoConfigJson } from "../../src/config/source.ts";
+import { upstream } from "../../src/http/upstream.fetch.ts";
+import { silentLogger } from "../../src/observability/log.ts";
+import { buildServices } from "../../src/services.ts";
 import { gatewayConfigJson } from "../contract/config.ts";
 import { gatewayConfig, HOOK_TOKEN, startGateway, type Gateway } from "../support/gateway.ts";
 import { isClientCapture, listFixtures, readFixture } from "../support/fixtures.ts";
@@ -143,5 +149,20 @@ describe("any body", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("demo mode", () => {
+  it("the inbox shows what came in on the Rocket.Chat URL, alias and attachment included", async () => {
+    const loaded = loadConfig(demoConfigJson("DemoToken0123456789abcdef"), {});
+    if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
+    const app = createApp(buildServices(loaded.config, { upstream, logger: silentLogger }));
+    const { input } = readFixture("client-netdata-1");
+    const res = await app.request("/hooks/demo/DemoToken0123456789abcdef", { method: "POST", body: input.body, headers: { "content-type": "application/json" } });
+    expect([res.status, await res.text()]).toEqual([200, '{"success":true}']);
+    const page = await (await app.request("/")).text();
+    expect(page).toContain("netdata on web-1");
+    expect(page).toContain("10min cpu usage = 97%");
+    expect(page).toContain("average CPU utilization over the last 10 minutes");
   });
 });
