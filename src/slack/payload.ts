@@ -117,6 +117,6 @@ export function parseSlackPayload(body: unknown): SlackPayload | undefined {
 }
 
 /** The lenient readers, for other dialects of the same payload (Rocket.Chat's own). */
-export { flag as looseFlag, objects as looseObjects, text as looseText };
+export { flag as looseFlag, text as looseText };
 
 export const parseSlackAttachment = (raw: Record<string, unknown>): SlackAttachment => slackAttachment.parse(raw);

@@ -17,7 +17,7 @@ import * as z from "zod";
 import type { RocketChatAttachment } from "../rocketchat/types.ts";
 import { httpUrl, linkButton, showsNothing, slackColor, validField } from "../slack/attachments.ts";
 import { escapeMarkdown, slackTokensToMarkdown, type TextTarget } from "../slack/mrkdwn.ts";
-import { looseFlag, looseObjects, looseText, parseSlackPayload, slackAction, slackField, type SlackPayload } from "../slack/payload.ts";
+import { looseFlag, looseText, parseSlackPayload, slackAttachment, type SlackPayload } from "../slack/payload.ts";
 import type { TranslateContext } from "./context.ts";
 
 export interface RocketChatRequest {
@@ -84,29 +84,17 @@ const timestamp = z.unknown().transform((v): string | number | undefined => {
   return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
 }).optional();
 
-const rocketChatAttachmentSchema = z.object({
-  color: looseText,
-  text: looseText,
+/** Slack's attachment keys (same names, same leniency) plus Rocket.Chat's own. */
+const rocketChatAttachmentSchema = slackAttachment.extend({
   msg: looseText,
-  pretext: looseText,
-  fallback: looseText,
-  author_name: looseText,
-  author_link: looseText,
-  author_icon: looseText,
-  title: looseText,
-  title_link: looseText,
   title_link_download: looseFlag,
   collapsed: looseFlag,
-  image_url: looseText,
-  thumb_url: looseText,
   audio_url: looseText,
   audio_type: looseText,
   video_url: looseText,
   video_type: looseText,
   message_link: looseText,
   ts: timestamp,
-  fields: looseObjects.transform((items) => items?.map((f) => slackField.parse(f))).optional(),
-  actions: looseObjects.transform((items) => items?.map((a) => slackAction.parse(a))).optional(),
   button_alignment: looseText,
 });
 
