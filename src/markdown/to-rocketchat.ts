@@ -35,6 +35,7 @@
 import { Lexer, getDefaults } from "marked";
 import type { MarkedToken, Token, Tokens } from "marked";
 import { replaceEach } from "../text/replace.ts";
+import { withLineFeeds } from "../text/newlines.ts";
 import { trimOf } from "../text/trim.ts";
 import type { TranslateContext } from "../translate/context.ts";
 
@@ -111,10 +112,8 @@ export function markdownToRocketChat(
 
 // ───────────────────────────── lexing ─────────────────────────────
 
-const CRLF = /\r\n?/g;
-
 function normalise(src: string): string {
-  const lf = src.includes("\r") ? src.replace(CRLF, "\n") : src;
+  const lf = withLineFeeds(src);
   return HAS_SENTINEL.test(lf) ? lf.replace(SENTINELS, "") : lf;
 }
 

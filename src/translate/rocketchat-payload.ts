@@ -18,6 +18,7 @@ import type { RocketChatAttachment } from "../rocketchat/types.ts";
 import { httpUrl, linkButton, showsNothing, slackColor, validField } from "../slack/attachments.ts";
 import { escapeMarkdown, slackTokensToMarkdown, type TextTarget } from "../slack/mrkdwn.ts";
 import { looseFlag, looseText, parseSlackPayload, slackAttachment, type SlackPayload } from "../slack/payload.ts";
+import { withLineFeeds } from "../text/newlines.ts";
 import type { TranslateContext } from "./context.ts";
 
 export interface RocketChatRequest {
@@ -75,7 +76,7 @@ function roomList(value: unknown): string[] | undefined {
 /** Message or attachment text: Rocket.Chat Markdown as sent, Slack's `<…>` tokens converted. */
 export function rocketChatText(text: string | undefined, ctx: TranslateContext, target: TextTarget): string {
   if (text === undefined) return "";
-  return slackTokensToMarkdown(text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text, ctx, target).trim();
+  return slackTokensToMarkdown(withLineFeeds(text), ctx, target).trim();
 }
 
 /** `ts` as Rocket.Chat takes it: a string or a number. */
