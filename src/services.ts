@@ -86,6 +86,7 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
       timeZone: config.timeZone,
       maxMessageSize: config.rocketchat?.maxMessageSize ?? 5000,
       tables: config.rocketchat?.tables ?? true,
+      maxParts: config.limits.maxParts,
     },
     hooks: new TokenIndex(config.incoming.map((h) => [h.token, h] as const)),
     rocketchat,

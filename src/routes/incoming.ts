@@ -14,6 +14,7 @@ import { newMessageId } from "../rocketchat/ids.ts";
 import type { Services } from "../services.ts";
 import type { Result } from "../slack/errors.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
+import type { TranslateContext } from "../translate/context.ts";
 import { translateIncoming, type Dialect } from "../translate/incoming.ts";
 
 /** The route patterns, as the access log and metrics name them. */
@@ -33,9 +34,7 @@ export type IncomingHandler = (request: IncomingRequest) => Promise<SlackAnswer>
 
 export function incomingHandler(services: Services): IncomingHandler {
   // Built once: a hook with its own time zone translates with its own context.
-  const contexts = new Map(
-    services.config.incoming.map((h) => [h.name, h.timeZone ? { ...services.translate, timeZone: h.timeZone } : services.translate]),
-  );
+  const contexts = new Map(services.config.incoming.map((h) => [h.name, hookContext(services.translate, h)]));
   const { maxBodyBytes } = services.config.limits;
   return async (request) => {
     const hook = services.hooks.find(request.token);
@@ -59,6 +58,12 @@ export function incomingHandler(services: Services): IncomingHandler {
     if (outcome.kind === "failed") return slackError({ code: outcome.error, ...(outcome.retryAfterSeconds ? { retryAfterSeconds: outcome.retryAfterSeconds } : {}) });
     return slackOk;
   };
+}
+
+/** The translation context for one hook (or bot): its time zone and whether it may notify a room. */
+export function hookContext(base: TranslateContext, hook: { readonly timeZone?: string | undefined; readonly allowMentionAll?: boolean | undefined }): TranslateContext {
+  if (hook.timeZone === undefined && hook.allowMentionAll !== false) return base;
+  return { ...base, ...(hook.timeZone ? { timeZone: hook.timeZone } : {}), ...(hook.allowMentionAll === false ? { allowMentionAll: false } : {}) };
 }
 
 export function incomingRoutes(handle: IncomingHandler): Hono {

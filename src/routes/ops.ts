@@ -11,9 +11,18 @@ export function opsRoutes(services: Services, hookUrls: () => string[]): Hono {
     if (services.inbox) return c.html(inboxPage(services.inbox.recent(), hookUrls()));
     const cfg = services.config;
     return c.text(
-      `slackline: ${cfg.incoming.length} incoming hook(s), ${cfg.outgoing.length} outgoing rule(s), delivering to ${cfg.rocketchat?.url}\n`,
+      `slackline: ${cfg.incoming.length} incoming hook(s), ${cfg.outgoing.length} outgoing rule(s), delivering to ${withoutCredentials(cfg.rocketchat?.url)}\n`,
     );
   });
   app.get("/inbox.json", (c) => (services.inbox ? c.json(services.inbox.recent()) : c.notFound()));
   return app;
+}
+
+/** A URL as it may be shown: `user:pass@` removed. */
+function withoutCredentials(url: string | undefined): string {
+  if (url === undefined) return "the built-in inbox";
+  const u = new URL(url);
+  u.username = "";
+  u.password = "";
+  return u.href;
 }
