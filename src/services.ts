@@ -23,6 +23,8 @@ export interface Services {
   readonly translate: TranslateContext;
   readonly hooks: TokenIndex<IncomingHook>;
   readonly rocketchat: RocketChatApi;
+  /** Room names → ids (cached); the deliverer's own, shared so both see one cache. */
+  readonly rooms: RoomResolver;
   readonly deliverer: Deliverer;
   readonly delivery: DeliveryService;
   /** Present when messages go to the built-in inbox instead of a Rocket.Chat server. */
@@ -77,7 +79,8 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
     });
   const tsStore = opts.tsStore ?? new MemoryTsStore({ now });
   const threads = opts.threads ?? threadLookup(tsStore);
-  const deliverer = new Deliverer(rocketchat, new RoomResolver(rocketchat, { now }), threads);
+  const rooms = new RoomResolver(rocketchat, { now });
+  const deliverer = new Deliverer(rocketchat, rooms, threads);
   return {
     config,
     translate: {
@@ -90,6 +93,7 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
     },
     hooks: new TokenIndex(config.incoming.map((h) => [h.token, h] as const)),
     rocketchat,
+    rooms,
     deliverer,
     delivery: opts.delivery?.(deliverer, metrics) ?? new DirectDelivery(deliverer, metrics, opts.logger, now),
     inbox,

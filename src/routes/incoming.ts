@@ -11,6 +11,7 @@ import type { DeliveryJob } from "../delivery/deliver.ts";
 import { slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
 import { decodePayload, queryOf, readLimited, type BodyError } from "../http/body.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
+import { threadRootIn } from "../rocketchat/threads.ts";
 import type { Services } from "../services.ts";
 import type { Result } from "../slack/errors.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
@@ -51,7 +52,10 @@ export function incomingHandler(services: Services): IncomingHandler {
     const translated = translateIncoming(payload, hook, contexts.get(hook.name)!, hook.dialect ?? request.dialect);
     if (!translated.ok) return slackError(translated.error);
 
-    const { room, threadTs, messages } = translated.value;
+    const { room, messages } = translated.value;
+    // A thread root elsewhere never moves the message: it goes to `room`, outside the thread.
+    const given = translated.value.threadTs;
+    const threadTs = given !== undefined && (await threadRootIn(services, room, given)) ? given : undefined;
     const withIds = messages.map((m) => ({ ...m, _id: newMessageId() }));
     const job: DeliveryJob = { id: withIds[0]!._id, source: hook.name, room, messages: withIds, acceptedAt: services.now(), ...(threadTs ? { threadTs } : {}) };
     const outcome = await services.delivery.submit(job);

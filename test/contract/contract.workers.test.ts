@@ -4,6 +4,7 @@
  */
 import { expect, it } from "vitest";
 import { workerdRuntime } from "../workers/support.ts";
+import { hostileInput } from "./hostile.ts";
 import { incomingAnswers } from "./incoming-answers.ts";
 import { outgoingRelay } from "./outgoing-relay.ts";
 import { translationThroughHttp } from "./translation.ts";
@@ -15,3 +16,4 @@ it("runs inside workerd", () => {
 incomingAnswers(workerdRuntime);
 translationThroughHttp(workerdRuntime);
 outgoingRelay(workerdRuntime);
+hostileInput(workerdRuntime);

@@ -3,6 +3,7 @@
  * the bots on loopback. The same cases run inside workerd (contract.workers.test.ts).
  */
 import { afterAll } from "vitest";
+import { hostileInput } from "./hostile.ts";
 import { incomingAnswers } from "./incoming-answers.ts";
 import { localRuntime } from "./local.ts";
 import { outgoingRelay } from "./outgoing-relay.ts";
@@ -14,3 +15,4 @@ afterAll(() => rt.close());
 incomingAnswers(rt);
 translationThroughHttp(rt);
 outgoingRelay(rt);
+hostileInput(rt);

@@ -304,5 +304,31 @@ export function outgoingRelay(rt: ContractRuntime): void {
       expect(sixth).toEqual({ status: 410, body: { ok: false, error: "used_url" } });
       expect((await postedBy(fake, seeded)).map((m) => [m.rid, m.msg])).toEqual([1, 2, 3, 4, 5].map((i) => ["GENERAL", `step *${i}*`]));
     });
+
+    it("keeps answers in the invoking conversation: a channel cannot move them, a thread elsewhere is not followed", async () => {
+      await fake.addRoom({ name: "ops", id: "OPS" });
+      const { path } = await invoke();
+      const elsewhere = await seed(fake, "OPS", "a root in ops");
+      seeded.push(elsewhere);
+      // Relaying an event from ops mints the root's ts, as a bot would learn it there.
+      await sendEvent(sl, "deploy", eventFor(elsewhere, { channel_id: "OPS", channel_name: "ops", text: "!deploy ops" }));
+      const opsTs = toSlackTs(elsewhere.ts);
+      for (const channel of ["#ops", "OPS", toSlackChannelId("OPS"), "@bob"]) {
+        expect(await respond(path, JSON.stringify({ response_type: "in_channel", text: `to ${channel}?`, channel }))).toEqual({ status: 200, body: { ok: true } });
+      }
+      expect(await respond(path, JSON.stringify({ response_type: "in_channel", text: "in ops' thread?", thread_ts: opsTs }))).toEqual({ status: 200, body: { ok: true } });
+      const posted = await postedBy(fake, seeded);
+      expect(posted.map((m) => [m.rid, m.tmid])).toEqual(Array.from({ length: 5 }, () => ["GENERAL", undefined]));
+    });
+
+    it("sends an ephemeral answer to the invoking user only, whatever channel it names", async () => {
+      const { path } = await invoke();
+      expect(await respond(path, JSON.stringify({ text: "just you", channel: "#ops" }))).toEqual({ status: 200, body: { ok: true } });
+      const [dm] = await postedBy(fake, seeded);
+      expect(dm!.msg).toBe("just you");
+      expect(dm!.rid).not.toBe("GENERAL");
+      expect(dm!.rid).not.toBe("OPS");
+      expect(await fake.messages("@alice")).toHaveLength(1);
+    });
   });
 }
