@@ -14,6 +14,7 @@ import { Metrics } from "./observability/metrics.ts";
 import { MemoryTsStore, threadLookup, type TsStore } from "./outgoing/ids.ts";
 import { NameDirectory } from "./outgoing/names.ts";
 import { MemoryResponseUrlStore, type ResponseUrlStore } from "./outgoing/response-urls.ts";
+import { MemorySeenEvents, type SeenEvents } from "./outgoing/seen.ts";
 import { RocketChatClient, type RocketChatApi } from "./rocketchat/client.ts";
 import { RoomResolver } from "./rocketchat/rooms.ts";
 import type { TranslateContext } from "./translate/context.ts";
@@ -45,6 +46,8 @@ export interface OutgoingStores {
   readonly responseUrls: ResponseUrlStore;
   /** Names behind the Slack ids handed to bots (per process). */
   readonly names: NameDirectory;
+  /** Events already relayed: a replay reaches no bot. */
+  readonly seen: SeenEvents;
 }
 
 export interface ServiceOptions {
@@ -56,6 +59,7 @@ export interface ServiceOptions {
   /** Durable stores for the outgoing relay; in memory by default. */
   readonly tsStore?: TsStore;
   readonly responseUrls?: ResponseUrlStore;
+  readonly seenEvents?: SeenEvents;
   /** Swap in durable delivery (an outbox); defaults to one attempt while the sender waits. */
   readonly delivery?: (deliverer: Deliverer, metrics: Metrics) => DeliveryService;
 }
@@ -106,6 +110,7 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
       ts: tsStore,
       responseUrls: opts.responseUrls ?? new MemoryResponseUrlStore({ now }),
       names: new NameDirectory(),
+      seen: opts.seenEvents ?? new MemorySeenEvents({ now }),
     },
   };
 }
