@@ -56,6 +56,12 @@ describe("slow clients, with short configured timeouts", () => {
     expect(raw === "" || statusOf(raw) === 408).toBe(true);
   });
 
+  it("closes a connection that never sends anything", async () => {
+    const c = await open(base);
+    const raw = await c.closed;
+    expect(raw === "" || statusOf(raw) === 408).toBe(true);
+  });
+
   it("closes an idle keep-alive connection after its answer", async () => {
     const c = await open(base);
     c.socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
