@@ -6,6 +6,7 @@
  *                                              4 s of warm-up on all), and alone in a worker
  *                                              thread of its own (after 0.6 s on it): 2000 runs
  *   npm run bench:translate -- --iterations 500 --warmup-ms 1000 --alone-warmup-ms 300
+ *   npm run bench:translate -- --adversarial-only   only the hostile 0.9 MB inputs (worst time)
  *
  * Run with `--expose-gc` and a big young generation (the npm script does) to also report the
  * bytes each translation allocates: heap growth over a batch that no scavenge interrupted.
@@ -23,6 +24,8 @@ const { values: args } = parseArgs({
     iterations: { type: "string", default: process.env["BENCH_ITERATIONS"] ?? "2000" },
     "warmup-ms": { type: "string", default: "4000" },
     "alone-warmup-ms": { type: "string", default: "600" },
+    /** Only the hostile-input section (issue #14). */
+    "adversarial-only": { type: "boolean", default: false },
   },
 });
 const ITERATIONS = Number(args.iterations);
@@ -115,6 +118,7 @@ const kib = (n: number | undefined) => (n === undefined ? "n/a" : f(n / 1024));
 
 /** Every compat-fixture input, then linearity: 1×, 10×, 100×. */
 async function main(): Promise<void> {
+  if (args["adversarial-only"]) return adversarial();
   // --- every compat-fixture input --------------------------------------------------------------
 
   const inputs = [...collectInputs()];
@@ -168,6 +172,60 @@ async function main(): Promise<void> {
       console.log(`| ${kind} ${n}× | ${size} | ${f(t.median)} | ${f(t.median / (size / 1024), 2)} | ${f(t.median / one, 1)} | ${kib(allocated)} |`);
     }
   }
+
+  await adversarial();
+}
+
+/**
+ * Hostile input (issue #14): 0.9 MB bodies of one markup character or token, repeated, as text,
+ * as 100 attachments and as 50 blocks, on both dialects. The budgets in src/translate/bounds.ts
+ * keep each request's work bounded; the rule is that none holds the event loop over ~50 ms.
+ * Reported: each input's slowest of 5 runs (the first one cold) in main-thread CPU time, and the
+ * worst of all.
+ */
+async function adversarial(): Promise<void> {
+  const SIZE = 900_000;
+  const rep = (p: string, n: number) => p.repeat(Math.ceil(n / p.length)).slice(0, n);
+  const patterns = ["~", "*", "_", "`", "<", "<!", "<@U", "&amp;", ":a:", "[a](", "*a ", "> ", "|", "```\n", "http://a.b ", "@all ", "\\", "~a~ ", "**", "__"];
+  const shapes = {
+    text: (p: string) => ({ text: rep(p, SIZE) }),
+    attachments: (p: string) => ({ attachments: Array.from({ length: 100 }, () => ({ text: rep(p, SIZE / 200), fields: [{ title: "t", value: rep(p, SIZE / 400) }] })) }),
+    blocks: (p: string) => ({ blocks: Array.from({ length: 50 }, () => ({ type: "section", text: { type: "mrkdwn", text: rep(p, SIZE / 50) } })) }),
+  };
+  const rows: Array<{ name: string; max: number; cpu: number; parts: number }> = [];
+  for (const p of patterns) {
+    for (const route of ["services", "hooks"] as const) {
+      for (const [shape, make] of Object.entries(shapes)) {
+        const input: FixtureInput = { source: "bench", route, contentType: "application/json", body: JSON.stringify(make(p)) };
+        const bytes = encoder.encode(input.body);
+        let max = 0;
+        let cpu = 0;
+        let parts = 0;
+        for (let i = 0; i < 5; i++) {
+          const c0 = process.threadCpuUsage();
+          const t0 = performance.now();
+          const out = (await translate(bytes, input)) as { ok: boolean; value?: { messages: unknown[] } } | undefined;
+          max = Math.max(max, performance.now() - t0);
+          const c = process.threadCpuUsage(c0);
+          cpu = Math.max(cpu, (c.user + c.system) / 1000);
+          parts = out?.ok ? out.value!.messages.length : 0;
+        }
+        rows.push({ name: `${JSON.stringify(p)} ${route === "hooks" ? "markdown" : "slack"} ${shape}`, max, cpu, parts });
+      }
+    }
+  }
+  rows.sort((a, b) => b.cpu - a.cpu);
+  console.log(`\n# adversarial: ${rows.length} inputs of ${SIZE / 1000} KB (pattern × dialect × text/attachments/blocks), slowest of 5 runs each\n`);
+  // The main thread's CPU time is what holds the event loop; wall time also counts other
+  // processes on a busy machine.
+  console.log("| input | main-thread CPU ms (slowest run) | wall ms (slowest run) | messages |");
+  console.log("|---|---|---|---|");
+  for (const r of rows.slice(0, 10)) console.log(`| ${r.name} | ${f(r.cpu)} | ${f(r.max)} | ${r.parts} |`);
+  const worst = rows[0]!;
+  console.log(
+    `\nworst adversarial input: ${worst.name}: ${f(worst.cpu)} ms of main-thread CPU (${f(worst.max)} ms wall); budget ~50 ms per request; ` +
+      `most messages from one request: ${Math.max(...rows.map((r) => r.parts))}; load average ${(await import("node:os")).loadavg()[0]!.toFixed(1)}`,
+  );
 }
 
 if (!isMainThread) {

@@ -14,6 +14,7 @@ import { Metrics } from "./observability/metrics.ts";
 import { MemoryTsStore, threadLookup, type TsStore } from "./outgoing/ids.ts";
 import { NameDirectory } from "./outgoing/names.ts";
 import { MemoryResponseUrlStore, type ResponseUrlStore } from "./outgoing/response-urls.ts";
+import { MemorySeenEvents, type SeenEvents } from "./outgoing/seen.ts";
 import { RocketChatClient, type RocketChatApi } from "./rocketchat/client.ts";
 import { RoomResolver } from "./rocketchat/rooms.ts";
 import type { TranslateContext } from "./translate/context.ts";
@@ -23,6 +24,8 @@ export interface Services {
   readonly translate: TranslateContext;
   readonly hooks: TokenIndex<IncomingHook>;
   readonly rocketchat: RocketChatApi;
+  /** Room names → ids (cached); the deliverer's own, shared so both see one cache. */
+  readonly rooms: RoomResolver;
   readonly deliverer: Deliverer;
   readonly delivery: DeliveryService;
   /** Present when messages go to the built-in inbox instead of a Rocket.Chat server. */
@@ -43,6 +46,8 @@ export interface OutgoingStores {
   readonly responseUrls: ResponseUrlStore;
   /** Names behind the Slack ids handed to bots (per process). */
   readonly names: NameDirectory;
+  /** Events already relayed: a replay reaches no bot. */
+  readonly seen: SeenEvents;
 }
 
 export interface ServiceOptions {
@@ -54,6 +59,7 @@ export interface ServiceOptions {
   /** Durable stores for the outgoing relay; in memory by default. */
   readonly tsStore?: TsStore;
   readonly responseUrls?: ResponseUrlStore;
+  readonly seenEvents?: SeenEvents;
   /** Swap in durable delivery (an outbox); defaults to one attempt while the sender waits. */
   readonly delivery?: (deliverer: Deliverer, metrics: Metrics) => DeliveryService;
 }
@@ -77,7 +83,8 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
     });
   const tsStore = opts.tsStore ?? new MemoryTsStore({ now });
   const threads = opts.threads ?? threadLookup(tsStore);
-  const deliverer = new Deliverer(rocketchat, new RoomResolver(rocketchat, { now }), threads);
+  const rooms = new RoomResolver(rocketchat, { now });
+  const deliverer = new Deliverer(rocketchat, rooms, threads);
   return {
     config,
     translate: {
@@ -86,9 +93,11 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
       timeZone: config.timeZone,
       maxMessageSize: config.rocketchat?.maxMessageSize ?? 5000,
       tables: config.rocketchat?.tables ?? true,
+      maxParts: config.limits.maxParts,
     },
     hooks: new TokenIndex(config.incoming.map((h) => [h.token, h] as const)),
     rocketchat,
+    rooms,
     deliverer,
     delivery: opts.delivery?.(deliverer, metrics) ?? new DirectDelivery(deliverer, metrics, opts.logger, now),
     inbox,
@@ -101,6 +110,7 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
       ts: tsStore,
       responseUrls: opts.responseUrls ?? new MemoryResponseUrlStore({ now }),
       names: new NameDirectory(),
+      seen: opts.seenEvents ?? new MemorySeenEvents({ now }),
     },
   };
 }

@@ -33,8 +33,9 @@ export function loadConfig(text: string, env: Env): ConfigResult {
 function interpolate(value: unknown, env: Env, path: Path, problems: string[]): unknown {
   if (typeof value === "string") {
     return value.replace(VARIABLE, (whole, name: string) => {
-      const v = env[name];
-      if (v === undefined) {
+      // Own keys only: `${constructor}` is not a variable.
+      const v = Object.hasOwn(env, name) ? env[name] : undefined;
+      if (typeof v !== "string") {
         problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
         return whole;
       }

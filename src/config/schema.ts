@@ -38,6 +38,8 @@ export const incomingHookSchema = z.strictObject({
   dialect: z.enum(["slack", "markdown"]).optional(),
   /** Dates in this hook's messages; the top-level `timeZone` otherwise. */
   timeZone: timeZone.optional(),
+  /** false: `<!channel>`, `<!here>`, `<!everyone>` and a typed `@all`/`@here` are shown as text. */
+  allowMentionAll: z.boolean().default(true),
 });
 
 export const targetSchema = z.strictObject({
@@ -86,7 +88,27 @@ export const configSchema = z
     timeZone: timeZone.default("UTC"),
     incoming: z.array(incomingHookSchema).default([]),
     outgoing: z.array(outgoingSchema).default([]),
-    limits: z.strictObject({ maxBodyBytes: z.int().min(1024).default(1024 * 1024) }).default({ maxBodyBytes: 1024 * 1024 }),
+    limits: z
+      .strictObject({
+        maxBodyBytes: z.int().min(1024).default(1024 * 1024),
+        /** Most Rocket.Chat messages one request may become; the rest is cut with a note. */
+        maxParts: z.int().min(1).max(1000).default(10),
+      })
+      .prefault({}),
+    /** How long the Node server waits for slow or idle clients (docs/hostile-input.md). */
+    server: z
+      .strictObject({
+        /** A request's headers must have arrived within this. */
+        headersTimeoutMs: z.int().min(10).max(600_000).default(10_000),
+        /** A request's headers and body must have arrived within this. */
+        requestTimeoutMs: z.int().min(10).max(3_600_000).default(30_000),
+        /** An idle keep-alive connection is closed after this. */
+        keepAliveTimeoutMs: z.int().min(10).max(600_000).default(5_000),
+        /** Bytes all requests together may hold in flight (declared, or the body limit when chunked); 503 past it. */
+        maxInFlightBytes: z.int().min(1024).default(64 * 1024 * 1024),
+      })
+      .refine((s) => s.requestTimeoutMs >= s.headersTimeoutMs, { path: ["requestTimeoutMs"], message: "must be at least headersTimeoutMs" })
+      .prefault({}),
     delivery: z
       .strictObject({
         /** Where the Node outbox lives (node:sqlite, WAL). */

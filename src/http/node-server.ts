@@ -9,14 +9,14 @@
  */
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { createApp, type AppOptions } from "../app.ts";
 import { accessLog } from "../observability/access.ts";
 import { answerIn, incomingHandler, INCOMING_ROUTES } from "../routes/incoming.ts";
 import type { Services } from "../services.ts";
 import type { Result } from "../slack/errors.ts";
 import type { Dialect } from "../translate/incoming.ts";
-import { rollupError, type SlackAnswer } from "./answers.ts";
+import { rollupError, slackError, type SlackAnswer } from "./answers.ts";
 import type { BodyError } from "./body.ts";
 import { readStreamLimited } from "./node-body.ts";
 
@@ -40,7 +40,9 @@ export function createNodeServer(services: Services, opts: Omit<AppOptions, "inc
   const access = accessLog(services.metrics, services.logger);
   const viaHono = getRequestListener(app.fetch);
 
-  const server = createServer((req, res) => {
+  const guard = slowClientGuard(services);
+  const server = createServer(guard.options, (req, res) => {
+    if (!guard.admit(req, res)) return;
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
@@ -88,6 +90,52 @@ async function readBody(req: IncomingMessage, res: ServerResponse, limit: number
 }
 
 function write(res: ServerResponse, answer: SlackAnswer): void {
+  // A body nobody read is not waited for: the connection closes once answered.
+  if (!res.req.complete) res.shouldKeepAlive = false;
   // Answers are ASCII: a character is a byte.
   res.writeHead(answer.status, { ...answer.headers, "content-length": answer.body.length }).end(answer.body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slow and idle clients (docs/hostile-input.md): timeouts, bodies nobody reads, bytes in flight.
+
+interface SlowClientGuard {
+  readonly options: ServerOptions;
+  /** Whether to go on with a request; false when it was answered (503) here. */
+  admit(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+function slowClientGuard(services: Services): SlowClientGuard {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxInFlightBytes } = services.config.server;
+  const { maxBodyBytes } = services.config.limits;
+  let inFlight = 0;
+  return {
+    options: {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      // Node checks the two request timeouts on this interval (default 30 s, too coarse for 10 s).
+      connectionsCheckingInterval: Math.max(5, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+    },
+    admit(req, res) {
+      // HTTP/1.0 health checks (HAProxy's default) send no Host; the app needs one for its URL.
+      req.headers.host ??= "localhost";
+      // What this request may make the process hold: its declared length, else (chunked) the limit.
+      const declared = Number(req.headers["content-length"]);
+      const chunked = req.headers["transfer-encoding"] !== undefined;
+      const bytes = chunked ? maxBodyBytes : Number.isFinite(declared) ? Math.min(declared, maxBodyBytes + 1) : 0;
+      if (bytes > 0 && inFlight + bytes > maxInFlightBytes) {
+        res.shouldKeepAlive = false;
+        write(res, slackError({ code: "service_unavailable", retryAfterSeconds: 1 }));
+        return false;
+      }
+      inFlight += bytes;
+      res.once("close", () => (inFlight -= bytes));
+      // Answered before its body was read (unknown token, refused): close rather than drain it.
+      res.once("finish", () => {
+        if (!req.complete) req.socket.end();
+      });
+      return true;
+    },
+  };
 }

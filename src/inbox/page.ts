@@ -13,6 +13,20 @@ const escapeHtml = (s: string): string =>
 
 const safeUrl = (url: string | undefined): string | undefined => (url && /^https?:\/\//i.test(url) ? escapeHtml(url) : undefined);
 
+/**
+ * Links in rendered text: only http(s) and mailto become links; any other scheme (`javascript:`,
+ * `data:`, …) shows as its text. Used by every Marked instance of this page.
+ */
+const safeLinks = {
+  link(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, token: Tokens.Link): string {
+    const label = this.parser.parseInline(token.tokens);
+    const href = token.href.trim();
+    if (!/^(?:https?:\/\/|mailto:)/i.test(href)) return label;
+    const title = token.title ? ` title="${escapeHtml(token.title)}"` : "";
+    return `<a href="${escapeHtml(href)}"${title}>${label}</a>`;
+  },
+};
+
 const mention = {
   name: "mention",
   level: "inline" as const,
@@ -28,6 +42,7 @@ const mention = {
 const messageMarkdown = new Marked({ gfm: true, breaks: true, async: false }).use({
   extensions: [mention],
   renderer: {
+    ...safeLinks,
     em(token) {
       const inner = this.parser.parseInline(token.tokens);
       return token.raw.startsWith("*") ? `<strong>${inner}</strong>` : `<em>${inner}</em>`;
@@ -42,7 +57,7 @@ const messageMarkdown = new Marked({ gfm: true, breaks: true, async: false }).us
 
 /** Attachment text: plain marked (GFM) after HTML-escaping, as Rocket.Chat's web client does. */
 const attachmentMarkdown = new Marked({ gfm: true, breaks: true, async: false }).use({
-  renderer: { html: (token) => escapeHtml(token.text) },
+  renderer: { ...safeLinks, html: (token) => escapeHtml(token.text) },
 });
 
 const render = (md: Marked, text: string): string => md.parse(text) as string;

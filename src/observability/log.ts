@@ -11,7 +11,7 @@ export interface Logger {
 }
 
 export const parseLogLevel = (value: string | undefined): LogLevel =>
-  value !== undefined && value in ORDER ? (value as LogLevel) : "info";
+  value !== undefined && Object.hasOwn(ORDER, value) ? (value as LogLevel) : "info";
 
 /** `write` is the sink: console on both runtimes, a collector in tests. */
 export function createLogger(level: LogLevel, write: (line: string) => void = (l) => console.log(l)): Logger {

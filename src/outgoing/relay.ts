@@ -50,6 +50,8 @@ export interface RelayInput {
   readonly baseUrl: string;
   /** Answer the reply inline instead of posting it (no REST credentials, one target). */
   readonly inline: boolean;
+  /** The Events API `event_id`: the same for a replay of the same event (src/outgoing/seen.ts). */
+  readonly eventId?: string;
 }
 
 /** Bot replies are messages: 1 MiB is plenty, and a bot cannot make slackline buffer more. */
@@ -100,7 +102,7 @@ export async function relayEvent(services: Services, input: RelayInput): Promise
       nowSeconds,
       ts,
       triggerId: newTriggerId(nowSeconds),
-      eventId: newEventId(),
+      eventId: input.eventId ?? newEventId(),
       teamId: workspace.teamId,
       teamDomain: workspace.teamDomain,
       serviceId: rule.name,

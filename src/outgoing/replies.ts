@@ -11,6 +11,7 @@
 import type { DeliveryJob } from "../delivery/deliver.ts";
 import type { SubmitOutcome } from "../delivery/service.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
+import { threadRootIn } from "../rocketchat/threads.ts";
 import type { RocketChatMessageDraft } from "../rocketchat/types.ts";
 import type { Services } from "../services.ts";
 import { fail, ok, type Result } from "../slack/errors.ts";
@@ -64,7 +65,9 @@ export async function prepareReply(
   if (ephemeral && origin.userName === "") return ok(undefined);
 
   const { channel, ...rest } = reply;
-  const redirect = !ephemeral && channel !== undefined ? { channel: roomForSlackChannel(channel) } : {};
+  // A response_url answers in the conversation the command came from: its `channel` cannot move
+  // it (an ephemeral answer goes to the invoking user). A synchronous reply may redirect.
+  const redirect = !ephemeral && channel !== undefined && kind !== "response-url" ? { channel: roomForSlackChannel(channel) } : {};
   const payload = parseSlackPayload({ ...rest, ...redirect });
   if (payload === undefined) return fail("invalid_payload");
   const hook: HookSettings = {
@@ -93,7 +96,9 @@ async function threadOf(
   room: string,
   threadTs: string | undefined,
 ): Promise<string | undefined> {
-  const named = threadTs === undefined ? undefined : (await services.outgoing.ts.get(threadTs))?.messageId;
+  // A root in another room would move the answer there (docs/hostile-input.md): not kept.
+  const root = threadTs === undefined ? undefined : await services.outgoing.ts.get(threadTs);
+  const named = root !== undefined && (await threadRootIn(services, room, threadTs!)) ? root.messageId : undefined;
   if (named !== undefined) return named === origin.messageId && origin.tmid !== undefined ? origin.tmid : named;
   return room === origin.rid ? origin.tmid : undefined;
 }

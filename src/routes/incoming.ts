@@ -13,9 +13,11 @@ import type { DeliveryJob } from "../delivery/deliver.ts";
 import { rocketChatAnswer, slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
 import { decodePayload, queryOf, readLimited, type BodyError } from "../http/body.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
+import { threadRootIn } from "../rocketchat/threads.ts";
 import type { Services } from "../services.ts";
 import type { Result } from "../slack/errors.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
+import type { TranslateContext } from "../translate/context.ts";
 import { translateIncoming, type Dialect } from "../translate/incoming.ts";
 import { parseRocketChatPayload, withRocketChatIdentity, type RocketChatRequest } from "../translate/rocketchat-payload.ts";
 
@@ -51,9 +53,7 @@ export type IncomingHandler = (request: IncomingRequest) => Promise<SlackAnswer>
 
 export function incomingHandler(services: Services): IncomingHandler {
   // Built once: a hook with its own time zone translates with its own context.
-  const contexts = new Map(
-    services.config.incoming.map((h) => [h.name, h.timeZone ? { ...services.translate, timeZone: h.timeZone } : services.translate]),
-  );
+  const contexts = new Map(services.config.incoming.map((h) => [h.name, hookContext(services.translate, h)]));
   const { maxBodyBytes } = services.config.limits;
   return async (request) => {
     const hook = services.hooks.find(request.token);
@@ -78,7 +78,9 @@ export function incomingHandler(services: Services): IncomingHandler {
       translations.push(translated.value);
     }
 
-    for (const { room, threadTs, messages } of translations) {
+    for (const { room, threadTs: given, messages } of translations) {
+      // A thread root elsewhere never moves the message: it goes to `room`, outside the thread.
+      const threadTs = given !== undefined && (await threadRootIn(services, room, given)) ? given : undefined;
       const withIds = messages.map((m) => ({ ...m, _id: newMessageId() }));
       const job: DeliveryJob = { id: withIds[0]!._id, source: hook.name, room, messages: withIds, acceptedAt: services.now(), ...(threadTs ? { threadTs } : {}) };
       const outcome = await services.delivery.submit(job);
@@ -86,6 +88,12 @@ export function incomingHandler(services: Services): IncomingHandler {
     }
     return slackOk;
   };
+}
+
+/** The translation context for one hook (or bot): its time zone and whether it may notify a room. */
+export function hookContext(base: TranslateContext, hook: { readonly timeZone?: string | undefined; readonly allowMentionAll?: boolean | undefined }): TranslateContext {
+  if (hook.timeZone === undefined && hook.allowMentionAll !== false) return base;
+  return { ...base, ...(hook.timeZone ? { timeZone: hook.timeZone } : {}), ...(hook.allowMentionAll === false ? { allowMentionAll: false } : {}) };
 }
 
 export function incomingRoutes(handle: IncomingHandler): Hono {

@@ -9,6 +9,7 @@ import { secretEquals } from "../http/tokens.ts";
 import { parseOutgoingEvent } from "../outgoing/event.ts";
 import { matchEvent } from "../outgoing/match.ts";
 import { relayEvent } from "../outgoing/relay.ts";
+import { eventIdFor, eventKey } from "../outgoing/seen.ts";
 import { slackDirectory } from "../outgoing/to-slack.ts";
 import type { Services } from "../services.ts";
 
@@ -37,12 +38,16 @@ export function outgoingRoutes(services: Services): Hono {
     const match = matchEvent(rule, parsed.event, config.rocketchat?.userId);
     if (!match.matched) return c.json({ ok: true, matched: false, reason: match.reason });
 
+    // A replayed event (Rocket.Chat's retry, or anyone's) reaches no bot a second time.
+    const key = eventKey(rule.name, parsed.event);
+    if (!(await services.outgoing.seen.firstSight(key))) return c.json({ ok: true, matched: true, duplicate: true });
+
     // Without REST credentials slackline cannot post as a bot, but Rocket.Chat posts what the
     // answer to its webhook holds: one target's reply goes back inline. With several targets
     // only one answer is possible, so their replies go to the built-in inbox as usual.
     const inline = config.rocketchat === undefined && rule.targets.length === 1;
     const baseUrl = (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, "");
-    const results = await relayEvent(services, { rule, event: parsed.event, match, directory, baseUrl, inline });
+    const results = await relayEvent(services, { rule, event: parsed.event, match, directory, baseUrl, inline, eventId: await eventIdFor(key) });
     const reply = results.find((r) => r.inline !== undefined)?.inline;
     if (reply) return c.json(reply);
     return c.json({ ok: true, matched: true, targets: results.map(({ format, outcome }) => ({ format, outcome })) });

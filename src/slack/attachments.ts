@@ -14,7 +14,7 @@ import { decodeEntities, escapeMarkdown, mrkdwnToRocketChat } from "./mrkdwn.ts"
 import type { SlackAction, SlackAttachment, SlackField } from "./payload.ts";
 
 /** Slack's named colours as the hex Slack draws them (rocketchat.md §3.3). */
-const NAMED_COLORS: Record<string, string> = { good: "#2eb886", warning: "#daa038", danger: "#a30200" };
+const NAMED_COLORS: ReadonlyMap<string, string> = new Map([["good", "#2eb886"], ["warning", "#daa038"], ["danger", "#a30200"]]);
 const HEX_COLOR = /^#?([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
 const HTTP_URL = /^https?:\/\/[^\s]+$/i;
 /** A zero-width space: truthy for Rocket.Chat's field check, invisible on screen. */
@@ -28,7 +28,7 @@ export interface AttachmentOptions {
 
 export const slackColor = (color: string | undefined): string | undefined => {
   if (!color) return undefined;
-  const named = NAMED_COLORS[color.toLowerCase()];
+  const named = NAMED_COLORS.get(color.trim().toLowerCase());
   if (named) return named;
   const hex = HEX_COLOR.exec(color.trim());
   return hex ? `#${hex[1]!.toLowerCase()}` : undefined;

@@ -817,7 +817,7 @@ function plainInline(elements: readonly unknown[], ctx: TranslateContext): strin
 // ---------------------------------------------------------------------------------------------
 // table
 
-const ALIGN: Record<string, string> = { left: ":---", center: ":---:", right: "---:" };
+const ALIGN: ReadonlyMap<string, string> = new Map([["left", ":---"], ["center", ":---:"], ["right", "---:"]]);
 
 function renderTable(block: Json, r: Renderer): string {
   const rows = list(block.rows).map((row) => list(row));
@@ -827,7 +827,7 @@ function renderTable(block: Json, r: Renderer): string {
   if (r.ctx.tables && r.target === "message") {
     const cells = rows.map((row) => Array.from({ length: width }, (_, i) => markupCell(row[i], r)));
     const line = (row: string[]): string => `| ${row.map((c) => c || " ").join(" | ")} |`;
-    const rule = Array.from({ length: width }, (_, i) => ALIGN[string(settings[i]?.align) ?? ""] ?? "---");
+    const rule = Array.from({ length: width }, (_, i) => ALIGN.get(string(settings[i]?.align) ?? "") ?? "---");
     return [line(cells[0]!), `| ${rule.join(" | ")} |`, ...cells.slice(1).map(line)].join("\n");
   }
   const cells = rows.map((row) => Array.from({ length: width }, (_, i) => plainCell(row[i], r)));

@@ -175,7 +175,7 @@ const RENAMES: Readonly<Record<string, string>> = {
 };
 
 /** JoyPixels has no `:+1_tone1:`-style names for these; the toned emoji use the word. */
-const TONED_BASE: Readonly<Record<string, string>> = { "+1": "thumbsup", "-1": "thumbsdown" };
+const TONED_BASE: ReadonlyMap<string, string> = new Map([["+1", "thumbsup"], ["-1", "thumbsdown"]]);
 
 const PERSON = /^(man|woman|male|female)-([a-z-]+)$/;
 const OTHER_PERSON = /(?:^|-)(?:man|woman|boy|girl|men|women)(?:-|$)/;
@@ -204,7 +204,7 @@ export function emojiFromParts(name: string, skinTone?: number): string {
   const valid = typeof skinTone === "number" && Number.isInteger(skinTone);
   const tone = valid && skinTone >= 2 && skinTone <= 6 ? skinTone - 1 : 0;
   if (tone === 0) return `:${base}:`;
-  return `:${TONED_BASE[base] ?? base}_tone${tone}:`;
+  return `:${TONED_BASE.get(base) ?? base}_tone${tone}:`;
 }
 
 /**

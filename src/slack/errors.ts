@@ -7,6 +7,7 @@ export const slackErrorStatus = {
   invalid_payload: 400,
   no_text: 400,
   too_many_attachments: 400,
+  invalid_blocks: 400,
   channel_not_found: 404,
   channel_is_archived: 410,
   action_prohibited: 403,

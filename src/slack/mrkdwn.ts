@@ -174,12 +174,12 @@ function convertToken(inner: string, ctx: TranslateContext, target: TextTarget):
     case "@": {
       const id = head.slice(1);
       if (!/^[UWB][A-Z0-9]+$/.test(id)) return undefined;
-      return "@" + (ctx.users[id] ?? stripSigil(label, "@") ?? id);
+      return "@" + ((Object.hasOwn(ctx.users, id) ? ctx.users[id] : undefined) ?? stripSigil(label, "@") ?? id);
     }
     case "#": {
       const id = head.slice(1);
       if (!/^[CGD][A-Z0-9]+$/.test(id)) return undefined;
-      return "#" + (ctx.channels[id] ?? stripSigil(label, "#") ?? id);
+      return "#" + ((Object.hasOwn(ctx.channels, id) ? ctx.channels[id] : undefined) ?? stripSigil(label, "#") ?? id);
     }
     case "!":
       return convertCommand(head.slice(1), label, ctx, target);

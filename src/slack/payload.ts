@@ -104,7 +104,14 @@ export const slackPayload = z.object({
   root_id: text,
   type: text,
 });
-export type SlackPayload = z.infer<typeof slackPayload>;
+export type SlackPayload = z.infer<typeof slackPayload> & {
+  /** `blocks` was given but is not a list of objects (Slack: 400 `invalid_blocks`). */
+  readonly blocksInvalid?: true;
+};
+
+/** `blocks` that are neither absent (`null`, `""`) nor a list of objects (`null` items are skipped). */
+const blocksAreInvalid = (v: unknown): boolean =>
+  v !== undefined && v !== null && v !== "" && (!Array.isArray(v) || v.some((x) => x !== null && (typeof x !== "object" || Array.isArray(x))));
 
 /**
  * Validate a decoded JSON body. A top-level value that is not an object, or `attachments`
@@ -113,7 +120,9 @@ export type SlackPayload = z.infer<typeof slackPayload>;
 export function parseSlackPayload(body: unknown): SlackPayload | undefined {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
   const parsed = slackPayload.safeParse(body);
-  return parsed.success ? parsed.data : undefined;
+  if (!parsed.success) return undefined;
+  const blocks = (body as Record<string, unknown>)["blocks"];
+  return blocksAreInvalid(blocks) ? { ...parsed.data, blocksInvalid: true } : parsed.data;
 }
 
 /** The lenient readers, for other dialects of the same payload (Rocket.Chat's own). */

@@ -10,6 +10,13 @@ export interface TranslateContext {
   readonly maxMessageSize: number;
   /** Rocket.Chat 8.7+ renders Markdown tables; older servers get a monospace block. */
   readonly tables: boolean;
+  /** Most messages one request becomes (config `limits.maxParts`); default 10. */
+  readonly maxParts?: number;
+  /**
+   * The sender may notify a whole room (`<!channel>`, `<!here>`, a typed `@all`/`@here`); default
+   * true. false: every such mention is shown as text (per hook or bot: `allowMentionAll`).
+   */
+  readonly allowMentionAll?: boolean;
 }
 
 export const defaultTranslateContext: TranslateContext = {

@@ -15,6 +15,8 @@ import { fromSlackChannelId } from "../outgoing/ids.ts";
 import type { TranslateContext } from "./context.ts";
 import { rocketChatAttachment, rocketChatText } from "./rocketchat-payload.ts";
 import { splitText } from "./split.ts";
+import { boundedParts, CutCounter, maxPartsOf, StringBudget, structureBudget, textBudget, cutText } from "./bounds.ts";
+import { neutraliseRoomMentions } from "../text/mentions.ts";
 
 /**
  * How `text` and attachments are read: Slack mrkdwn (`/services/…`), Mattermost Markdown
@@ -50,15 +52,24 @@ export function translateIncoming(
   const room = targetRoom(payload.channel, hook, ctx);
   if (room === undefined) return fail("action_prohibited");
 
-  const rawAttachments = payload.attachments ?? attachmentsFromProps(payload.props) ?? [];
-  if (rawAttachments.length > MAX_ATTACHMENTS) return fail("too_many_attachments");
+  const allAttachments = payload.attachments ?? attachmentsFromProps(payload.props) ?? [];
+  if (allAttachments.length > MAX_ATTACHMENTS) return fail("too_many_attachments");
+  if (payload.blocksInvalid || (payload.blocks?.length ?? 0) > MAX_BLOCKS) return fail("invalid_blocks");
+
+  // Bounded work: what lies past the budgets is not translated, and is counted for the note.
+  const cut = new CutCounter();
+  const budget = new StringBudget(structureBudget(ctx), cut);
+  const payloadBlocks = payload.blocks?.length ? budget.list(payload.blocks) : undefined;
+  const rawAttachments = budget.list(allAttachments);
+  const payloadText = payload.text === undefined ? undefined : cutText(payload.text, textBudget(ctx, dialect), cut);
 
   const linkNames = payload.link_names === true;
-  const blocks = payload.blocks?.length ? renderBlocks(payload.blocks.slice(0, MAX_BLOCKS), ctx, "message", { linkNames }) : undefined;
+  const blocks = payloadBlocks?.length ? renderBlocks(payloadBlocks, ctx, "message", { linkNames }) : undefined;
   const blocksRender = blocks !== undefined && (blocks.text.trim() !== "" || blocks.attachments.length > 0);
 
   // Slack: when blocks are present, `text` is only the notification fallback.
-  const text = blocksRender ? blocks.text.trim() : messageText(payload, ctx, dialect, linkNames);
+  const rendered = blocksRender ? blocks.text.trim() : messageText(payloadText, payload, ctx, dialect, linkNames);
+  const text = ctx.allowMentionAll === false ? neutraliseRoomMentions(rendered) : rendered;
 
   const attachments: RocketChatAttachment[] = blocksRender ? [...blocks.attachments] : [];
   const attachmentOptions: AttachmentOptions = {
@@ -69,11 +80,11 @@ export function translateIncoming(
     const translated = dialect === "rocketchat" ? rocketChatAttachment(raw, ctx) : translateAttachment(parseSlackAttachment(raw), ctx, attachmentOptions);
     for (const one of translated) attachments.push(one);
   }
-  if (text === "" && attachments.length === 0) return fail("no_text");
+  if (text === "" && attachments.length === 0 && cut.chars === 0) return fail("no_text");
   const fitted = attachments.some((a) => tooLong(a, ctx.maxMessageSize)) ? attachments.flatMap((a) => fitAttachment(a, ctx.maxMessageSize)) : attachments;
 
   const identity = senderIdentity(payload, hook);
-  const parts = text === "" ? [""] : splitText(text, ctx.maxMessageSize);
+  const parts = boundedParts(text, ctx.maxMessageSize, maxPartsOf(ctx), cut);
   const threadTs = payload.thread_ts ?? payload.root_id;
   const messages = parts.map((msg, i): RocketChatMessageDraft => {
     const m: RocketChatMessageDraft = { msg };
@@ -89,8 +100,7 @@ export function translateIncoming(
   return ok(threadTs === undefined ? { room, messages } : { room, threadTs, messages });
 }
 
-function messageText(payload: SlackPayload, ctx: TranslateContext, dialect: Dialect, linkNames: boolean): string {
-  const text = payload.text;
+function messageText(text: string | undefined, payload: SlackPayload, ctx: TranslateContext, dialect: Dialect, linkNames: boolean): string {
   if (text === undefined) return "";
   if (dialect === "rocketchat") return rocketChatText(text, ctx, "message");
   if (dialect === "markdown") return markdownToRocketChat(slackTokensToMarkdown(text, ctx), ctx, "message").trim();

@@ -18,7 +18,7 @@ import { createLogger, parseLogLevel, type Logger, type LogLevel } from "../obse
 import { buildServices, type ServiceOptions, type Services } from "../services.ts";
 import { consumeDeliveries, QueueDelivery } from "./delivery.ts";
 import type { WorkerEnv } from "./env.ts";
-import { DurableResponseUrlStore, DurableTsStore } from "./stores.ts";
+import { DurableResponseUrlStore, DurableSeenEvents, DurableTsStore } from "./stores.ts";
 
 /** Demo mode's hook token: public, and it only reaches the in-memory inbox. */
 export const DEMO_HOOK_TOKEN = "slackline-demo-hook";
@@ -66,8 +66,8 @@ function build(env: WorkerEnv, vars: Record<string, string>): Gateway {
   const rocketchat = config.rocketchat;
   if (!state) logger.warn("no STATE binding: response_url and thread state are kept per isolate");
   if (rocketchat && !queue) logger.warn("no DELIVERIES binding: what Rocket.Chat does not confirm is answered 503");
-  const stores: Pick<ServiceOptions, "tsStore" | "responseUrls"> = state
-    ? { tsStore: new DurableTsStore(state), responseUrls: new DurableResponseUrlStore(state) }
+  const stores: Pick<ServiceOptions, "tsStore" | "responseUrls" | "seenEvents"> = state
+    ? { tsStore: new DurableTsStore(state), responseUrls: new DurableResponseUrlStore(state), seenEvents: new DurableSeenEvents(state) }
     : {};
   const delivery: Pick<ServiceOptions, "delivery"> =
     rocketchat && queue

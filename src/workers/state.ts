@@ -39,6 +39,11 @@ const SCHEMA = [
   )`,
   `CREATE INDEX IF NOT EXISTS ts_map_message ON ts_map (message_id)`,
   `CREATE INDEX IF NOT EXISTS ts_map_expires ON ts_map (expires_at)`,
+  `CREATE TABLE IF NOT EXISTS seen_events (
+    key TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  )`,
+  `CREATE INDEX IF NOT EXISTS seen_events_expires ON seen_events (expires_at)`,
 ];
 
 type Row = Record<string, SqlStorageValue>;
@@ -100,6 +105,14 @@ export class SlacklineState extends DurableObject {
     return row === undefined ? undefined : String(row["ts"]);
   }
 
+  /** true the first time `key` is seen within `ttlMs` (outgoing events; src/outgoing/seen.ts). */
+  firstSightOfEvent(key: string, now: number, ttlMs: number): boolean {
+    this.#sweep(now);
+    if (this.#one(`SELECT 1 FROM seen_events WHERE key = ? AND expires_at > ?`, key, now) !== undefined) return false;
+    this.#sql.exec(`INSERT OR REPLACE INTO seen_events (key, expires_at) VALUES (?, ?)`, key, now + ttlMs);
+    return true;
+  }
+
   #one(query: string, ...bindings: SqlStorageValue[]): Row | undefined {
     return this.#sql.exec<Row>(query, ...bindings).toArray()[0];
   }
@@ -110,5 +123,6 @@ export class SlacklineState extends DurableObject {
     this.#sweptAt = now;
     this.#sql.exec(`DELETE FROM response_urls WHERE created_at <= ?`, now - 2 * RESPONSE_URL_TTL_MS);
     this.#sql.exec(`DELETE FROM ts_map WHERE expires_at <= ?`, now);
+    this.#sql.exec(`DELETE FROM seen_events WHERE expires_at <= ?`, now);
   }
 }

@@ -6,6 +6,7 @@
 import type { TsRef, TsStore } from "../outgoing/ids.ts";
 import type { ReplyOrigin } from "../outgoing/replies.ts";
 import type { ResponseUrlStore, ResponseUrlUse } from "../outgoing/response-urls.ts";
+import { SEEN_TTL_MS, type SeenEvents } from "../outgoing/seen.ts";
 import type { SlacklineState } from "./state.ts";
 
 export interface DurableStoreOptions {
@@ -60,5 +61,15 @@ export class DurableTsStore extends OnState implements TsStore {
 
   async tsFor(messageId: string): Promise<string | undefined> {
     return this.stub().tsFor(messageId, this.now());
+  }
+}
+
+export class DurableSeenEvents extends OnState implements SeenEvents {
+  constructor(namespace: DurableObjectNamespace<SlacklineState>, opts: DurableStoreOptions = {}) {
+    super(namespace, opts);
+  }
+
+  firstSight(key: string): Promise<boolean> {
+    return this.stub().firstSightOfEvent(key, this.now(), SEEN_TTL_MS);
   }
 }

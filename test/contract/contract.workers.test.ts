@@ -4,6 +4,7 @@
  */
 import { expect, it } from "vitest";
 import { workerdRuntime } from "../workers/support.ts";
+import { hostileInput } from "./hostile.ts";
 import { incomingAnswers } from "./incoming-answers.ts";
 import { outgoingRelay } from "./outgoing-relay.ts";
 import { rocketChatHooks } from "./rocketchat-hooks.ts";
@@ -17,3 +18,4 @@ incomingAnswers(workerdRuntime);
 translationThroughHttp(workerdRuntime);
 rocketChatHooks(workerdRuntime);
 outgoingRelay(workerdRuntime);
+hostileInput(workerdRuntime);

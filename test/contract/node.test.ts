@@ -3,6 +3,7 @@
  * the bots on loopback. The same cases run inside workerd (contract.workers.test.ts).
  */
 import { afterAll } from "vitest";
+import { hostileInput } from "./hostile.ts";
 import { incomingAnswers } from "./incoming-answers.ts";
 import { localRuntime } from "./local.ts";
 import { outgoingRelay } from "./outgoing-relay.ts";
@@ -16,3 +17,4 @@ incomingAnswers(rt);
 translationThroughHttp(rt);
 rocketChatHooks(rt);
 outgoingRelay(rt);
+hostileInput(rt);

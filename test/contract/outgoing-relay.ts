@@ -5,7 +5,9 @@
  * Node and in workerd, where the `response_url` state lives in the Durable Object.)
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { OutgoingMessageEvent } from "../../src/outgoing/event.ts";
 import { toSlackChannelId, toSlackTs, toSlackUserId } from "../../src/outgoing/ids.ts";
+import { eventIdFor, eventKey } from "../../src/outgoing/seen.ts";
 import { eventFor, LEGACY_TOKEN, RC_TOKEN, seed } from "./config.ts";
 import { form, json, sendEvent, type BotAnswer, type BotControl, type ContractRuntime, type FakeControl, type FakeInfo, type GatewayClient, type StoredMessage } from "./runtime.ts";
 
@@ -58,6 +60,7 @@ export function outgoingRelay(rt: ContractRuntime): void {
             rule("ops-only", { channels: ["#ops"] }),
             rule("edits", { runOnEdits: true }),
             rule("legacy", { triggerWords: ["!deploy"], targets: [{ url: legacy.url, format: "outgoing-webhook", token: LEGACY_TOKEN }] }),
+            rule("events", { targets: [{ url: recorder.url, format: "events-api" }] }),
           ],
         }),
       );
@@ -78,6 +81,37 @@ export function outgoingRelay(rt: ContractRuntime): void {
     }
 
     const send = (name: string, body: unknown) => sendEvent(sl, name, body);
+
+    describe("replayed events (Rocket.Chat's retries, or anyone's)", () => {
+      it("reach the bots once and post one reply; an edit is a new event when the rule runs on edits", async () => {
+        await answer(json({ text: "once" }));
+        const m = await say("!deploy api prod");
+        const answers = [];
+        for (let i = 0; i < 3; i++) answers.push((await send("prefix", eventFor(m))).body);
+        expect(answers).toEqual([
+          { ok: true, matched: true, targets: [{ format: "outgoing-webhook", outcome: "replied" }] },
+          { ok: true, matched: true, duplicate: true },
+          { ok: true, matched: true, duplicate: true },
+        ]);
+        expect(await recorder.requests()).toHaveLength(1);
+        expect((await postedBy(fake, seeded)).map((p) => p.msg)).toEqual(["once"]);
+
+        await send("edits", eventFor(m));
+        await send("edits", eventFor(m, { isEdited: true, text: "!deploy api staging" }));
+        await send("edits", eventFor(m, { isEdited: true, text: "!deploy api staging" }));
+        expect(await recorder.requests()).toHaveLength(3);
+      });
+
+      it("gives the Events API an event_id derived from the message, not a new one per call", async () => {
+        const m = await say("hello events");
+        await send("events", eventFor(m));
+        await send("events", eventFor(m));
+        const sent = (await recorder.requests()).map((r) => JSON.parse(r.body) as { event_id: string });
+        expect(sent).toHaveLength(1);
+        expect(sent[0]!.event_id).toBe(await eventIdFor(eventKey("events", eventFor(m) as unknown as OutgoingMessageEvent)));
+        expect(sent[0]!.event_id).toMatch(/^Ev[A-Z0-9]{11}$/);
+      });
+    });
 
     describe("authentication and routing", () => {
       it("answers an unknown rule 404 JSON and sends nothing", async () => {
@@ -214,7 +248,8 @@ export function outgoingRelay(rt: ContractRuntime): void {
         const m = await say("!deploy api prod");
         await send("prefix", eventFor(m));
         await answer(json({ text: "to general", channel: "C024BE7LR" }));
-        await send("prefix", eventFor(m, { channel_id: "OPS", channel_name: "ops" }));
+        const again = await say("!deploy api prod");
+        await send("prefix", eventFor(again, { channel_id: "OPS", channel_name: "ops" }));
         expect(await postedBy(fake, seeded)).toMatchObject([
           { rid: "OPS", msg: "to ops" },
           { rid: "GENERAL", msg: "to general" },
@@ -226,9 +261,9 @@ export function outgoingRelay(rt: ContractRuntime): void {
         await answer({ status: 200, headers: { "content-type": "text/plain" }, body: "plain *answer*\n" });
         await send("prefix", eventFor(m));
         await answer({ status: 200, body: "" });
-        const empty = await send("prefix", eventFor(m));
+        const empty = await send("prefix", eventFor(await say("!deploy api prod")));
         await answer(json({ text: "" }));
-        await send("prefix", eventFor(m));
+        await send("prefix", eventFor(await say("!deploy api prod")));
         expect(empty.body).toMatchObject({ targets: [{ outcome: "no_reply" }] });
         expect(await postedBy(fake, seeded)).toMatchObject([{ rid: "GENERAL", msg: "plain *answer*" }]);
         expect(await postedBy(fake, seeded)).toHaveLength(1);
@@ -303,6 +338,32 @@ export function outgoingRelay(rt: ContractRuntime): void {
       const sixth = await respond(path, JSON.stringify({ response_type: "in_channel", text: "too many" }));
       expect(sixth).toEqual({ status: 410, body: { ok: false, error: "used_url" } });
       expect((await postedBy(fake, seeded)).map((m) => [m.rid, m.msg])).toEqual([1, 2, 3, 4, 5].map((i) => ["GENERAL", `step *${i}*`]));
+    });
+
+    it("keeps answers in the invoking conversation: a channel cannot move them, a thread elsewhere is not followed", async () => {
+      await fake.addRoom({ name: "ops", id: "OPS" });
+      const { path } = await invoke();
+      const elsewhere = await seed(fake, "OPS", "a root in ops");
+      seeded.push(elsewhere);
+      // Relaying an event from ops mints the root's ts, as a bot would learn it there.
+      await sendEvent(sl, "deploy", eventFor(elsewhere, { channel_id: "OPS", channel_name: "ops", text: "!deploy ops" }));
+      const opsTs = toSlackTs(elsewhere.ts);
+      for (const channel of ["#ops", "OPS", toSlackChannelId("OPS"), "@bob"]) {
+        expect(await respond(path, JSON.stringify({ response_type: "in_channel", text: `to ${channel}?`, channel }))).toEqual({ status: 200, body: { ok: true } });
+      }
+      expect(await respond(path, JSON.stringify({ response_type: "in_channel", text: "in ops' thread?", thread_ts: opsTs }))).toEqual({ status: 200, body: { ok: true } });
+      const posted = await postedBy(fake, seeded);
+      expect(posted.map((m) => [m.rid, m.tmid])).toEqual(Array.from({ length: 5 }, () => ["GENERAL", undefined]));
+    });
+
+    it("sends an ephemeral answer to the invoking user only, whatever channel it names", async () => {
+      const { path } = await invoke();
+      expect(await respond(path, JSON.stringify({ text: "just you", channel: "#ops" }))).toEqual({ status: 200, body: { ok: true } });
+      const [dm] = await postedBy(fake, seeded);
+      expect(dm!.msg).toBe("just you");
+      expect(dm!.rid).not.toBe("GENERAL");
+      expect(dm!.rid).not.toBe("OPS");
+      expect(await fake.messages("@alice")).toHaveLength(1);
     });
   });
 }
