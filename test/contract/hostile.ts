@@ -47,11 +47,13 @@ export function hostileInput(rt: ContractRuntime): void {
         const root = await seed(fake, ops, "root in ops");
         await expectAnswer(await gw.post(slack(LOCKED_TOKEN), json({ text: "x", thread_ts: root._id, reply_broadcast: true })), 200, "ok");
         await expectAnswer(await gw.post(mattermost(LOCKED_TOKEN), json({ text: "y", root_id: root._id })), 200, "ok");
+        await expectAnswer(await gw.post(`/hooks/any-id/${LOCKED_TOKEN}`, json({ text: "w", tmid: root._id })), 200, '{"success":true}');
         expect((await fake.messages("ops")).map((m) => m.msg)).toEqual(["root in ops"]);
         const posted = await fake.messages("alerts");
         expect(posted.map((m) => [m.msg, m.tmid, m.tshow])).toEqual([
           ["x", undefined, undefined],
           ["y", undefined, undefined],
+          ["w", undefined, undefined],
         ]);
       });
 
