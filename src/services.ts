@@ -93,6 +93,7 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
       timeZone: config.timeZone,
       maxMessageSize: config.rocketchat?.maxMessageSize ?? 5000,
       tables: config.rocketchat?.tables ?? true,
+      now,
       maxParts: config.limits.maxParts,
     },
     hooks: new TokenIndex(config.incoming.map((h) => [h.token, h] as const)),

@@ -36,6 +36,7 @@ import { Lexer, getDefaults } from "marked";
 import type { MarkedToken, Token, Tokens } from "marked";
 import { replaceEach } from "../text/replace.ts";
 import { withLineFeeds } from "../text/newlines.ts";
+import { gfmTable, monospaceTable } from "../text/table.ts";
 import { trimOf } from "../text/trim.ts";
 import type { TranslateContext } from "../translate/context.ts";
 
@@ -313,7 +314,7 @@ function flatLines(tokens: readonly Token[], o: Options): string[] {
         lines = messageList(t, o, 0, "• ");
         break;
       case "table":
-        lines = monospaceTable(t).map((l) => finishInline(codeSpan(l, o), o)[0] ?? "");
+        lines = monospaceLines(t).map((l) => finishInline(codeSpan(l, o), o)[0] ?? "");
         break;
       case "hr":
         lines = [RULE];
@@ -492,57 +493,20 @@ const PIPE = /\|/g;
 const UNESCAPED_PIPE = /(?<!\\)\|/g;
 
 function table(t: Tokens.Table, o: Options): string {
-  if (o.message && !o.tables) return messageFence(monospaceTable(t).join("\n"), undefined);
+  if (o.message && !o.tables) return messageFence(monospaceLines(t).join("\n"), undefined);
   const cell = (c: Tokens.TableCell): string => {
     const text = inlineLines(c.tokens, o, TOP).join(" ");
     // RC 8.7 accepts `\|` inside cells; attachment text has `|` escaped except in code spans.
     return o.message ? text.replace(PIPE, "\\|") : text.replace(UNESCAPED_PIPE, "\\|");
   };
-  const row = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;
-  const rule = t.align.map((a) =>
-    a === "center" ? ":---:" : a === "right" ? "---:" : a === "left" ? ":---" : "---",
-  );
-  return [row(t.header.map(cell)), row(rule), ...t.rows.map((r) => row(r.map(cell)))].join("\n");
+  return gfmTable([t.header.map(cell), ...t.rows.map((r) => r.map(cell))], t.align.map((a) => a ?? undefined));
 }
 
 /** A table as aligned monospace lines (RC before 8.7 has no tables). */
-function monospaceTable(t: Tokens.Table): string[] {
-  const text = (c: Tokens.TableCell): string =>
-    finishPlain(renderInline(c.tokens, { message: true, tables: false }, PLAIN));
+function monospaceLines(t: Tokens.Table): string[] {
+  const text = (c: Tokens.TableCell): string => finishPlain(renderInline(c.tokens, { message: true, tables: false }, PLAIN));
   const rows = [t.header.map(text), ...t.rows.map((r) => r.map(text))];
-  const columns = t.header.length;
-  const widths: number[] = new Array<number>(columns).fill(1);
-  for (const r of rows) {
-    for (let c = 0; c < columns; c++) widths[c] = Math.max(widths[c]!, displayWidth(r[c] ?? ""));
-  }
-  const line = (cells: readonly string[]): string =>
-    widths.map((w, c) => alignCell(cells[c] ?? "", w, t.align[c] ?? null)).join(" | ").trimEnd();
-  const rule = widths.map((w) => "-".repeat(w)).join("-+-");
-  return [line(rows[0]!), rule, ...rows.slice(1).map(line)];
-}
-
-function alignCell(text: string, width: number, align: "left" | "center" | "right" | null): string {
-  const gap = Math.max(0, width - displayWidth(text));
-  if (align === "right") return " ".repeat(gap) + text;
-  if (align === "center") {
-    const left = Math.floor(gap / 2);
-    return " ".repeat(left) + text + " ".repeat(gap - left);
-  }
-  return text + " ".repeat(gap);
-}
-
-const WIDE = new RegExp(
-  "[\\u1100-\\u115F\\u2E80-\\uA4CF\\uAC00-\\uD7A3\\uF900-\\uFAFF\\uFE30-\\uFE4F\\uFF00-\\uFF60\\uFFE0-\\uFFE6" +
-    "\\u{1F300}-\\u{1F64F}\\u{1F900}-\\u{1F9FF}\\u{20000}-\\u{3FFFD}]",
-  "u",
-);
-const ZERO_WIDTH = /[\p{M}\u200B-\u200F\uFE00-\uFE0F]/u;
-
-/** Monospace columns: East Asian wide characters and emoji take two cells, marks none. */
-function displayWidth(text: string): number {
-  let width = 0;
-  for (const ch of text) width += ZERO_WIDTH.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
-  return width;
+  return monospaceTable(rows, t.align.map((a) => a ?? undefined));
 }
 
 // ───────────────────────────── inline ─────────────────────────────

@@ -383,7 +383,7 @@ describe("rich_text", () => {
       { type: "rich_text_preformatted", elements: [{ type: "text", text: "npm test\nexit 1" }] },
       { type: "rich_text_quote", elements: [{ type: "text", text: "quoted" }] },
     );
-    const date = formatSlackDate(1700000000, "{date_short} {time}", "UTC") || "Nov 14 2023";
+    const date = formatSlackDate(1700000000, "{date_short} {time}", "UTC", ctx.now()) || "Nov 14 2023";
     const out = text([example]);
     expect(out).toBe(
       "Deploy *failed* on [job 1](https://ci.example/1) " +
@@ -516,7 +516,7 @@ describe("rich_text", () => {
 
   it("formats dates, falls back to their fallback, and links them", () => {
     const one = (el: Block) => text([section([{ type: "date", ...el }])]);
-    const formatted = formatSlackDate(1700000000, "{date_num}", "UTC");
+    const formatted = formatSlackDate(1700000000, "{date_num}", "UTC", ctx.now());
     expect(formatted).toBeTruthy();
     expect(one({ timestamp: 1700000000, format: "{date_num}", fallback: "fb" })).toBe(formatted);
     expect(one({ timestamp: "soon", format: "{date_num}", fallback: "fallback text" })).toBe("fallback text");
@@ -633,9 +633,14 @@ describe("table", () => {
 
   it("is an aligned monospace block before 8.7 and in attachments", () => {
     const out = text([table], oldServer);
-    expect(out).toBe("```\nService  Latency\n-------  -------\napi        12 ms\na|b\nshort\n```");
+    expect(out).toBe("```\nService | Latency\n--------+--------\napi     |   12 ms\na|b     |\nshort   |\n```");
     expect(att([table]).text).toBe(out);
     expect(ast(out).kinds[0]).toBe("CODE");
+  });
+
+  it("lines up wide characters by display width", () => {
+    const wide = { type: "table", rows: [[raw("東京タワー"), raw("x")], [raw("Paris"), raw("y")]] };
+    expect(text([wide], oldServer)).toBe("```\n東京タワー | x\n-----------+--\nParis      | y\n```");
   });
 
   it("skips tables without rows", () => {

@@ -38,6 +38,7 @@
  */
 import { markdownToRocketChat } from "../markdown/to-rocketchat.ts";
 import type { RocketChatAction, RocketChatAttachment } from "../rocketchat/types.ts";
+import { gfmTable, monospaceTable, type ColumnAlign } from "../text/table.ts";
 import type { TranslateContext } from "../translate/context.ts";
 import { httpUrl } from "./attachments.ts";
 import { formatSlackDate } from "./dates.ts";
@@ -673,7 +674,7 @@ function dateText(el: Json, ctx: TranslateContext): string {
   const raw = el.timestamp;
   const ts = typeof raw === "number" ? raw : typeof raw === "string" && EPOCH.test(raw) ? Number(raw) : Number.NaN;
   const format = string(el.format) ?? "";
-  const formatted = Number.isFinite(ts) && format ? formatSlackDate(ts, format, ctx.timeZone) : undefined;
+  const formatted = Number.isFinite(ts) && format ? formatSlackDate(ts, format, ctx.timeZone, ctx.now()) : undefined;
   return formatted || string(el.fallback)?.trim() || "";
 }
 
@@ -817,26 +818,17 @@ function plainInline(elements: readonly unknown[], ctx: TranslateContext): strin
 // ---------------------------------------------------------------------------------------------
 // table
 
-const ALIGN: ReadonlyMap<string, string> = new Map([["left", ":---"], ["center", ":---:"], ["right", "---:"]]);
+const COLUMN_ALIGN: ReadonlyMap<string, ColumnAlign> = new Map([["left", "left"], ["center", "center"], ["right", "right"]]);
 
 function renderTable(block: Json, r: Renderer): string {
   const rows = list(block.rows).map((row) => list(row));
   const width = rows.reduce((w, row) => Math.max(w, row.length), 0);
   if (width === 0) return "";
   const settings = list(block.column_settings).map((s) => record(s));
-  if (r.ctx.tables && r.target === "message") {
-    const cells = rows.map((row) => Array.from({ length: width }, (_, i) => markupCell(row[i], r)));
-    const line = (row: string[]): string => `| ${row.map((c) => c || " ").join(" | ")} |`;
-    const rule = Array.from({ length: width }, (_, i) => ALIGN.get(string(settings[i]?.align) ?? "") ?? "---");
-    return [line(cells[0]!), `| ${rule.join(" | ")} |`, ...cells.slice(1).map(line)].join("\n");
-  }
+  const align = Array.from({ length: width }, (_, i) => COLUMN_ALIGN.get(string(settings[i]?.align) ?? ""));
+  if (r.ctx.tables && r.target === "message") return gfmTable(rows.map((row) => Array.from({ length: width }, (_, i) => markupCell(row[i], r))), align);
   const cells = rows.map((row) => Array.from({ length: width }, (_, i) => plainCell(row[i], r)));
-  const widths = Array.from({ length: width }, (_, i) =>
-    cells.reduce((w, row) => Math.max(w, displayLength(row[i]!)), 1),
-  );
-  const line = (row: string[]): string =>
-    row.map((c, i) => pad(c, widths[i]!, string(settings[i]?.align))).join("  ").trimEnd();
-  const lines = [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)];
+  const lines = monospaceTable(cells, align);
   return "```\n" + lines.join("\n").replace(TRIPLE_BACKTICK, BROKEN_BACKTICKS) + "\n```";
 }
 
@@ -862,21 +854,6 @@ function plainCell(cell: unknown, r: Renderer): string {
   } else if (c !== undefined && typeof c.text === "string") text = c.text;
   return oneLine(text);
 }
-
-/** Columns line up in code points; wide glyphs (CJK, emoji) may still drift. */
-const displayLength = (s: string): number => {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-};
-
-const pad = (s: string, width: number, align: string | undefined): string => {
-  const gap = width - displayLength(s);
-  if (gap <= 0) return s;
-  if (align === "right") return " ".repeat(gap) + s;
-  if (align === "center") return " ".repeat(gap >> 1) + s + " ".repeat(gap - (gap >> 1));
-  return s + " ".repeat(gap);
-};
 
 /** Literal text (a raw_text cell), escaped like any other. */
 function literalText(text: string, r: Renderer): string {

@@ -38,16 +38,16 @@ describe("formatSlackDate", () => {
 
   it("writes ordinals and the 12-hour clock correctly", () => {
     const day = (d: number): string | undefined =>
-      formatSlackDate(Date.UTC(2014, 0, d) / 1000, "{date}", "UTC");
+      formatSlackDate(Date.UTC(2014, 0, d) / 1000, "{date}", "UTC", NOW);
     expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31].map(day)).toEqual([
       "January 1st, 2014", "January 2nd, 2014", "January 3rd, 2014", "January 4th, 2014",
       "January 11th, 2014", "January 12th, 2014", "January 13th, 2014", "January 21st, 2014",
       "January 22nd, 2014", "January 23rd, 2014", "January 31st, 2014",
     ]);
     const at = (h: number, m: number, s = 0): number => Date.UTC(2014, 0, 1, h, m, s) / 1000;
-    expect(formatSlackDate(at(0, 5, 9), "{time_secs}", "UTC")).toBe("12:05:09 AM");
-    expect(formatSlackDate(at(12, 0), "{time}", "UTC")).toBe("12:00 PM");
-    expect(formatSlackDate(at(23, 59), "{time}", "UTC")).toBe("11:59 PM");
+    expect(formatSlackDate(at(0, 5, 9), "{time_secs}", "UTC", NOW)).toBe("12:05:09 AM");
+    expect(formatSlackDate(at(12, 0), "{time}", "UTC", NOW)).toBe("12:00 PM");
+    expect(formatSlackDate(at(23, 59), "{time}", "UTC", NOW)).toBe("11:59 PM");
   });
 
   it("says today, yesterday or tomorrow in the _pretty forms, by the zone's calendar", () => {
@@ -86,12 +86,12 @@ describe("formatSlackDate", () => {
   });
 
   it("returns undefined when malformed", () => {
-    expect(formatSlackDate(Number.NaN, "{date}", "UTC")).toBeUndefined();
-    expect(formatSlackDate(Number.POSITIVE_INFINITY, "{date}", "UTC")).toBeUndefined();
-    expect(formatSlackDate(1e20, "{date}", "UTC")).toBeUndefined();
-    expect(formatSlackDate(-1e12, "{date}", "UTC")).toBeUndefined();
-    expect(formatSlackDate(EPOCH, "", "UTC")).toBeUndefined();
-    expect(formatSlackDate("1392734382" as unknown as number, "{date}", "UTC")).toBeUndefined();
+    expect(formatSlackDate(Number.NaN, "{date}", "UTC", NOW)).toBeUndefined();
+    expect(formatSlackDate(Number.POSITIVE_INFINITY, "{date}", "UTC", NOW)).toBeUndefined();
+    expect(formatSlackDate(1e20, "{date}", "UTC", NOW)).toBeUndefined();
+    expect(formatSlackDate(-1e12, "{date}", "UTC", NOW)).toBeUndefined();
+    expect(formatSlackDate(EPOCH, "", "UTC", NOW)).toBeUndefined();
+    expect(formatSlackDate("1392734382" as unknown as number, "{date}", "UTC", NOW)).toBeUndefined();
   });
 });
 

@@ -141,8 +141,7 @@ function ago(epochSeconds: number, nowSeconds: number): string {
 
 /**
  * Renders Slack's date `format` (`"Posted {date_short} at {time}"`) for `epochSeconds` in
- * `timeZone` (an unknown zone falls back to UTC). `now` (epoch milliseconds, default the current
- * time) drives `{ago}` and the `_pretty` forms. Returns undefined when the input is malformed (a
+ * `timeZone` (an unknown zone falls back to UTC). `now` (epoch milliseconds) drives `{ago}` and the `_pretty` forms. Returns undefined when the input is malformed (a
  * non-finite or out-of-range epoch, a format that is not a non-empty string), so that the caller
  * can show Slack's fallback text instead.
  */
@@ -150,7 +149,7 @@ export function formatSlackDate(
   epochSeconds: number,
   format: string,
   timeZone: string,
-  now: number = Date.now(),
+  now: number,
 ): string | undefined {
   if (typeof epochSeconds !== "number" || typeof format !== "string" || format === "") {
     return undefined;

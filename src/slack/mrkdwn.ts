@@ -210,7 +210,7 @@ function convertCommand(command: string, label: string, ctx: TranslateContext, t
       return label ? (label.startsWith("@") ? label : "@" + label) : args[0] ? "@" + args[0] : undefined;
     case "date": {
       const [epoch, format = "", link] = args;
-      const formatted = epoch && /^-?\d+$/.test(epoch) ? formatSlackDate(Number(epoch), format, ctx.timeZone) : undefined;
+      const formatted = epoch && /^-?\d+$/.test(epoch) ? formatSlackDate(Number(epoch), format, ctx.timeZone, ctx.now()) : undefined;
       const shown = formatted ?? label;
       if (!shown) return undefined;
       return link && LINKABLE_URL.test(link) ? markdownLink(shown, link, target) : shown;

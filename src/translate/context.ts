@@ -17,6 +17,8 @@ export interface TranslateContext {
    * true. false: every such mention is shown as text (per hook or bot: `allowMentionAll`).
    */
   readonly allowMentionAll?: boolean;
+  /** The clock (epoch milliseconds) for relative dates (`{ago}`, `{date_pretty}`): the core reads no clock of its own. */
+  readonly now: () => number;
 }
 
 export const defaultTranslateContext: TranslateContext = {
@@ -25,4 +27,6 @@ export const defaultTranslateContext: TranslateContext = {
   timeZone: "UTC",
   maxMessageSize: 5000,
   tables: true,
+  // A fixed instant: the default context is for tests and tools, whose output must not depend on the day.
+  now: () => Date.UTC(2024, 0, 1),
 };
