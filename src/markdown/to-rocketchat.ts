@@ -546,7 +546,7 @@ function renderInline(tokens: readonly Token[], o: Options, st: InlineState, bef
         if (t.tokens) {
           flush();
           append(renderInline(t.tokens, o, st, last));
-        } else literal += t.escaped ? t.text : decodeEntities(t.text);
+        } else literal += t.escaped ? t.text : decodeHtmlEntities(t.text);
         break;
       case "escape":
         literal += t.text;
@@ -706,7 +706,7 @@ function link(t: Tokens.Link, o: Options, st: InlineState): string {
     }
     return t.text.replace(MAILTO, ""); // bare URL / address: RC links it itself
   }
-  const href = decodeEntities(t.href).trim();
+  const href = decodeHtmlEntities(t.href).trim();
   if (st.plain) {
     const label = renderInline(t.tokens, o, st);
     return label === "" || label === href ? href : `${label} (${href})`;
@@ -721,8 +721,8 @@ function link(t: Tokens.Link, o: Options, st: InlineState): string {
 }
 
 function image(t: Tokens.Image, o: Options, st: InlineState): string {
-  const alt = decodeEntities(t.text).replace(ALT_UNSAFE, " ").trim();
-  const href = decodeEntities(t.href).trim();
+  const alt = decodeHtmlEntities(t.text).replace(ALT_UNSAFE, " ").trim();
+  const href = decodeHtmlEntities(t.href).trim();
   if (st.plain || st.label || !IMAGE_SRC.test(href)) {
     return st.plain || st.label ? alt : escapeText(alt, o, st);
   }
@@ -1047,7 +1047,8 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   larr: "←", rarr: "→", uarr: "↑", darr: "↓", harr: "↔", check: "✓",
 };
 
-function decodeEntities(text: string): string {
+/** HTML character references in Markdown (CommonMark decodes them): numeric ones and the named ones above. */
+function decodeHtmlEntities(text: string): string {
   if (!text.includes("&")) return text;
   return replaceEach(text, ENTITY, ([whole, dec, hex, name]) => {
     if (name !== undefined) return Object.hasOwn(NAMED_ENTITIES, name) ? NAMED_ENTITIES[name]! : whole;

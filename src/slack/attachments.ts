@@ -10,7 +10,7 @@ import type { RocketChatAction, RocketChatAttachment, RocketChatField } from "..
 import type { TranslateContext } from "../translate/context.ts";
 import { formatTimestamp } from "./dates.ts";
 import { slackEmojiToRocketChat } from "./emoji.ts";
-import { decodeEntities, escapeMarkdown, mrkdwnToRocketChat } from "./mrkdwn.ts";
+import { decodeSlackEscapes, escapeMarkdown, mrkdwnToRocketChat } from "./mrkdwn.ts";
 import type { SlackAction, SlackAttachment, SlackField } from "./payload.ts";
 
 /** Slack's named colours as the hex Slack draws them (rocketchat.md §3.3). */
@@ -104,7 +104,7 @@ export function translateAttachment(att: SlackAttachment, ctx: TranslateContext,
 }
 
 /** Plain Slack text (titles, author names) with its entities decoded, shown literally. */
-const plain = (value: string): string => slackEmojiToRocketChat(decodeEntities(value));
+const plain = (value: string): string => slackEmojiToRocketChat(decodeSlackEscapes(value));
 
 /**
  * Rocket.Chat requires a truthy title and value on every field and renders both as Markdown;

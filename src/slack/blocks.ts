@@ -44,7 +44,7 @@ import { httpUrl } from "./attachments.ts";
 import { formatSlackDate } from "./dates.ts";
 import { emojiFromParts, slackEmojiToRocketChat } from "./emoji.ts";
 import {
-  decodeEntities,
+  decodeSlackEscapes,
   escapeMarkdown,
   markdownLink,
   mrkdwnToRocketChat,
@@ -172,14 +172,14 @@ function renderText(t: TextObject, r: Renderer, style = 0): string {
     return mrkdwnToRocketChat(t.text, r.ctx, { target: r.target, linkNames }).trim();
   }
   const w = new InlineWriter(r.target, true);
-  w.literal(decodeEntities(t.text), style, t.emoji);
+  w.literal(decodeSlackEscapes(t.text), style, t.emoji);
   return w.finish().trim();
 }
 
 /** Plain text for places Rocket.Chat shows unformatted: button labels, attachment titles. */
 const plainLabel = (v: unknown): string | undefined => {
   const t = textObject(v, false);
-  return t === undefined ? undefined : decodeEntities(t.text).trim();
+  return t === undefined ? undefined : decodeSlackEscapes(t.text).trim();
 };
 
 /** A link label: message-parser reads no escapes inside `[…]`, marked does. */
@@ -450,7 +450,7 @@ function renderAccessory(acc: Json | undefined, r: Renderer): string {
   if (acc.type === "image") {
     const url = httpUrl(string(acc.image_url));
     if (url === undefined) return "";
-    return markdownLink(linkLabel(decodeEntities(string(acc.alt_text)?.trim() ?? ""), r.target), url, r.target);
+    return markdownLink(linkLabel(decodeSlackEscapes(string(acc.alt_text)?.trim() ?? ""), r.target), url, r.target);
   }
   if (acc.type === "button") {
     const url = httpUrl(string(acc.url));
@@ -483,7 +483,7 @@ function renderImageBlock(block: Json, r: Renderer): void {
   const url = httpUrl(string(block.image_url)) ?? httpUrl(string(record(block.slack_file)?.url));
   if (url === undefined) return;
   // Rocket.Chat shows an attachment title above the image; the alt text stands in for a title.
-  const title = plainLabel(block.title) || decodeEntities(string(block.alt_text)?.trim() ?? "");
+  const title = plainLabel(block.title) || decodeSlackEscapes(string(block.alt_text)?.trim() ?? "");
   r.attachments.push(title ? { title: slackEmojiToRocketChat(title), image_url: url } : { image_url: url });
 }
 

@@ -55,7 +55,8 @@ const emphasisOrStray = (marker: "*" | "~"): RegExp => {
 };
 const EMPHASIS_OR_STRAY = { "*": emphasisOrStray("*"), "~": emphasisOrStray("~") } as const;
 
-export const decodeEntities = (text: string): string => (text.includes("&") ? replaceEach(text, ENTITY, (m) => ENTITIES[m[1]!]!) : text);
+/** Slack escapes exactly three characters in message text (`&amp;` `&lt;` `&gt;`); nothing else is an entity to it. */
+export const decodeSlackEscapes = (text: string): string => (text.includes("&") ? replaceEach(text, ENTITY, (m) => ENTITIES[m[1]!]!) : text);
 
 /**
  * Escape Markdown that Rocket.Chat would otherwise render, for text Slack shows literally.
@@ -105,13 +106,13 @@ export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: M
     last = m.index + m[0].length;
     if (m[1] !== undefined) {
       // Rocket.Chat only reads a fence on lines of its own (rocketchat.md §5.2).
-      const body = trimOf(decodeEntities(m[1]), "\n");
+      const body = trimOf(decodeSlackEscapes(m[1]), "\n");
       const before = lineStart ? "" : "\n";
       const after = last >= source.length || source[last] === "\n" ? "" : "\n";
       prose += before + held.hold("```\n" + body + "\n```") + after;
       lineStart = after !== "";
     } else {
-      prose += held.hold("`" + decodeEntities(m[2]!) + "`");
+      prose += held.hold("`" + decodeSlackEscapes(m[2]!) + "`");
       lineStart = false;
     }
   }
@@ -126,9 +127,9 @@ export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: M
   // Bare URLs are autolinked by Rocket.Chat as they are; no later pass may escape inside them.
   const linked = !prose.includes("://") ? prose : replaceEach(prose, BARE_URL, ([match]) => {
     const url = trimUrl(match);
-    return held.hold(decodeEntities(url)) + match.slice(url.length);
+    return held.hold(decodeSlackEscapes(url)) + match.slice(url.length);
   });
-  let text = decodeEntities(linked);
+  let text = decodeSlackEscapes(linked);
   if (opts.styled === false) {
     text = escapeMarkdown(text, opts.target);
   } else {
@@ -169,7 +170,7 @@ function trimUrl(url: string): string {
 function convertToken(inner: string, ctx: TranslateContext, target: TextTarget): string | undefined {
   const bar = inner.indexOf("|");
   const head = bar < 0 ? inner : inner.slice(0, bar);
-  const label = bar < 0 ? "" : decodeEntities(inner.slice(bar + 1));
+  const label = bar < 0 ? "" : decodeSlackEscapes(inner.slice(bar + 1));
   switch (head[0]) {
     case "@": {
       const id = head.slice(1);
@@ -184,7 +185,7 @@ function convertToken(inner: string, ctx: TranslateContext, target: TextTarget):
     case "!":
       return convertCommand(head.slice(1), label, ctx, target);
     default: {
-      const url = decodeEntities(head);
+      const url = decodeSlackEscapes(head);
       if (!URL_SCHEME.test(url) || /\s/.test(url)) return undefined;
       if (!LINKABLE_URL.test(url)) return label || url;
       return markdownLink(label, url, target);
