@@ -3,7 +3,7 @@
  */
 import { Hono } from "hono";
 import { rollupError, toResponse } from "./http/answers.ts";
-import { accessLog } from "./observability/access.ts";
+import { accessLog, answerNoted } from "./observability/access.ts";
 import { deliveriesRoutes } from "./routes/deliveries.ts";
 import { incomingHandler, incomingRoutes, type IncomingHandler } from "./routes/incoming.ts";
 import { opsRoutes } from "./routes/ops.ts";
@@ -28,7 +28,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.use(async function recordAccess(c, next) {
     const started = performance.now();
     await next();
-    access.request(c.req.method, c.req.routePath === "/*" ? "unmatched" : c.req.routePath, c.res.status, started);
+    access.request(c.req.method, c.req.routePath === "/*" ? "unmatched" : c.req.routePath, c.res.status, started, answerNoted(c.req.raw));
   });
 
   const base = (config.publicUrl ?? opts.baseUrl ?? "").replace(/\/+$/, "");

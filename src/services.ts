@@ -16,6 +16,7 @@ import { NameDirectory } from "./outgoing/names.ts";
 import { MemoryResponseUrlStore, type ResponseUrlStore } from "./outgoing/response-urls.ts";
 import { RocketChatClient, type RocketChatApi } from "./rocketchat/client.ts";
 import { RoomResolver } from "./rocketchat/rooms.ts";
+import { watchRocketChat } from "./rocketchat/watch.ts";
 import type { TranslateContext } from "./translate/context.ts";
 
 export interface Services {
@@ -67,14 +68,18 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
   const inbox = config.rocketchat ? undefined : new Inbox(200, now);
   const rocketchat: RocketChatApi =
     inbox ??
-    new RocketChatClient({
-      url: config.rocketchat!.url,
-      userId: config.rocketchat!.userId,
-      authToken: config.rocketchat!.authToken,
-      timeoutMs: config.rocketchat!.timeoutMs,
-      upstream: opts.upstream,
-      now,
-    });
+    watchRocketChat(
+      new RocketChatClient({
+        url: config.rocketchat!.url,
+        userId: config.rocketchat!.userId,
+        authToken: config.rocketchat!.authToken,
+        timeoutMs: config.rocketchat!.timeoutMs,
+        upstream: opts.upstream,
+        now,
+      }),
+      opts.logger,
+      config.rocketchat!.url,
+    );
   const tsStore = opts.tsStore ?? new MemoryTsStore({ now });
   const threads = opts.threads ?? threadLookup(tsStore);
   const deliverer = new Deliverer(rocketchat, new RoomResolver(rocketchat, { now }), threads);

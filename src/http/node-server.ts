@@ -63,7 +63,7 @@ export function createNodeServer(services: Services, opts: Omit<AppOptions, "inc
       })
       .then((answer) => {
         write(res, answer);
-        access.request("POST", route, answer.status, started);
+        access.request("POST", route, answer.status, started, answer);
       });
   });
   return { server, app };

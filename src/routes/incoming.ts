@@ -8,11 +8,12 @@
  */
 import { Hono } from "hono";
 import type { DeliveryJob } from "../delivery/deliver.ts";
-import { slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
+import { noted, slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
+import { noteAnswer } from "../observability/access.ts";
 import { decodePayload, queryOf, readLimited, type BodyError } from "../http/body.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
 import type { Services } from "../services.ts";
-import type { Result } from "../slack/errors.ts";
+import type { Result, SlackErrorCode } from "../slack/errors.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
 import { translateIncoming, type Dialect } from "../translate/incoming.ts";
 
@@ -37,29 +38,43 @@ export function incomingHandler(services: Services): IncomingHandler {
     services.config.incoming.map((h) => [h.name, h.timeZone ? { ...services.translate, timeZone: h.timeZone } : services.translate]),
   );
   const { maxBodyBytes } = services.config.limits;
+  // Every answer names its hook for the log and metrics; the ok answers are made once per hook.
+  const oks = new Map(services.config.incoming.map((h) => [h.name, noted(slackOk, h.name)]));
+  const refuse = (hook: string | undefined, code: SlackErrorCode, reason: string, retryAfterSeconds?: number): SlackAnswer =>
+    noted(slackError(retryAfterSeconds === undefined ? { code } : { code, retryAfterSeconds }), hook, reason);
   return async (request) => {
     const hook = services.hooks.find(request.token);
-    if (!hook) return slackError({ code: "no_service" });
+    if (!hook) return refuse(undefined, "no_service", "no hook has this token");
 
     const allowed = services.rateLimiter.take(hook.name, hook.rateLimit);
-    if (!allowed.allowed) return slackError({ code: "rate_limited", retryAfterSeconds: allowed.retryAfterSeconds });
+    if (!allowed.allowed)
+      return refuse(hook.name, "rate_limited", `over the hook's rate limit (${hook.rateLimit.perSecond}/s, burst ${hook.rateLimit.burst})`, allowed.retryAfterSeconds);
 
     const body = await request.readBody(maxBodyBytes);
-    if (!body.ok) return slackError({ code: body.error });
+    if (!body.ok) return refuse(hook.name, body.error, body.error === "request_too_large" ? `body over ${maxBodyBytes} bytes` : "body unreadable");
     const payload = parseSlackPayload(await decodePayload(body.value, request.contentType, request.query));
-    if (!payload) return slackError({ code: "invalid_payload" });
+    if (!payload) return refuse(hook.name, "invalid_payload", `body is not a Slack payload (Content-Type: ${request.contentType ?? "none"})`);
 
     const translated = translateIncoming(payload, hook, contexts.get(hook.name)!, hook.dialect ?? request.dialect);
-    if (!translated.ok) return slackError(translated.error);
+    if (!translated.ok) return refuse(hook.name, translated.error.code, TRANSLATE_REASONS[translated.error.code] ?? translated.error.code, translated.error.retryAfterSeconds);
 
     const { room, threadTs, messages } = translated.value;
     const withIds = messages.map((m) => ({ ...m, _id: newMessageId() }));
     const job: DeliveryJob = { id: withIds[0]!._id, source: hook.name, room, messages: withIds, acceptedAt: services.now(), ...(threadTs ? { threadTs } : {}) };
     const outcome = await services.delivery.submit(job);
-    if (outcome.kind === "failed") return slackError({ code: outcome.error, ...(outcome.retryAfterSeconds ? { retryAfterSeconds: outcome.retryAfterSeconds } : {}) });
-    return slackOk;
+    if (outcome.kind === "failed")
+      return refuse(hook.name, outcome.error, `delivery to ${room}: ${outcome.reason ?? outcome.error}`, outcome.retryAfterSeconds);
+    return oks.get(hook.name)!;
   };
 }
+
+/** Why the translation refused a payload, in the words of the hook's settings. */
+const TRANSLATE_REASONS: Readonly<Record<string, string>> = {
+  action_prohibited: "the payload names a channel and the hook does not allow a channel override (allowChannelOverride)",
+  no_text: "nothing to show: no text, and no blocks or attachments that render",
+  too_many_attachments: "more than 100 attachments",
+  invalid_blocks: "blocks are not a list of objects, or more than 50",
+};
 
 export function incomingRoutes(handle: IncomingHandler): Hono {
   const app = new Hono();
@@ -70,7 +85,7 @@ export function incomingRoutes(handle: IncomingHandler): Hono {
       contentType: raw.headers.get("content-type"),
       query: queryOf(raw.url),
       readBody: (limit) => readLimited(raw, limit),
-    }).then(toResponse);
+    }).then((answer) => toResponse(noteAnswer(raw, answer)));
   app.post(INCOMING_ROUTES.slack, (c) => adapt("slack", c.req.raw, c.req.param("token")));
   app.post(INCOMING_ROUTES.markdown, (c) => adapt("markdown", c.req.raw, c.req.param("token")));
   return app;
