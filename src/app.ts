@@ -32,13 +32,17 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   });
 
   const base = (config.publicUrl ?? opts.baseUrl ?? "").replace(/\/+$/, "");
-  const hookUrls = () => config.incoming.map((h) => `${base}/services/T0000000/B0000000/${h.token}`);
+  const hooks = () =>
+    config.incoming.map((h) => {
+      const path = `/services/T0000000/B0000000/${h.token}`;
+      return { name: h.name, path, url: `${base}${path}` };
+    });
 
   app.route("/", incomingRoutes(opts.incoming ?? incomingHandler(services)));
   app.route("/", outgoingRoutes(services));
   app.route("/", respondRoutes(services));
   app.route("/", slackApiRoutes(services));
-  app.route("/", opsRoutes(services, hookUrls));
+  app.route("/", opsRoutes(services, hooks));
   app.route("/", deliveriesRoutes(services));
 
   app.notFound((c) => c.text("not_found", 404));

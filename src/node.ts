@@ -151,7 +151,9 @@ function serve(argv: string[]): void {
     logger.info(`slackline listening on ${origin(listening)}`);
     if (source.kind === "demo") {
       const url = `${base}/services/T0000000/B0000000/${loaded.config.incoming[0]!.token}`;
-      process.stdout.write(
+      // After the log lines above, which go out together at the end of this turn.
+      const banner = (text: string) => setImmediate(() => process.stdout.write(text));
+      banner(
         `\nDemo mode: no config given, messages go to the built-in inbox at ${base}/\n` +
           `Incoming webhook URL:\n  ${url}\n\nTry:\n  curl -X POST -H 'Content-Type: application/json' -d '{"text":"Hello *world* :tada:"}' ${url}\n\n`,
       );

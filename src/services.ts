@@ -59,6 +59,22 @@ export interface ServiceOptions {
   readonly delivery?: (deliverer: Deliverer, metrics: Metrics) => DeliveryService;
 }
 
+/** With the inbox, each job's hook is noted before delivery, so the inbox page can filter by it. */
+function inboxSources(delivery: DeliveryService, inbox: Inbox | undefined): DeliveryService {
+  if (!inbox) return delivery;
+  return new Proxy(delivery, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop === "submit")
+        return (job: Parameters<DeliveryService["submit"]>[0]) => {
+          inbox.noteSource(job.messages.map((m) => m._id), job.source);
+          return target.submit(job);
+        };
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** `users`/`channels` come from JSON: look ids up without reaching Object.prototype. */
 const lookupTable = (record: Record<string, string>): Record<string, string> => Object.assign(Object.create(null) as Record<string, string>, record);
 
@@ -95,7 +111,7 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
     hooks: new TokenIndex(config.incoming.map((h) => [h.token, h] as const)),
     rocketchat,
     deliverer,
-    delivery: opts.delivery?.(deliverer, metrics) ?? new DirectDelivery(deliverer, metrics, opts.logger, now),
+    delivery: inboxSources(opts.delivery?.(deliverer, metrics) ?? new DirectDelivery(deliverer, metrics, opts.logger, now), inbox),
     inbox,
     rateLimiter: new RateLimiter(now),
     metrics,
