@@ -113,6 +113,9 @@ function attachmentHtml(a: RocketChatAttachment): string {
 /** "2026-12-03 06:05:01 UTC": shown until the page's script puts the reader's local time. */
 const utc = (iso: string): string => iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
 
+/** Rocket.Chat's avatar for a name without one: its first letter. */
+const initial = (name: string): string => (/\p{L}|\p{N}/u.exec(name)?.[0] ?? "?").toUpperCase();
+
 function messageHtml(m: InboxMessage): string {
   const avatar = safeUrl(m.avatar);
   const who = escapeHtml(m.alias ?? "slackline");
@@ -124,7 +127,7 @@ function messageHtml(m: InboxMessage): string {
       ? emojiChar
         ? `<span class="avatar emoji-avatar" title="${escapeHtml(m.emoji)}">${emojiChar}</span>`
         : `<span class="avatar emoji">${escapeHtml(m.emoji)}</span>`
-      : `<span class="avatar">🤖</span>`;
+      : `<span class="avatar initial">${escapeHtml(initial(m.alias ?? "slackline"))}</span>`;
   const thread = m.tmid ? `<span class="thread">in thread ${escapeHtml(m.tmid)}</span>` : "";
   const hook = m.hook ? ` data-hook="${escapeHtml(m.hook)}"` : "";
   return (
@@ -169,7 +172,7 @@ export function inboxPage(messages: readonly InboxMessage[], hooks: readonly Inb
     ? `<pre>curl -X POST -H 'Content-Type: application/json' \\\n  -d '{"text":"Hello from *slackline* :wave: &lt;https://example.com|a link&gt;"}' \\\n  ${escapeHtml(hooks[0].url)}</pre>`
     : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>slackline inbox</title><link rel="stylesheet" href="/inbox.css"><script src="/inbox.js" defer></script></head>
+<title>slackline inbox</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/inbox.css"><script src="/inbox.js" defer></script></head>
 <body data-revision="${revision}"><header class="bar"><h1>slackline inbox</h1>
 <label>Show <select id="filter"><option value="">all hooks</option>${filters}</select></label>
 <button id="clear" type="button">Clear</button></header>
@@ -189,7 +192,7 @@ export const INBOX_CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:0;back
 button{border:1px solid #cbced1;border-radius:4px;background:#fff;padding:3px 12px;cursor:pointer}button[type=submit]{background:#1d74f5;border-color:#1d74f5;color:#fff}
 code{background:#f2f3f5;padding:1px 4px;border-radius:3px;word-break:break-all}pre{background:#f2f3f5;padding:8px;border-radius:4px;overflow:auto}
 .message{display:flex;gap:10px;padding:10px 0;border-bottom:1px solid #eee}.avatar{width:36px;height:36px;border-radius:4px;flex:none;font-size:26px;text-align:center;overflow:hidden}
-.avatar.emoji{font-size:10px;line-height:36px;background:#f2f3f5}.emoji-avatar{line-height:36px}.emoji{font-size:1.25em;line-height:1}
+.avatar.initial{background:#1d74f5;color:#fff;font:600 18px/36px system-ui,sans-serif}.avatar.emoji{font-size:10px;line-height:36px;background:#f2f3f5}.emoji-avatar{line-height:36px}.emoji{font-size:1.25em;line-height:1}
 .content{flex:1;min-width:0}.tag{font-size:10px;background:#e1e5e8;border-radius:2px;padding:0 3px}.room,.via,time,.thread{color:#9ea2a8;font-size:12px;margin-left:6px}
 .msg p{margin:2px 0}.mention{background:#fff6d6;color:#8a6d00;border-radius:3px;padding:0 2px}blockquote{border-left:3px solid #e1e5e8;margin:4px 0;padding-left:8px;color:#6c727a}
 .attachment{border-left:4px solid #e1e5e8;padding:4px 10px;margin:6px 0;overflow:hidden}.attachment .thumb{float:right;max-width:80px;max-height:80px}
