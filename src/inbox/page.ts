@@ -14,7 +14,7 @@ import type { RocketChatAttachment } from "../rocketchat/types.ts";
 import type { EmojiLookup } from "./emoji.ts";
 import type { InboxMessage } from "./inbox.ts";
 
-const escapeHtml = (s: string): string =>
+export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 const safeUrl = (url: string | undefined): string | undefined => (url && /^https?:\/\//i.test(url) ? escapeHtml(url) : undefined);
@@ -155,33 +155,25 @@ export interface InboxHook {
   readonly path: string;
 }
 
-const EXAMPLE = JSON.stringify(
-  {
-    text: "Deploy *finished* :tada: <https://example.com|release notes>",
-    attachments: [{ color: "good", title: "Build 42", text: "All _tests_ passed :white_check_mark:", fields: [{ title: "Branch", value: "main", short: true }] }],
-  },
-  null,
-  2,
-);
+/** The page's interactive parts (Node: src/inbox/extras.node.ts), already rendered. */
+export interface InboxControls {
+  /** In the top bar: the hook filter and the Clear button. */
+  readonly header: string;
+  /** Below the list: the form that sends a pasted payload. */
+  readonly composer: string;
+}
 
-export function inboxPage(messages: readonly InboxMessage[], hooks: readonly InboxHook[], revision: number, emoji?: EmojiLookup): string {
-  const targets = hooks.map((h) => `<option value="${escapeHtml(h.path)}">${escapeHtml(h.name)}</option>`).join("");
-  const filters = hooks.map((h) => `<option value="${escapeHtml(h.name)}">${escapeHtml(h.name)}</option>`).join("");
+export function inboxPage(messages: readonly InboxMessage[], hooks: readonly InboxHook[], revision: number, emoji?: EmojiLookup, controls?: InboxControls): string {
   const urls = hooks.map((h) => `<li><strong>${escapeHtml(h.name)}</strong>: <code>${escapeHtml(h.url)}</code></li>`).join("");
   const curl = hooks[0]
     ? `<pre>curl -X POST -H 'Content-Type: application/json' \\\n  -d '{"text":"Hello from *slackline* :wave: &lt;https://example.com|a link&gt;"}' \\\n  ${escapeHtml(hooks[0].url)}</pre>`
     : "";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>slackline inbox</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/inbox.css"><script src="/inbox.js" defer></script></head>
-<body data-revision="${revision}"><header class="bar"><h1>slackline inbox</h1>
-<label>Show <select id="filter"><option value="">all hooks</option>${filters}</select></label>
-<button id="clear" type="button">Clear</button></header>
+<title>slackline inbox</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/inbox.css">${controls ? `<script src="/inbox.js" defer></script>` : ""}</head>
+<body data-revision="${revision}"><header class="bar"><h1>slackline inbox</h1>${controls?.header ?? ""}</header>
 <main id="list" aria-live="polite">${messagesHtml(messages, emoji)}</main>
 <section id="empty"${messages.length ? " hidden" : ""}><p>No messages yet. What is sent to these hooks shows here as Rocket.Chat would show it:</p><ul>${urls}</ul>${curl}</section>
-<form id="send" class="composer"><label>Send a Slack payload to <select id="target" name="target">${targets}</select></label>
-<textarea id="payload" name="payload" rows="6" spellcheck="false">${escapeHtml(EXAMPLE)}</textarea>
-<div class="row"><button type="submit">Send</button> <output id="answer"></output></div></form>
-</body></html>`;
+${controls?.composer ?? ""}</body></html>`;
 }
 
 export const INBOX_CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:0;background:#fff;color:#2f343d;display:flex;flex-direction:column;height:100vh}

@@ -1,8 +1,7 @@
 /** Operations: health, Prometheus metrics, and the inbox or status page at `/`. */
-import { loadEmoji } from "#emoji";
+import { inboxExtras, loadEmoji } from "#inbox-extras";
 import { Hono } from "hono";
-import { INBOX_CSS, inboxPage, messagesHtml, type InboxHook } from "../inbox/page.ts";
-import { INBOX_JS } from "../inbox/script.ts";
+import { INBOX_CSS, inboxPage, type InboxHook } from "../inbox/page.ts";
 import type { Services } from "../services.ts";
 
 /**
@@ -21,7 +20,8 @@ export function opsRoutes(services: Services, hooks: () => InboxHook[]): Hono {
   app.get("/", async (c) => {
     if (inbox) {
       c.header("content-security-policy", INBOX_CSP);
-      return c.html(inboxPage(inbox.all(), hooks(), inbox.revision, await loadEmoji()));
+      const list = hooks();
+      return c.html(inboxPage(inbox.all(), list, inbox.revision, await loadEmoji(), inboxExtras?.controls(list)));
     }
     const cfg = services.config;
     return c.text(
@@ -31,18 +31,6 @@ export function opsRoutes(services: Services, hooks: () => InboxHook[]): Hono {
   app.get("/inbox.json", (c) => (inbox ? c.json(inbox.recent()) : c.notFound()));
   if (!inbox) return app;
   app.get("/inbox.css", () => new Response(INBOX_CSS, { headers: { "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" } }));
-  app.get("/inbox.js", () => new Response(INBOX_JS, { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" } }));
-  // The list as the page shows it, when it changed since the page's revision.
-  app.get("/inbox/messages", async (c) => {
-    const since = Number(c.req.query("since"));
-    if (since === inbox.revision) return c.json({ revision: inbox.revision });
-    return c.json({ revision: inbox.revision, html: messagesHtml(inbox.all(), await loadEmoji()) });
-  });
-  // A header no cross-site form can send: only the page's own script clears the inbox.
-  app.post("/inbox/clear", (c) => {
-    if (c.req.header("x-slackline-inbox") !== "clear") return c.text("missing x-slackline-inbox: clear", 400);
-    inbox.clear();
-    return c.body(null, 204);
-  });
+  inboxExtras?.routes(app, inbox);
   return app;
 }

@@ -51,6 +51,10 @@ function writeConfig(name: string, config: unknown): string {
 const hook = { name: "alerts", token: TOKEN, channel: "#alerts" };
 
 describe("usage", () => {
+  it("src/version.ts says package.json's version", async () => {
+    expect((await import("../../src/version.ts")).VERSION).toBe(VERSION);
+  });
+
   it.each(["--help", "-h"])("%s prints the usage and exits 0", (flag) => {
     const r = run([flag]);
     expect(r.status).toBe(0);
