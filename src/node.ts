@@ -1,6 +1,6 @@
 /**
- * The Node entry (bin/slackline.js): serve, `check`, `--help`, `--version`. docs/operations.md
- * describes the commands, exit codes and signals.
+ * The Node entry (bin/slackline.js): serve, `check`, `--help`, `--version`. README.md
+ * (Operations) describes the commands, exit codes and signals.
  */
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";

@@ -7,7 +7,7 @@
  *
  * The page works under a strict Content-Security-Policy (no inline script or style): its script
  * (src/inbox/script.ts, served as /inbox.js) shows local times, filters by hook, clears, sends a
- * pasted payload to a hook and keeps the list up to date without reloading (docs/inbox.md).
+ * pasted payload to a hook and keeps the list up to date without reloading (README: Quick start).
  */
 import { Marked, type Tokens } from "marked";
 import type { RocketChatAttachment } from "../rocketchat/types.ts";

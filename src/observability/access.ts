@@ -2,7 +2,7 @@
  * What is recorded about every HTTP request, whichever server answered it: one metric sample
  * and one access-log line by route pattern (paths carry hook tokens), and unexpected failures.
  * An answer to a sender (incoming webhook, Web API) also counts by hook name and Slack code, and
- * a refusal's line says which hook, which code and why, at WARN (docs/operations.md).
+ * a refusal's line says which hook, which code and why, at WARN (README.md: Operations).
  */
 import type { Logger } from "./log.ts";
 import type { Metrics } from "./metrics.ts";

@@ -63,7 +63,7 @@ export function incomingHandler(services: Services): IncomingHandler {
     const job: DeliveryJob = { id: withIds[0]!._id, source: hook.name, room, messages: withIds, acceptedAt: services.now(), ...(threadTs ? { threadTs } : {}) };
     const outcome = await services.delivery.submit(job);
     if (outcome.kind === "failed")
-      return refuse(hook.name, outcome.error, `delivery to ${room}: ${outcome.reason ?? outcome.error}`, outcome.retryAfterSeconds);
+      return refuse(hook.name, outcome.error, `delivery: ${outcome.reason ?? outcome.error}`, outcome.retryAfterSeconds);
     return oks.get(hook.name)!;
   };
 }

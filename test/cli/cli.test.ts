@@ -210,7 +210,7 @@ describe("the running gateway", () => {
       expect.arrayContaining([
         expect.stringMatching(/ WARN POST \/services\/:team\/:bot\/:token 403 [\d.]+ms hook=alerts code=action_prohibited reason=".*allowChannelOverride.*"$/),
         expect.stringMatching(/ WARN POST \/services\/:team\/:bot\/:token 400 [\d.]+ms hook=alerts code=no_text reason="nothing to show/),
-        expect.stringMatching(/ WARN POST \/services\/:team\/:bot\/:token 410 [\d.]+ms hook=alerts code=channel_is_archived reason="delivery to #alerts: .*archived/),
+        expect.stringMatching(/ WARN POST \/services\/:team\/:bot\/:token 410 [\d.]+ms hook=alerts code=channel_is_archived reason="delivery: .*archived/),
         expect.stringMatching(/ WARN POST \/services\/:team\/:bot\/:token 404 [\d.]+ms hook=unknown code=no_service reason="no hook has this token"$/),
       ]),
     );
