@@ -110,6 +110,9 @@ function attachmentHtml(a: RocketChatAttachment): string {
   return parts.join("");
 }
 
+/** In Rocket.Chat a `>` quotes its own line only; marked would carry the quote on to the next. */
+const quoteLinesOnly = (text: string): string => (text.includes(">") ? text.replace(/^(>.*)\n(?!>)/gm, "$1\n\n") : text);
+
 /** "2026-12-03 06:05:01 UTC": shown until the page's script puts the reader's local time. */
 const utc = (iso: string): string => iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
 
@@ -134,7 +137,7 @@ function messageHtml(m: InboxMessage): string {
     `<article class="message" data-id="${escapeHtml(m._id)}"${hook}>${icon}<div class="content"><header><strong>${who}</strong> <span class="tag">BOT</span> ` +
     `<span class="room">${escapeHtml(m.roomName)}</span>${m.hook ? ` <span class="via">via ${escapeHtml(m.hook)}</span>` : ""} ` +
     `<time datetime="${escapeHtml(m.ts)}" title="${escapeHtml(m.ts)}">${escapeHtml(utc(m.ts))}</time>${thread}</header>` +
-    `${m.msg ? `<div class="msg">${render(messageMarkdown, m.msg)}</div>` : ""}${(m.attachments ?? []).map(attachmentHtml).join("")}</div></article>`
+    `${m.msg ? `<div class="msg">${render(messageMarkdown, quoteLinesOnly(m.msg))}</div>` : ""}${(m.attachments ?? []).map(attachmentHtml).join("")}</div></article>`
   );
 }
 
@@ -189,7 +192,7 @@ code{background:#f2f3f5;padding:1px 4px;border-radius:3px;word-break:break-all}p
 .msg p{margin:2px 0}.mention{background:#fff6d6;color:#8a6d00;border-radius:3px;padding:0 2px}blockquote{border-left:3px solid #e1e5e8;margin:4px 0;padding-left:8px;color:#6c727a}
 .attachment{border-left:4px solid #e1e5e8;padding:4px 10px;margin:6px 0;overflow:hidden}.attachment .thumb{float:right;max-width:80px;max-height:80px}
 .title{font-weight:600}.fields{display:flex;flex-wrap:wrap}.field{width:100%;margin:4px 0}.field.short{width:50%}.field-title{font-weight:600}
-.image{max-width:360px;max-height:240px;display:block;margin-top:6px}.pretext p{margin:2px 0}.author img{width:16px;height:16px;vertical-align:middle;margin-right:4px}
+.image{max-width:360px;max-height:240px;display:block;margin-top:6px}.pretext p,.attachment .text p{margin:2px 0}.author img{width:16px;height:16px;vertical-align:middle;margin-right:4px}
 .actions{margin-top:6px}.button{display:inline-block;border:1px solid #cbced1;border-radius:4px;padding:2px 10px;margin-right:6px;text-decoration:none;color:#1d74f5}
 table{border-collapse:collapse}td,th{border:1px solid #e1e5e8;padding:2px 6px}
 `;

@@ -43,6 +43,13 @@ describe("the inbox page over HTTP", () => {
     expect(html).toContain(`<option value="/services/T0000000/B0000000/${B}">deploys</option>`);
   });
 
+  it("quotes only the lines that start with >, as Rocket.Chat does", async () => {
+    const a = app();
+    await post(a, A, { text: "Deploy done\n> 42 tests passed\nSee the log" });
+    const html = await (await a.request("/")).text();
+    expect(html).toMatch(/<blockquote>\s*<p>42 tests passed<\/p>\s*<\/blockquote>\s*<p>See the log<\/p>/);
+  });
+
   it("needs no inline script or style: a strict CSP, its script and style served as files", async () => {
     const a = app();
     const res = await a.request("/");
