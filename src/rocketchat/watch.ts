@@ -26,7 +26,7 @@ export function watchRocketChat<T extends object>(api: T, logger: Logger, url: s
     const next = stateOf(result);
     if (next === undefined || next === state) return result;
     const failure = (result as { failure?: RocketChatFailure }).failure;
-    const detail = failure ? { status: failure.status, error: failure.message } : undefined;
+    const detail = failure ? { ...(failure.status !== undefined && { status: failure.status }), error: failure.message } : undefined;
     if (next === "unauthorized")
       logger.error(`Rocket.Chat at ${url} refuses slackline's credentials: check rocketchat.userId and rocketchat.authToken (messages wait in the outbox)`, detail);
     else if (next === "unreachable") logger.warn(`Rocket.Chat at ${url} is unreachable; messages wait in the outbox`, detail);
