@@ -24,14 +24,16 @@ export function watchProcess(metrics: Metrics, server: Server): () => void {
     new Collected("process_resident_memory_bytes", "Resident memory size, in bytes.", "gauge", () => process.memoryUsage.rss()),
     new Collected("nodejs_heap_size_used_bytes", "V8 heap in use, in bytes.", "gauge", () => process.memoryUsage().heapUsed),
     new Collected("process_start_time_seconds", "Start time of the process, in seconds since the Unix epoch.", "gauge", () => started),
-    new Collected("nodejs_eventloop_lag_seconds", "Event-loop delay since the previous scrape, in seconds: mean, p99 and max.", "gauge", () => {
-      const read: Array<[{ stat: string }, number]> = [
-        [{ stat: "mean" }, seconds(delay.mean)],
-        [{ stat: "p99" }, seconds(delay.percentile(99))],
-        [{ stat: "max" }, seconds(delay.max)],
-      ];
+    // Event-loop delay under prom-client's names (Node.js dashboards use them), read once per
+    // scrape: the mean series is read first and starts the next interval.
+    new Collected("nodejs_eventloop_lag_p99_seconds", "Event-loop delay since the previous scrape: 99th percentile, in seconds.", "gauge", () =>
+      seconds(delay.percentile(99)),
+    ),
+    new Collected("nodejs_eventloop_lag_max_seconds", "Event-loop delay since the previous scrape: maximum, in seconds.", "gauge", () => seconds(delay.max)),
+    new Collected("nodejs_eventloop_lag_mean_seconds", "Event-loop delay since the previous scrape: mean, in seconds.", "gauge", () => {
+      const mean = seconds(delay.mean);
       delay.reset();
-      return read;
+      return mean;
     }),
     new Collected("slackline_open_connections", "Open HTTP connections.", "gauge", () => open),
   );

@@ -224,7 +224,9 @@ describe("the running gateway", () => {
     expect(metrics).toContain('slackline_deliveries_total{hook="alerts",outcome="delivered"} 1');
     expect(metrics).toMatch(/^process_resident_memory_bytes \d+$/m);
     expect(metrics).toMatch(/^process_cpu_user_seconds_total [\d.e-]+$/m);
-    expect(metrics).toMatch(/^nodejs_eventloop_lag_seconds\{stat="p99"\} [\d.e-]+$/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_p99_seconds [\d.e-]+$/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_max_seconds [\d.e-]+$/m);
+    expect(metrics).toMatch(/^nodejs_eventloop_lag_mean_seconds [\d.e-]+$/m);
     expect(metrics).toMatch(/^slackline_open_connections [1-9]\d*$/m);
   });
 
