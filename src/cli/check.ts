@@ -2,7 +2,7 @@
  * `slackline check --probe`: asks Rocket.Chat who the configured user is (`GET /api/v1/me`) and
  * whether each hook's default room and each bot's rooms resolve, the way delivery will.
  */
-import { botsOf } from "../config/summary.ts";
+import { botsOf, where } from "../config/summary.ts";
 import type { Config } from "../config/schema.ts";
 import type { Upstream } from "../http/upstream.ts";
 import { RocketChatClient, type RocketChatFailure } from "../rocketchat/client.ts";
@@ -26,6 +26,7 @@ export async function probe(config: Config, upstream: Upstream): Promise<ProbeRe
     passed.push("nothing to probe: no rocketchat section, messages go to the built-in inbox");
     return { passed, failed };
   }
+  const url = where(rc.url, true);
   const client = new RocketChatClient({ url: rc.url, userId: rc.userId, authToken: rc.authToken, timeoutMs: rc.timeoutMs, upstream });
   const me = await client.me();
   if (!me.ok) {
@@ -35,11 +36,11 @@ export async function probe(config: Config, upstream: Upstream): Promise<ProbeRe
         : me.failure.kind === "unavailable"
           ? " (check rocketchat.url and that this machine can reach it)"
           : "";
-    failed.push(`rocketchat: ${rc.url} GET /api/v1/me: ${why(me.failure)}${hint}`);
+    failed.push(`rocketchat: ${url} GET /api/v1/me: ${why(me.failure)}${hint}`);
     return { passed, failed };
   }
   const roles = me.value.roles?.length ? ` (roles: ${me.value.roles.join(", ")})` : "";
-  passed.push(`rocketchat: ${rc.url} answers as @${me.value.username}${roles}`);
+  passed.push(`rocketchat: ${url} answers as @${me.value.username}${roles}`);
   if (me.value.roles && !me.value.roles.includes("bot"))
     passed.push(`rocketchat: note: @${me.value.username} has no bot role; alias and avatar overrides and high rates need it`);
 

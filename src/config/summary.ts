@@ -18,11 +18,21 @@ export const botsOf = (config: Config): readonly BotLike[] => ((config as { bots
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
+/** A URL without what may be a secret in it (user info, query; a target's path too). */
+export const where = (url: string, keepPath: boolean): string => {
+  try {
+    const u = new URL(url);
+    return keepPath ? `${u.origin}${u.pathname.replace(/\/+$/, "")}` : u.origin;
+  } catch {
+    return "(invalid URL)";
+  }
+};
+
 export function summarize(config: Config, opts: { readonly demo?: boolean; readonly outboxPath?: string } = {}): SummaryLine[] {
   const lines: SummaryLine[] = [];
   const bots = botsOf(config);
   if (config.rocketchat) {
-    lines.push({ level: "info", message: `delivering to Rocket.Chat at ${config.rocketchat.url} as user id ${config.rocketchat.userId}` });
+    lines.push({ level: "info", message: `delivering to Rocket.Chat at ${where(config.rocketchat.url, true)} as user id ${config.rocketchat.userId}` });
     if (opts.outboxPath) lines.push({ level: "info", message: `outbox (messages accepted but not yet delivered): ${opts.outboxPath}` });
   } else if (!opts.demo && (config.incoming.length > 0 || bots.length > 0)) {
     lines.push({
@@ -47,7 +57,7 @@ export function summarize(config: Config, opts: { readonly demo?: boolean; reado
   for (const o of config.outgoing) {
     const rooms = o.channels.length ? o.channels.join(", ") : "every room";
     const words = o.triggerWords.length ? `${o.triggerMatch} ${o.triggerWords.map((w) => JSON.stringify(w)).join(", ")}` : "every message";
-    const targets = o.targets.map((t) => `${t.format} ${t.url}`).join(", ");
+    const targets = o.targets.map((t) => `${t.format} ${where(t.url, false)}`).join(", ");
     lines.push({ level: "info", message: `outgoing rule "${o.name}": ${rooms}, ${words} → ${targets}` });
   }
   return lines;

@@ -194,7 +194,7 @@ describe("the running gateway", () => {
     expect(startup).toContain(`outbox (messages accepted but not yet delivered): ${outboxPath}`);
     expect(startup).toContain("1 incoming hook, 0 bots, 1 outgoing rule");
     expect(startup).toContain('incoming hook "alerts" → #alerts');
-    expect(startup).toContain('outgoing rule "deploy": #ops, prefix "!deploy" → outgoing-webhook http://127.0.0.1:9/x');
+    expect(startup).toContain('outgoing rule "deploy": #ops, prefix "!deploy" → outgoing-webhook http://127.0.0.1:9');
 
     expect((await post(cli, { text: "fine" })).status).toBe(200);
     expect((await post(cli, { text: "hi", channel: "#elsewhere" })).status).toBe(403);
