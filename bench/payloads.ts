@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readCaptures, SHARED } from "../test/support/captures.ts";
+import { readCaptures, TEST_DATA } from "../test/support/captures.ts";
 
 export interface BenchPayload {
   readonly name: string;
@@ -24,6 +24,6 @@ export function loadPayloads(): BenchPayload[] {
   return [
     { name: "small", contentType: json, body: { text: "Deploy *finished* for <https://ci.example.com/jobs/42|api> in 42 s :tada:" } },
     { name: "alertmanager", contentType: json, body: alertmanager() },
-    { name: "blockkit", contentType: json, body: JSON.parse(readFileSync(join(SHARED, "corpus/zulip/complicated.json"), "utf8")) as Record<string, unknown> },
+    { name: "blockkit", contentType: json, body: JSON.parse(readFileSync(join(TEST_DATA, "corpus/zulip/complicated.json"), "utf8")) as Record<string, unknown> },
   ];
 }

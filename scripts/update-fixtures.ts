@@ -1,5 +1,5 @@
 /**
- * Regenerates compat-fixtures/ from the shared corpus and captures: `npm run fixtures:update`.
+ * Regenerates compat-fixtures/ from test/data (corpus and captures): `npm run fixtures:update`.
  * Run it on purpose only, then read every changed expected.json (git diff) before committing:
  * an expected file states that the output is right, it is not a snapshot.
  */

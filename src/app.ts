@@ -3,7 +3,7 @@
  */
 import { Hono } from "hono";
 import { rollupError, toResponse } from "./http/answers.ts";
-import { accessLog } from "./observability/access.ts";
+import { accessLog, answerNoted } from "./observability/access.ts";
 import { deliveriesRoutes } from "./routes/deliveries.ts";
 import { answerIn, incomingHandler, incomingRoutes, INCOMING_ROUTES, type IncomingHandler } from "./routes/incoming.ts";
 import { opsRoutes } from "./routes/ops.ts";
@@ -28,17 +28,21 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.use(async function recordAccess(c, next) {
     const started = performance.now();
     await next();
-    access.request(c.req.method, c.req.routePath === "/*" ? "unmatched" : c.req.routePath, c.res.status, started);
+    access.request(c.req.method, c.req.routePath === "/*" ? "unmatched" : c.req.routePath, c.res.status, started, answerNoted(c.req.raw));
   });
 
   const base = (config.publicUrl ?? opts.baseUrl ?? "").replace(/\/+$/, "");
-  const hookUrls = () => config.incoming.map((h) => `${base}/services/T0000000/B0000000/${h.token}`);
+  const hooks = () =>
+    config.incoming.map((h) => {
+      const path = `/services/T0000000/B0000000/${h.token}`;
+      return { name: h.name, path, url: `${base}${path}` };
+    });
 
   app.route("/", incomingRoutes(opts.incoming ?? incomingHandler(services)));
   app.route("/", outgoingRoutes(services));
   app.route("/", respondRoutes(services));
   app.route("/", slackApiRoutes(services));
-  app.route("/", opsRoutes(services, hookUrls));
+  app.route("/", opsRoutes(services, hooks));
   app.route("/", deliveriesRoutes(services));
 
   app.notFound((c) => c.text("not_found", 404));

@@ -17,6 +17,7 @@ import { MemoryResponseUrlStore, type ResponseUrlStore } from "./outgoing/respon
 import { MemorySeenEvents, type SeenEvents } from "./outgoing/seen.ts";
 import { RocketChatClient, type RocketChatApi } from "./rocketchat/client.ts";
 import { RoomResolver } from "./rocketchat/rooms.ts";
+import { watchRocketChat } from "./rocketchat/watch.ts";
 import type { TranslateContext } from "./translate/context.ts";
 
 export interface Services {
@@ -64,6 +65,22 @@ export interface ServiceOptions {
   readonly delivery?: (deliverer: Deliverer, metrics: Metrics) => DeliveryService;
 }
 
+/** With the inbox, each job's hook is noted before delivery, so the inbox page can filter by it. */
+function inboxSources(delivery: DeliveryService, inbox: Inbox | undefined): DeliveryService {
+  if (!inbox) return delivery;
+  return new Proxy(delivery, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (prop === "submit")
+        return (job: Parameters<DeliveryService["submit"]>[0]) => {
+          inbox.noteSource(job.messages.map((m) => m._id), job.source);
+          return target.submit(job);
+        };
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** `users`/`channels` come from JSON: look ids up without reaching Object.prototype. */
 const lookupTable = (record: Record<string, string>): Record<string, string> => Object.assign(Object.create(null) as Record<string, string>, record);
 
@@ -73,14 +90,18 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
   const inbox = config.rocketchat ? undefined : new Inbox(200, now);
   const rocketchat: RocketChatApi =
     inbox ??
-    new RocketChatClient({
-      url: config.rocketchat!.url,
-      userId: config.rocketchat!.userId,
-      authToken: config.rocketchat!.authToken,
-      timeoutMs: config.rocketchat!.timeoutMs,
-      upstream: opts.upstream,
-      now,
-    });
+    watchRocketChat(
+      new RocketChatClient({
+        url: config.rocketchat!.url,
+        userId: config.rocketchat!.userId,
+        authToken: config.rocketchat!.authToken,
+        timeoutMs: config.rocketchat!.timeoutMs,
+        upstream: opts.upstream,
+        now,
+      }),
+      opts.logger,
+      config.rocketchat!.url,
+    );
   const tsStore = opts.tsStore ?? new MemoryTsStore({ now });
   const threads = opts.threads ?? threadLookup(tsStore);
   const rooms = new RoomResolver(rocketchat, { now });
@@ -100,7 +121,7 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
     rocketchat,
     rooms,
     deliverer,
-    delivery: opts.delivery?.(deliverer, metrics) ?? new DirectDelivery(deliverer, metrics, opts.logger, now),
+    delivery: inboxSources(opts.delivery?.(deliverer, metrics) ?? new DirectDelivery(deliverer, metrics, opts.logger, now), inbox),
     inbox,
     rateLimiter: new RateLimiter(now),
     metrics,

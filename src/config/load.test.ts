@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "./load.ts";
+import { loadConfig, nearMiss } from "./load.ts";
 
 const minimal = { incoming: [{ name: "alerts", token: "${ALERTS_TOKEN}", channel: "#alerts" }] };
 
@@ -52,5 +52,41 @@ describe("loadConfig", () => {
     expect(bad.ok ? "" : bad.problems[0]).toMatch(/^config: not valid JSON/);
     // The parser's own message quotes the text around the error: it must not reach the log.
     expect(bad.ok ? "" : bad.problems.join()).not.toContain("s3cret");
+  });
+
+  it("says what is wrong with a value: its type, the allowed values, the length, a near-miss key", () => {
+    const r = loadConfig(
+      JSON.stringify({
+        rocketchat: { url: "https://chat.example", userId: "u", authtoken: "secret-value-here" },
+        incoming: [{ name: "a", token: "0123456789abcdef", channel: "#a", allowChannelOverride: "yes", rateLimit: { perSecond: "1", burst: 1.5 } }],
+        outgoing: [{ name: "x", rocketchatToken: "t", triggerMatch: "first_word", targets: [] }],
+        delivery: { fastPathMs: -1 },
+        incomming: [],
+      }),
+      {},
+    );
+    expect(r.ok ? [] : r.problems.sort()).toEqual(
+      [
+        'delivery.fastPathMs: must be at least 0',
+        'incomming: unknown key (did you mean "incoming"?)',
+        "incoming[0].allowChannelOverride: must be true or false, not a string",
+        "incoming[0].rateLimit.burst: must be a whole number, not a fraction",
+        "incoming[0].rateLimit.perSecond: must be a number, not a string",
+        "outgoing[0].targets: needs at least one target",
+        'outgoing[0].triggerMatch: must be one of "first-word", "prefix", "anywhere" (found "first_word")',
+        'rocketchat.authToken: is required',
+        'rocketchat.authtoken: unknown key (did you mean "authToken"?)',
+      ].sort(),
+    );
+    // Values are never printed where they could be secrets.
+    expect(r.ok ? "" : r.problems.join("\n")).not.toContain("secret-value-here");
+  });
+
+  it("suggests a known key only for a near miss", () => {
+    expect(nearMiss("authtoken", ["url", "userId", "authToken"])).toBe("authToken");
+    expect(nearMiss("chanel", ["channel", "channels"])).toBe("channel");
+    expect(nearMiss("colour", ["color", "name"])).toBe("color");
+    expect(nearMiss("xyz", ["channel", "name"])).toBeUndefined();
+    expect(nearMiss("id", ["url", "name"])).toBeUndefined();
   });
 });

@@ -222,10 +222,10 @@ export class DurableDelivery implements DeliveryService {
           job,
           recordFacts(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }),
         );
-        return { kind: "failed", error: result.error };
+        return { kind: "failed", error: result.error, reason: result.reason };
       case "retry": {
         const queued = this.#enqueue(job, seq, result.progress, this.#retryAt(result, now), result.reason);
-        if (queued.kind === "queued") this.#metrics.deliveries.inc({ outcome: "retried" });
+        if (queued.kind === "queued") this.#metrics.deliveries.inc({ hook: job.source, outcome: "retried" });
         return queued.kind === "failed" && result.afterMs !== undefined
           ? { ...queued, retryAfterSeconds: result.afterMs / 1000 }
           : queued;
@@ -257,7 +257,7 @@ export class DurableDelivery implements DeliveryService {
   #store(entry: OutboxEntry): void {
     this.#outbox.add(entry);
     this.#stored++;
-    this.#metrics.deliveries.inc({ outcome: "queued" });
+    this.#metrics.deliveries.inc({ hook: entry.job.source, outcome: "queued" });
   }
 
   /** One attempt within the concurrency limit; never rejects. */
@@ -291,7 +291,7 @@ export class DurableDelivery implements DeliveryService {
         case "retry": {
           const nextAt = this.#retryAt(result, now);
           this.#outbox.requeue(job.id, result.progress, nextAt, result.reason, now);
-          this.#metrics.deliveries.inc({ outcome: "retried" });
+          this.#metrics.deliveries.inc({ hook: job.source, outcome: "retried" });
           const { attempts } = result.progress;
           this.#logger.debug("delivery retry", { job: job.id, attempts, inMs: nextAt - now, reason: result.reason });
           break;
@@ -319,7 +319,7 @@ export class DurableDelivery implements DeliveryService {
     if (left > 0) this.#waiting.set(job.room, left);
     else this.#waiting.delete(job.room);
     this.#recent.add(record);
-    this.#metrics.deliveries.inc({ outcome: record.state });
+    this.#metrics.deliveries.inc({ hook: job.source, outcome: record.state });
     if (record.state === "delivered") this.#metrics.deliverySeconds.observe((this.#now() - job.acceptedAt) / 1000);
   }
 

@@ -24,7 +24,7 @@ export interface DeliveryDeps {
 export type SubmitOutcome =
   | { readonly kind: "delivered"; readonly stored: StoredMessage[] }
   | { readonly kind: "queued" }
-  | { readonly kind: "failed"; readonly error: SlackErrorCode; readonly retryAfterSeconds?: number };
+  | { readonly kind: "failed"; readonly error: SlackErrorCode; readonly retryAfterSeconds?: number; readonly reason?: string };
 
 /** One job as the admin view shows it: ids, room, source and times, never message text. */
 export interface DeliveryRecord {
@@ -157,7 +157,7 @@ export class DirectDelivery implements DeliveryService {
   async submit(job: DeliveryJob): Promise<SubmitOutcome> {
     const result = await this.#deliverer.attempt(job);
     // Without an outbox a transient failure is answered 503: for the sender it failed.
-    this.#metrics.deliveries.inc({ outcome: result.kind === "retry" ? "failed" : result.kind });
+    this.#metrics.deliveries.inc({ hook: job.source, outcome: result.kind === "retry" ? "failed" : result.kind });
     if (result.kind === "delivered") {
       this.#metrics.deliverySeconds.observe((this.#now() - job.acceptedAt) / 1000);
       this.#recent.add(recordFacts(job, "delivered", result.progress, this.#now()));
@@ -166,10 +166,11 @@ export class DirectDelivery implements DeliveryService {
     this.#logger.warn("delivery failed", { job: job.id, source: job.source, reason: result.reason });
     const error = result.kind === "failed" ? result.error : "service_unavailable";
     this.#recent.add(recordFacts(job, "failed", result.progress, this.#now(), { error, lastError: result.reason }));
-    if (result.kind === "failed") return { kind: "failed", error };
+    const { reason } = result;
+    if (result.kind === "failed") return { kind: "failed", error, reason };
     return result.afterMs === undefined
-      ? { kind: "failed", error }
-      : { kind: "failed", error, retryAfterSeconds: result.afterMs / 1000 };
+      ? { kind: "failed", error, reason }
+      : { kind: "failed", error, retryAfterSeconds: result.afterMs / 1000, reason };
   }
 
   async view(): Promise<DeliveryView> {

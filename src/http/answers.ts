@@ -9,7 +9,18 @@ export interface SlackAnswer {
   readonly status: number;
   readonly body: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** For the log and metrics only, never sent: the hook's or bot's name (never its token)… */
+  readonly hook?: string;
+  /** …and, for a refusal, why. */
+  readonly reason?: string;
 }
+
+/** The same answer, noted with who it was for and why (log and metrics; the wire is unchanged). */
+export const noted = (answer: SlackAnswer, hook: string | undefined, reason?: string): SlackAnswer => ({
+  ...answer,
+  ...(hook !== undefined && { hook }),
+  ...(reason !== undefined && { reason }),
+});
 
 const TEXT_PLAIN = "text/plain; charset=utf-8";
 const PLAIN = { "content-type": TEXT_PLAIN } as const;

@@ -65,7 +65,7 @@ export function createNodeServer(services: Services, opts: Omit<AppOptions, "inc
       })
       .then((answer) => {
         write(res, answerIn(dialect, answer));
-        access.request("POST", route, answer.status, started);
+        access.request("POST", route, answer.status, started, answer);
       });
   });
   return { server, app };

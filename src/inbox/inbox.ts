@@ -9,6 +9,8 @@ import type { RocketChatMessage } from "../rocketchat/types.ts";
 export interface InboxMessage extends RocketChatMessage {
   readonly ts: string;
   readonly roomName: string;
+  /** The hook (or bot) that sent it, by name, when known (the page filters by it). */
+  readonly hook?: string;
 }
 
 const ok = <T>(value: T): RocketChatResult<T> => ({ ok: true, value });
@@ -19,6 +21,9 @@ export class Inbox implements RocketChatApi {
   readonly #byId = new Map<string, InboxMessage>();
   readonly #rooms = new Map<string, RoomInfo>();
   readonly #now: () => number;
+  /** Message id → the hook it came from, noted when the job is submitted (bounded). */
+  readonly #sources = new Map<string, string>();
+  #revision = 0;
 
   constructor(capacity = 200, now: () => number = Date.now) {
     this.#capacity = capacity;
@@ -30,12 +35,38 @@ export class Inbox implements RocketChatApi {
     return this.#messages.slice(-limit).reverse();
   }
 
+  /** Every message kept, oldest first (the page's order). */
+  all(): readonly InboxMessage[] {
+    return this.#messages.slice();
+  }
+
+  /** Changes with every message stored and every clear: the page polls it. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /** Forgets every message (the page's Clear button). */
+  clear(): void {
+    this.#messages.length = 0;
+    this.#byId.clear();
+    this.#revision++;
+  }
+
+  /** Notes which hook a job's messages come from, before they are delivered here. */
+  noteSource(messageIds: readonly string[], hook: string): void {
+    for (const id of messageIds) this.#sources.set(id, hook);
+    while (this.#sources.size > this.#capacity * 4) this.#sources.delete(this.#sources.keys().next().value!);
+  }
+
   async sendMessage(message: RocketChatMessage): Promise<RocketChatResult<StoredMessage>> {
     const existing = this.#byId.get(message._id);
     if (existing) return ok(existing);
     const room = [...this.#rooms.values()].find((r) => r._id === message.rid);
-    const stored: InboxMessage = { ...message, ts: new Date(this.#now()).toISOString(), roomName: room?.name ?? message.rid };
+    const hook = this.#sources.get(message._id);
+    this.#sources.delete(message._id);
+    const stored: InboxMessage = { ...message, ts: new Date(this.#now()).toISOString(), roomName: room?.name ?? message.rid, ...(hook !== undefined && { hook }) };
     this.#messages.push(stored);
+    this.#revision++;
     this.#byId.set(stored._id, stored);
     if (this.#messages.length > this.#capacity) this.#byId.delete(this.#messages.shift()!._id);
     return ok(stored);

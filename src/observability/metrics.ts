@@ -1,3 +1,5 @@
+import { VERSION } from "../version.ts";
+
 /**
  * A small Prometheus registry (text exposition format 0.0.4): counters, gauges and
  * histograms with labels. Runtime-neutral, no dependencies; values live in memory per process
@@ -18,7 +20,7 @@ const key = (labels: Labels): string => {
   return text;
 };
 
-abstract class Metric {
+export abstract class Metric {
   readonly name: string;
   readonly help: string;
   constructor(name: string, help: string) {
@@ -43,8 +45,14 @@ export class Counter extends Metric {
   #add(k: string, by: number): void {
     this.#values.set(k, (this.#values.get(k) ?? 0) + by);
   }
+  /** The count for exactly these labels, or the sum over every series that has them all. */
   get(labels: Labels = {}): number {
-    return this.#values.get(key(labels)) ?? 0;
+    const exact = this.#values.get(key(labels));
+    if (exact !== undefined) return exact;
+    const wanted = Object.keys(labels).map((k) => `${k}="${escapeValue(String(labels[k]))}"`);
+    let sum = 0;
+    for (const [k, v] of this.#values) if (wanted.every((w) => k.split(",").includes(w))) sum += v;
+    return sum;
   }
   lines(): string[] {
     return [...this.#values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ""} ${v}`);
@@ -65,6 +73,28 @@ export class Gauge extends Metric {
   lines(): string[] {
     if (this.#collect) this.#values.set("", this.#collect());
     return [...this.#values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ""} ${v}`);
+  }
+}
+
+/**
+ * A value read when scraped, from a source that keeps it (the process's CPU time, RSS): a
+ * counter or a gauge, with or without labels.
+ */
+export class Collected extends Metric {
+  readonly type: "counter" | "gauge";
+  readonly #read: () => number | ReadonlyArray<readonly [Labels, number]>;
+  constructor(name: string, help: string, type: "counter" | "gauge", read: () => number | ReadonlyArray<readonly [Labels, number]>) {
+    super(name, help);
+    this.type = type;
+    this.#read = read;
+  }
+  lines(): string[] {
+    const value = this.#read();
+    if (typeof value === "number") return [`${this.name} ${value}`];
+    return value.map(([labels, v]) => {
+      const k = key(labels);
+      return `${this.name}${k ? `{${k}}` : ""} ${v}`;
+    });
   }
 }
 
@@ -119,14 +149,33 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export class Metrics {
   readonly requests = new Counter("slackline_http_requests_total", "HTTP requests by route and status.");
   readonly requestSeconds = new Histogram("slackline_http_request_duration_seconds", "HTTP request latency by route.", LATENCY_BUCKETS);
-  readonly deliveries = new Counter("slackline_deliveries_total", "Delivery jobs by outcome (delivered, queued, retried, failed, dead).");
+  readonly deliveries = new Counter("slackline_deliveries_total", "Delivery jobs by hook (or bot) name and outcome (delivered, queued, retried, failed, dead).");
+  /** Every answer to an incoming webhook or Web API call: `ok` or the Slack error code. */
+  readonly answers = new Counter("slackline_answers_total", "Answers to senders by hook (or bot) name and Slack code (ok, no_text, channel_not_found, ...).");
+  readonly buildInfo = new Collected("slackline_build_info", "slackline's version; always 1.", "gauge", () => [[{ version: VERSION }, 1]]);
   readonly deliverySeconds = new Histogram("slackline_delivery_latency_seconds", "From acceptance to Rocket.Chat confirmation.", LATENCY_BUCKETS);
   readonly queueDepth = new Gauge("slackline_outbox_depth", "Jobs waiting in the outbox.");
   readonly deadLetters = new Gauge("slackline_outbox_dead_letters", "Jobs kept as dead letters.");
   readonly relayed = new Counter("slackline_outgoing_requests_total", "Requests to Slack-style bots by format and outcome.");
 
+  readonly #extra: Metric[] = [];
+  /** More metrics for this runtime (the Node process's, say), rendered after slackline's own. */
+  add(...metrics: Metric[]): void {
+    this.#extra.push(...metrics);
+  }
   render(): string {
-    const all: Metric[] = [this.requests, this.requestSeconds, this.deliveries, this.deliverySeconds, this.queueDepth, this.deadLetters, this.relayed];
+    const all: Metric[] = [
+      this.buildInfo,
+      this.requests,
+      this.requestSeconds,
+      this.answers,
+      this.deliveries,
+      this.deliverySeconds,
+      this.queueDepth,
+      this.deadLetters,
+      this.relayed,
+      ...this.#extra,
+    ];
     return all.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines()].join("\n")).join("\n") + "\n";
   }
 }

@@ -112,6 +112,15 @@ export class RocketChatClient implements RocketChatApi {
     return { ok: true, value: room };
   }
 
+  /** Who the configured credentials belong to (`GET /api/v1/me`): `slackline check --probe`. */
+  async me(): Promise<RocketChatResult<{ readonly _id: string; readonly username: string; readonly roles?: readonly string[] }>> {
+    const res = await this.#call("GET", "me");
+    if (!res.ok) return res;
+    const { _id, username, roles } = res.value as { _id?: unknown; username?: unknown; roles?: unknown };
+    if (typeof _id !== "string" || typeof username !== "string") return { ok: false, failure: { kind: "invalid", status: 200, message: "me returned no user" } };
+    return { ok: true, value: { _id, username, ...(Array.isArray(roles) ? { roles: roles.filter((r): r is string => typeof r === "string") } : {}) } };
+  }
+
   async createDirect(username: string): Promise<RocketChatResult<RoomInfo>> {
     const res = await this.#call("POST", "im.create", { username });
     if (!res.ok) return res.failure.kind === "invalid" ? { ok: false, failure: { ...res.failure, kind: "not_found" } } : res;

@@ -10,12 +10,13 @@
  */
 import { Hono } from "hono";
 import type { DeliveryJob } from "../delivery/deliver.ts";
-import { rocketChatAnswer, slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
+import { noted, rocketChatAnswer, slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
+import { noteAnswer } from "../observability/access.ts";
 import { decodePayload, queryOf, readLimited, type BodyError } from "../http/body.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
 import { threadRootIn } from "../rocketchat/threads.ts";
 import type { Services } from "../services.ts";
-import type { Result } from "../slack/errors.ts";
+import type { Result, SlackErrorCode } from "../slack/errors.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
 import type { TranslateContext } from "../translate/context.ts";
 import { translateIncoming, type Dialect } from "../translate/incoming.ts";
@@ -55,17 +56,22 @@ export function incomingHandler(services: Services): IncomingHandler {
   // Built once: a hook with its own time zone translates with its own context.
   const contexts = new Map(services.config.incoming.map((h) => [h.name, hookContext(services.translate, h)]));
   const { maxBodyBytes } = services.config.limits;
+  // Every answer names its hook for the log and metrics; the ok answers are made once per hook.
+  const oks = new Map(services.config.incoming.map((h) => [h.name, noted(slackOk, h.name)]));
+  const refuse = (hook: string | undefined, code: SlackErrorCode, reason: string, retryAfterSeconds?: number): SlackAnswer =>
+    noted(slackError(retryAfterSeconds === undefined ? { code } : { code, retryAfterSeconds }), hook, reason);
   return async (request) => {
     const hook = services.hooks.find(request.token);
-    if (!hook) return slackError({ code: "no_service" });
+    if (!hook) return refuse(undefined, "no_service", "no hook has this token");
 
     const allowed = services.rateLimiter.take(hook.name, hook.rateLimit);
-    if (!allowed.allowed) return slackError({ code: "rate_limited", retryAfterSeconds: allowed.retryAfterSeconds });
+    if (!allowed.allowed)
+      return refuse(hook.name, "rate_limited", `over the hook's rate limit (${hook.rateLimit.perSecond}/s, burst ${hook.rateLimit.burst})`, allowed.retryAfterSeconds);
 
     const body = await request.readBody(maxBodyBytes);
-    if (!body.ok) return slackError({ code: body.error });
+    if (!body.ok) return refuse(hook.name, body.error, body.error === "request_too_large" ? `body over ${maxBodyBytes} bytes` : "body unreadable");
     const read = readPayload(request.dialect, await decodePayload(body.value, request.contentType, request.query));
-    if (!read) return slackError({ code: "invalid_payload" });
+    if (!read) return refuse(hook.name, "invalid_payload", `body is not a ${DIALECT_NAMES[request.dialect]} payload (Content-Type: ${request.contentType ?? "none"})`);
 
     // Rocket.Chat's payload is read in its own dialect whatever the hook's default.
     const dialect = request.dialect === "rocketchat" ? request.dialect : (hook.dialect ?? request.dialect);
@@ -74,7 +80,7 @@ export function incomingHandler(services: Services): IncomingHandler {
     const translations = [];
     for (const channel of rooms.length > 0 ? rooms : [payload.channel]) {
       const translated = translateIncoming(channel === payload.channel ? payload : { ...payload, channel }, hook, contexts.get(hook.name)!, dialect);
-      if (!translated.ok) return slackError(translated.error);
+      if (!translated.ok) return refuse(hook.name, translated.error.code, TRANSLATE_REASONS.get(translated.error.code) ?? translated.error.code, translated.error.retryAfterSeconds);
       translations.push(translated.value);
     }
 
@@ -84,11 +90,21 @@ export function incomingHandler(services: Services): IncomingHandler {
       const withIds = messages.map((m) => ({ ...m, _id: newMessageId() }));
       const job: DeliveryJob = { id: withIds[0]!._id, source: hook.name, room, messages: withIds, acceptedAt: services.now(), ...(threadTs ? { threadTs } : {}) };
       const outcome = await services.delivery.submit(job);
-      if (outcome.kind === "failed") return slackError({ code: outcome.error, ...(outcome.retryAfterSeconds ? { retryAfterSeconds: outcome.retryAfterSeconds } : {}) });
+      if (outcome.kind === "failed") return refuse(hook.name, outcome.error, `delivery: ${outcome.reason ?? outcome.error}`, outcome.retryAfterSeconds);
     }
-    return slackOk;
+    return oks.get(hook.name)!;
   };
 }
+
+const DIALECT_NAMES: Readonly<Record<Dialect, string>> = { slack: "Slack", markdown: "Mattermost", rocketchat: "Rocket.Chat" };
+
+/** Why the translation refused a payload, in the words of the hook's settings. */
+const TRANSLATE_REASONS: ReadonlyMap<SlackErrorCode, string> = new Map([
+  ["action_prohibited", "the payload names a channel and the hook does not allow a channel override (allowChannelOverride)"],
+  ["no_text", "nothing to show: no text, and no blocks or attachments that render"],
+  ["too_many_attachments", "more than 100 attachments"],
+  ["invalid_blocks", "blocks are not a list of objects, or more than 50"],
+]);
 
 /** The translation context for one hook (or bot): its time zone and whether it may notify a room. */
 export function hookContext(base: TranslateContext, hook: { readonly timeZone?: string | undefined; readonly allowMentionAll?: boolean | undefined }): TranslateContext {
@@ -105,7 +121,7 @@ export function incomingRoutes(handle: IncomingHandler): Hono {
       contentType: raw.headers.get("content-type"),
       query: queryOf(raw.url),
       readBody: (limit) => readLimited(raw, limit),
-    }).then((answer) => toResponse(answerIn(dialect, answer)));
+    }).then((answer) => toResponse(answerIn(dialect, noteAnswer(raw, answer))));
   app.post(INCOMING_ROUTES.slack, (c) => adapt("slack", c.req.raw, c.req.param("token")));
   app.post(INCOMING_ROUTES.markdown, (c) => adapt("markdown", c.req.raw, c.req.param("token")));
   app.post(INCOMING_ROUTES.rocketchat, (c) => adapt("rocketchat", c.req.raw, c.req.param("token")));

@@ -1,28 +1,38 @@
 /** Operations: health, Prometheus metrics, and the inbox or status page at `/`. */
+import { inboxExtras, loadEmoji } from "#inbox-extras";
 import { Hono } from "hono";
-import { inboxPage } from "../inbox/page.ts";
+import { INBOX_CSS, inboxPage, type InboxHook } from "../inbox/page.ts";
+import { where } from "../config/summary.ts";
 import type { Services } from "../services.ts";
 
-/** The inbox page runs no script and loads nothing but images; links leave it. */
-const INBOX_CSP = "default-src 'none'; img-src http: https: data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/**
+ * The inbox page's policy: its own script, style and requests only; images from anywhere a
+ * message links them (http(s)).
+ */
+export const INBOX_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; connect-src 'self'; " +
+  "form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-export function opsRoutes(services: Services, hookUrls: () => string[]): Hono {
+export function opsRoutes(services: Services, hooks: () => InboxHook[]): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/metrics", () => new Response(services.metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
-  app.get("/", (c) => {
-    if (services.inbox) return c.html(inboxPage(services.inbox.recent(), hookUrls()), 200, { "content-security-policy": INBOX_CSP });
+  const { inbox } = services;
+  app.get("/", async (c) => {
+    if (inbox) {
+      c.header("content-security-policy", INBOX_CSP);
+      const list = hooks();
+      return c.html(inboxPage(inbox.all(), list, inbox.revision, await loadEmoji(), inboxExtras?.controls(list)));
+    }
     const cfg = services.config;
     return c.text(
-      `slackline: ${cfg.incoming.length} incoming hook(s), ${cfg.outgoing.length} outgoing rule(s), delivering to ${withoutCredentials(cfg.rocketchat?.url)}\n`,
+      `slackline: ${cfg.incoming.length} incoming hook(s), ${cfg.outgoing.length} outgoing rule(s), delivering to ${cfg.rocketchat ? where(cfg.rocketchat.url, true) : "the built-in inbox"}\n`,
     );
   });
-  app.get("/inbox.json", (c) => (services.inbox ? c.json(services.inbox.recent()) : c.notFound()));
+  app.get("/inbox.json", (c) => (inbox ? c.json(inbox.recent()) : c.notFound()));
+  if (!inbox) return app;
+  app.get("/inbox.css", () => new Response(INBOX_CSS, { headers: { "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" } }));
+  inboxExtras?.routes(app, inbox);
   return app;
 }
 
-/** A URL as it may be shown: `user:pass@` removed. */
-function withoutCredentials(url: string | undefined): string {
-  if (url === undefined) return "the built-in inbox";
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1");
-}

@@ -11,6 +11,7 @@ import type { OutgoingConfig, TargetConfigInput } from "../config/schema.ts";
 import { parseMediaType, readLimited } from "../http/body.ts";
 import { TokenIndex } from "../http/tokens.ts";
 import { toSlackBotId, toSlackChannelId } from "../outgoing/ids.ts";
+import { noteAnswer } from "../observability/access.ts";
 import { botUserIdOf, workspaceOf } from "../outgoing/relay.ts";
 import { postMessages, roomForSlackChannel } from "../outgoing/replies.ts";
 import { DEFAULT_API_APP_ID } from "../outgoing/slack-requests.ts";
@@ -65,12 +66,13 @@ export function slackApiRoutes(services: Services): Hono {
     if (!token) return answer(c, { ok: false, error: "not_authed" });
     const bot = bots.find(token);
     if (!bot) return answer(c, { ok: false, error: "invalid_auth" });
-    return answer(c, await method(bot, args.value));
+    return answer(c, await method(bot, args.value), bot.rule.name);
   });
   return app;
 }
 
-function answer(c: Context, a: Answer): Response {
+function answer(c: Context, a: Answer, bot?: string): Response {
+  noteAnswer(c.req.raw, { code: a.ok ? "ok" : a.error, ...(bot !== undefined && { hook: bot }) });
   if (a.ok || a.retryAfterSeconds === undefined) return c.json(a);
   c.header("Retry-After", String(Math.max(1, Math.ceil(a.retryAfterSeconds))));
   return c.json({ ok: false, error: a.error }, 429);

@@ -102,13 +102,13 @@ export class QueueDelivery implements DeliveryService {
     }
     switch (result.kind) {
       case "delivered":
-        metrics.deliveries.inc({ outcome: "delivered" });
+        metrics.deliveries.inc({ hook: job.source, outcome: "delivered" });
         metrics.deliverySeconds.observe((now - job.acceptedAt) / 1000);
         this.#recent.add(recordFacts(job, "delivered", result.progress, now));
         return { kind: "delivered", stored: result.stored };
       case "failed":
         this.#opts.logger.warn("delivery refused", { job: job.id, source: job.source, reason: result.reason });
-        metrics.deliveries.inc({ outcome: "failed" });
+        metrics.deliveries.inc({ hook: job.source, outcome: "failed" });
         this.#recent.add(
           recordFacts(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }),
         );
@@ -140,13 +140,13 @@ export class QueueDelivery implements DeliveryService {
     } catch (e) {
       // "503 remains for nothing could be queued."
       logger.error("queue: cannot store a job", { job: job.id, error: String(e) });
-      metrics.deliveries.inc({ outcome: "failed" });
+      metrics.deliveries.inc({ hook: job.source, outcome: "failed" });
       const lastError = `queue: ${String(e)}`;
       this.#recent.add(recordFacts(job, "failed", progress, now, { error: "service_unavailable", lastError }));
       return { kind: "failed", error: "service_unavailable" };
     }
     logger.info("delivery queued", { job: job.id, source: job.source, inSeconds: delaySeconds, reason });
-    metrics.deliveries.inc({ outcome: "queued" });
+    metrics.deliveries.inc({ hook: job.source, outcome: "queued" });
     const nextAt = now + delaySeconds * 1000;
     this.#recent.add(recordFacts(job, "queued", progress, now, { nextAt, lastError: reason }));
     return { kind: "queued" };
@@ -223,7 +223,7 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, opts: Cons
 
     switch (result.kind) {
       case "delivered":
-        metrics.deliveries.inc({ outcome: "delivered" });
+        metrics.deliveries.inc({ hook: job.source, outcome: "delivered" });
         metrics.deliverySeconds.observe((now() - job.acceptedAt) / 1000);
         logger.info("delivery delivered from the queue", { job: job.id, attempts: result.progress.attempts });
         message.ack();
@@ -236,7 +236,7 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, opts: Cons
         const delaySeconds = Math.max(1, retryDelaySeconds(result, settings, opts.random));
         if (result.afterMs !== undefined) pausedUntil = Math.max(pausedUntil, now() + result.afterMs);
         held.set(job.room, delaySeconds);
-        metrics.deliveries.inc({ outcome: "retried" });
+        metrics.deliveries.inc({ hook: job.source, outcome: "retried" });
         const { attempts } = result.progress;
         logger.debug("delivery retry", { job: job.id, attempts, inSeconds: delaySeconds, reason: result.reason });
         message.retry({ delaySeconds });
@@ -255,7 +255,7 @@ async function bury(
 ): Promise<boolean> {
   const { error, reason, progress } = result;
   opts.logger.warn("delivery dead letter", { job: job.id, source: job.source, room: job.room, error, reason });
-  opts.metrics.deliveries.inc({ outcome: "dead" });
+  opts.metrics.deliveries.inc({ hook: job.source, outcome: "dead" });
   if (!opts.deadLetters) return true;
   try {
     const at = new Date(now).toISOString();

@@ -71,8 +71,8 @@ describe("dead letters", () => {
     const metrics = await (await gw.app.request("/metrics")).text();
     expect(metrics).toContain("slackline_outbox_depth 0");
     expect(metrics).toContain("slackline_outbox_dead_letters 1");
-    expect(metrics).toContain('slackline_deliveries_total{outcome="queued"} 1');
-    expect(metrics).toContain('slackline_deliveries_total{outcome="dead"} 1');
+    expect(metrics).toContain('slackline_deliveries_total{hook="h2",outcome="queued"} 1');
+    expect(metrics).toContain('slackline_deliveries_total{hook="h2",outcome="dead"} 1');
 
     expect((await admin(gw, "/deliveries/no-such-id/retry", "POST", bearer)).status).toBe(404);
     gw.fake.room("ops")!.archived = false;
@@ -89,8 +89,8 @@ describe("dead letters", () => {
     const after = await (await gw.app.request("/metrics")).text();
     expect(after).toContain("slackline_outbox_dead_letters 0");
     expect(after).toMatch(/slackline_delivery_latency_seconds_count 1\n/);
-    expect(after).toContain('slackline_deliveries_total{outcome="delivered"} 1');
-    expect(after).toMatch(/slackline_deliveries_total\{outcome="retried"\} [1-9]/);
+    expect(after).toContain('slackline_deliveries_total{hook="h2",outcome="delivered"} 1');
+    expect(after).toMatch(/slackline_deliveries_total\{hook="h2",outcome="retried"\} [1-9]/);
   });
 
   it("retrying a job that is not a dead letter answers 409", async () => {

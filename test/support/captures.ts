@@ -1,12 +1,19 @@
 /**
- * Reads `reference/captures/*.http`: raw HTTP requests as real senders sent them, separated by
- * `### request N …` / `### next request` lines and ended by `### end`.
+ * Reads `test/data/reference/captures/*.http`: raw HTTP requests as real senders sent them,
+ * separated by `### request N …` / `### next request` lines and ended by `### end`.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const SHARED = join(import.meta.dirname, "../../../shared");
-export const CAPTURES = join(SHARED, "reference/captures");
+/**
+ * The test data, inside the repository so that a fresh clone tests alone: `corpus/` (real
+ * payloads quoted in public threads; each folder's README says where from) and
+ * `reference/captures/` (requests as real senders sent them).
+ */
+export const TEST_DATA = join(import.meta.dirname, "../data");
+/** @deprecated The same folder under its old name. */
+export const SHARED = TEST_DATA;
+export const CAPTURES = join(TEST_DATA, "reference/captures");
 
 export interface CapturedRequest {
   /** `file#n`, n counting from 1. */

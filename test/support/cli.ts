@@ -18,13 +18,15 @@ export interface CliOptions {
   readonly entry?: string;
   /** Default: the repository root. */
   readonly cwd?: string;
+  /** More environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Starts the CLI and resolves once it printed `slackline listening on http://HOST:PORT`. */
 export async function startCli(configPath: string, opts: CliOptions = {}): Promise<Cli> {
   const child = spawn(process.execPath, [opts.entry ?? "bin/slackline.js", "--config", configPath, "--port", "0"], {
     cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, LOG_LEVEL: "info" },
+    env: { ...process.env, LOG_LEVEL: "info", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const log: string[] = [];
@@ -33,7 +35,7 @@ export async function startCli(configPath: string, opts: CliOptions = {}): Promi
     const onLine = (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n")) {
         if (line) log.push(line);
-        const m = /slackline listening on (http:\/\/\S+)/.exec(line);
+        const m = /slackline listening on (http:\/\/[^\s"]+)/.exec(line);
         if (m) resolve(m[1]!);
       }
     };

@@ -13,7 +13,7 @@ import { parseRocketChatPayload, withRocketChatIdentity } from "../../src/transl
 import { slackErrorStatus } from "../../src/slack/errors.ts";
 import { defaultTranslateContext, type TranslateContext } from "../../src/translate/context.ts";
 import { translateIncoming, type HookSettings } from "../../src/translate/incoming.ts";
-import { header, isIncomingWebhook, readCaptures, SHARED } from "./captures.ts";
+import { header, isIncomingWebhook, readCaptures, TEST_DATA } from "./captures.ts";
 
 export const FIXTURES = join(import.meta.dirname, "../../compat-fixtures");
 
@@ -85,7 +85,7 @@ export function collectInputs(): Map<string, FixtureInput> {
   const inputs = new Map<string, FixtureInput>();
   const json = "application/json";
   for (const dir of ["zulip", "issues"]) {
-    const folder = join(SHARED, "corpus", dir);
+    const folder = join(TEST_DATA, "corpus", dir);
     for (const file of readdirSync(folder).sort()) {
       const path = join(folder, file);
       const source = `corpus/${dir}/${file}`;

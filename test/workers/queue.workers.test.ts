@@ -88,7 +88,9 @@ describe("the DELIVERIES queue end to end", () => {
     // The consumer tries them while Rocket.Chat is still down, and puts them back.
     const retried = async () => {
       const metrics = await (await exports.default.fetch("http://localhost/metrics")).text();
-      return Number(/^slackline_deliveries_total\{outcome="retried"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
+      let sum = 0;
+      for (const m of metrics.matchAll(/^slackline_deliveries_total\{hook="[^"]*",outcome="retried"\} (\d+)$/gm)) sum += Number(m[1]);
+      return sum;
     };
     const before = await retried();
     await vi.waitFor(async () => expect(await retried()).toBeGreaterThan(before), { timeout: 10_000, interval: 200 });
