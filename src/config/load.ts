@@ -1,5 +1,5 @@
 /**
- * Config loading (CONTRACT §2): JSON text + environment → a validated Config, or one line per
+ * Config loading (docs/contract.md §2): JSON text + environment → a validated Config, or one line per
  * problem naming its key path. Pure, so the Node CLI and the Worker share it.
  */
 import * as z from "zod";

@@ -1,6 +1,6 @@
 /**
  * Slack's incoming-webhook answers on the wire: plain text, no trailing newline, never JSON,
- * never a redirect (slack.md rules 1–2, CONTRACT §3). Values first, so the Hono route and the
+ * never a redirect (docs/slack.md §1.5–§1.7, docs/contract.md §3.1). Values first, so the Hono route and the
  * Node server write the same answer each in its own way.
  */
 import { slackErrorStatus, type SlackError } from "../slack/errors.ts";

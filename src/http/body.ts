@@ -1,6 +1,6 @@
 /**
- * Reading and decoding an incoming-webhook body the way real senders send it (slack.md rule 3,
- * CONTRACT §3): JSON with any charset; a form with a `payload` field (in the body or the query
+ * Reading and decoding an incoming-webhook body the way real senders send it (docs/slack.md §1.2,
+ * docs/contract.md §3.1): JSON with any charset; a form with a `payload` field (in the body or the query
  * string, `+` as space); JSON with no or a wrong Content-Type, also chunked; a `payload` that
  * is itself an object; and Mattermost's multipart form.
  */
@@ -144,7 +144,7 @@ async function decodeMultipart(bytes: Uint8Array, contentType: string, query: st
   }
   const payload = form.get("payload");
   if (typeof payload === "string") return unwrapPayload(parseJson(payload));
-  // Mattermost's multipart form carries the fields themselves (mattermost.md §1.2).
+  // Mattermost's multipart form carries the fields themselves (docs/mattermost.md §1.2).
   const fields: Record<string, unknown> = {};
   for (const [k, v] of form) if (typeof v === "string") fields[k === "iconurl" ? "icon_url" : k === "channelname" ? "channel" : k] = v;
   return Object.keys(fields).length > 0 ? fields : unwrapPayload(payloadField(new URLSearchParams(), query));

@@ -1,5 +1,5 @@
 /**
- * Per-hook token buckets (CONTRACT §2 `rateLimit`): Slack allows one message a second per
+ * Per-hook token buckets (docs/contract.md §2 `incoming[].rateLimit`; docs/slack.md §1.8): Slack allows one message a second per
  * webhook with short bursts. In memory, per process (per isolate on Workers).
  */
 export interface RateLimit {

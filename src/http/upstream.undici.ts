@@ -1,7 +1,7 @@
 /**
  * Node: undici with a keep-alive pool, so each delivery reuses a warm connection to
  * Rocket.Chat. Kept out of the Worker bundle by the `#upstream` import map (undici's WASM
- * parser cannot run in workerd; reference/hono-workers.md §3.1).
+ * parser cannot run in workerd; docs/workers.md §3.1).
  *
  * Calls go through undici's `request`, not its `fetch`, and answers sit directly on its body
  * stream: no `Response`, web stream or `AbortSignal` per call. Each step cut the CPU of every

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseOutgoingEvent } from "./event.ts";
 
-/** The `sendMessage` body from rocketchat.md §4.4. */
+/** The `sendMessage` body from docs/rocketchat.md §4.4. */
 const sendMessage = {
   token: "Jg7o-integration-token",
   bot: false,
@@ -61,7 +61,7 @@ describe("parseOutgoingEvent", () => {
     expect(r.kind === "message" && r.event.timestamp).toBe("2024-11-22T08:00:00.123Z");
   });
 
-  it("classifies the bare {token, bot} body of room and user events as other (RC #36348)", () => {
+  it("classifies the bare {token, bot} body of room and user events as other (docs/rocketchat.md §4.4)", () => {
     expect(parseOutgoingEvent({ token: "tok", bot: false })).toEqual({
       kind: "other",
       token: "tok",

@@ -1,7 +1,7 @@
 import * as z from "zod";
 
 /**
- * The body Rocket.Chat POSTs to an outgoing webhook URL (rocketchat.md §4.4). Lenient on purpose:
+ * The body Rocket.Chat POSTs to an outgoing webhook URL (docs/rocketchat.md §4.4). Lenient on purpose:
  * unknown keys are dropped, `null` counts as missing, and every field but `token` may be absent,
  * because "in current code (about 7.7 and later) the body [of room and user events] is only
  * `{"token":"…","bot":false}`" (RC issue #36348).

@@ -47,10 +47,10 @@ export function matchEvent(
   event: OutgoingMessageEvent,
   selfUserId?: string,
 ): MatchResult {
-  // "The gateway must drop `bot:true` events, or events from its own `user_id`" (RC §4.7).
+  // "The gateway must drop `bot:true` events, or events from its own `user_id`" (docs/rocketchat.md §4.7).
   if (event.bot) return { matched: false, reason: "bot" };
   if (selfUserId && event.user_id === selfUserId) return { matched: false, reason: "self" };
-  // "An edited message … is skipped unless `runOnEdits` is on" (RC §4.3).
+  // "An edited message … is skipped unless `runOnEdits` is on" (docs/rocketchat.md §4.3).
   if (event.isEdited === true && !rule.runOnEdits) return { matched: false, reason: "edited" };
   if (rule.channels.length > 0 && !rule.channels.some((c) => channelMatches(c, event))) {
     return { matched: false, reason: "channel" };
@@ -59,7 +59,7 @@ export function matchEvent(
 }
 
 /**
- * One channel-filter entry against an event. What the event can tell (rocketchat.md §4.4): the
+ * One channel-filter entry against an event. What the event can tell (docs/rocketchat.md §4.4 (room matching and DM ids: §4.2)): the
  * room id, the room name (absent for direct messages), and the sender's id and username.
  * - `#name`: the room name; like Rocket.Chat's own filter, `#<roomId>` matches too.
  * - `@user`: direct messages only (no `channel_name`). Matches the sender's username or id, or
@@ -114,8 +114,8 @@ function indexOfWord(text: string, word: string, caseSensitive: boolean): number
 }
 
 /**
- * Trigger words, "checked **in order** and the first hit wins" (RC §4.3); "`trigger_word` in
- * the payload is the **configured trigger**" (Mattermost §2.2). Empty words are skipped.
+ * Trigger words, "checked **in order** and the first hit wins" (docs/rocketchat.md §4.3); "`trigger_word` in
+ * the payload is the **configured trigger**" (docs/mattermost.md §2.2). Empty words are skipped.
  * Case-sensitive, as in Slack and Rocket.Chat, unless `caseSensitive: false`.
  */
 export function matchTrigger(rule: OutgoingRule, text: string): MatchResult {
@@ -125,7 +125,7 @@ export function matchTrigger(rule: OutgoingRule, text: string): MatchResult {
   const cs = rule.caseSensitive;
 
   if (rule.triggerMatch === "first-word") {
-    // "Fields split on any Unicode whitespace … and leading whitespace is skipped" (MM §2.2).
+    // "Fields split on any Unicode whitespace … and leading whitespace is skipped" (docs/mattermost.md §2.2).
     const body = trimLeading(text);
     const cut = body.search(WHITE_SPACE);
     const first = cut < 0 ? body : body.slice(0, cut);
@@ -139,7 +139,7 @@ export function matchTrigger(rule: OutgoingRule, text: string): MatchResult {
   }
 
   if (rule.triggerMatch === "prefix") {
-    // "The message text must **start with** the word … no word boundary" (RC §4.3).
+    // "The message text must **start with** the word … no word boundary" (docs/rocketchat.md §4.3).
     const hit = words.find((w) => same(text.slice(0, w.length), w, cs));
     return hit === undefined
       ? { matched: false, reason: "trigger" }

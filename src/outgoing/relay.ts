@@ -154,7 +154,7 @@ async function callTarget(
         method: "POST",
         headers: request.headers,
         body: request.body,
-        // Slack's clients treat a redirect as a failure (slack.md rule 5); so does the relay.
+        // Slack's clients treat a redirect as a failure (docs/slack.md §1.7); so does the relay.
         redirect: "manual",
         timeoutMs: target.timeoutMs,
       });

@@ -1,11 +1,11 @@
 /**
  * A bot's answer (a synchronous reply, a `response_url` post) → Rocket.Chat messages, through the
- * same translation as an incoming webhook (CONTRACT §3), in the room the event came from.
+ * same translation as an incoming webhook (docs/contract.md §3.3), in the room the event came from.
  *
- * Rocket.Chat has no ephemeral posts over REST (rocketchat.md §4.5: "There is no ephemeral
+ * Rocket.Chat has no ephemeral posts over REST (docs/rocketchat.md §4.5: "There is no ephemeral
  * reply"), so what Slack would show only to the invoking user goes to them as a direct message.
  * `replace_original` and `delete_original` are ignored: a slash command has no original message
- * of the bot's, and Rocket.Chat cannot edit attachments over REST (§2.7), so a "replacement"
+ * of the bot's, and Rocket.Chat cannot edit attachments over REST (docs/rocketchat.md §2.7), so a "replacement"
  * is posted as a new message and a delete does nothing.
  */
 import type { DeliveryJob } from "../delivery/deliver.ts";
@@ -87,7 +87,7 @@ export async function prepareReply(
 
 /**
  * The thread to answer in: the reply's `thread_ts` when slackline minted it, else the event's
- * own thread ("in its thread when the event was in one", CONTRACT §3). Slack threads have one
+ * own thread ("in its thread when the event was in one", docs/contract.md §3.3). Slack threads have one
  * level, so answering "in the thread of" a thread reply means its root.
  */
 async function threadOf(
@@ -143,7 +143,7 @@ export async function postMessages(
 
 /**
  * A reply as the body of the HTTP answer to Rocket.Chat's outgoing webhook, in the fields it
- * reads (rocketchat.md §4.5, §1.3): `text`, `alias`, `avatar`, `emoji`, `attachments`, `tmid`,
+ * reads (docs/rocketchat.md §4.5, §1.3): `text`, `alias`, `avatar`, `emoji`, `attachments`, `tmid`,
  * and `channel` to redirect it (an ephemeral answer → `@user`). Rocket.Chat has no size check on
  * this path, so split parts are joined again.
  */

@@ -63,7 +63,7 @@ export interface ConsumerResponse {
   body: string;
 }
 
-/** The content types Rocket.Chat parses as JSON (rocketchat.md §4.5), plus any `+json`. */
+/** The content types Rocket.Chat parses as JSON (docs/rocketchat.md §4.5), plus any `+json`. */
 function declaresJson(contentType: string | null | undefined): boolean {
   const media = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
   return (

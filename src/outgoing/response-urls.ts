@@ -1,6 +1,6 @@
 /**
  * `response_url` state: "It may be used up to 5 times within 30 minutes of the invocation"
- * (slack.md A5). The id in the URL is the only secret, so it is unguessable: 144 random bits,
+ * (docs/slack.md §7.3). The id in the URL is the only secret, so it is unguessable: 144 random bits,
  * base64url.
  */
 import type { ReplyOrigin } from "./replies.ts";

@@ -1,5 +1,5 @@
 /**
- * Slack request signing, v0 (slack.md A6):
+ * Slack request signing, v0 (docs/slack.md §8):
  *   basestring = "v0:" + X-Slack-Request-Timestamp + ":" + <raw request body>
  *   X-Slack-Signature = "v0=" + hex(HMAC_SHA256(signing_secret, basestring))
  * Web Crypto only, so it runs on Node and on Workers alike.

@@ -97,7 +97,7 @@ export async function buildUrlVerification(
 
 /**
  * Whether a reply to {@link buildUrlVerification} echoes the challenge: "as `text/plain` (the body
- * is the challenge), as form `challenge=…`, or as JSON `{"challenge":"…"}`" (slack.md A6).
+ * is the challenge), as form `challenge=…`, or as JSON `{"challenge":"…"}`" (docs/slack.md §9.1).
  */
 export function isUrlVerificationEcho(body: string, challenge: string): boolean {
   const text = body.trim();
@@ -240,7 +240,7 @@ function slashCommandBody(
 }
 
 /**
- * Events API `event_callback` (slack.md A6). A new message is a plain `message` event. An edit
+ * Events API `event_callback` (docs/slack.md §9.2). A new message is a plain `message` event. An edit
  * (`isEdited`, with `runOnEdits`) is Slack's `message_changed`: the edited message under
  * `message` with its original `ts`, a new `ts`/`event_ts` at the send time, and no
  * `previous_message` (Rocket.Chat does not send the old text); so Slack apps do not take an edit

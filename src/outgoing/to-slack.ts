@@ -1,6 +1,6 @@
 /**
  * Rocket.Chat message text → Slack mrkdwn, the way Slack delivers a message's `text` to a bot
- * (slack.md A4): "only `&` → `&amp;`, `<` → `&lt;`, `>` → `&gt;`"; links as `<url|label>` and
+ * (docs/slack.md §2.2–§2.3): "only `&` → `&amp;`, `<` → `&lt;`, `>` → `&gt;`"; links as `<url|label>` and
  * `<url>` ("Bare URLs are autolinked by the server. When messages are retrieved, Slack rewrites
  * them to `<url>`"); mentions as `<@U…>`, `<#C…|name>`, `<!here>`, `<!channel>`. It is the inverse
  * of `src/slack/mrkdwn.ts` for what both can say, so a reply quoting the text reads the same.

@@ -1,6 +1,6 @@
 /**
  * Room resolution with a cache: `#name` → rooms.info?roomName, `@user` → im.create,
- * anything else → a room id, then a name (Rocket.Chat's own order for a bare value, §1.3).
+ * anything else → a room id, then a name (Rocket.Chat's own order for a bare value, docs/rocketchat.md §1.3).
  */
 import type { RocketChatApi, RocketChatResult } from "./client.ts";
 

@@ -1,6 +1,6 @@
 /**
  * The subset of Rocket.Chat's message model slackline writes (core-typings 8.8,
- * rocketchat.md §2.4, §3.1). Only keys `chat.sendMessage` accepts and the web client renders.
+ * docs/rocketchat.md §2.4, §3.1). Only keys `chat.sendMessage` accepts and the web client renders.
  */
 export interface RocketChatField {
   title: string;

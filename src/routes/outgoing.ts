@@ -1,7 +1,7 @@
 /**
- * `POST /outgoing/{name}`: the URL given to a Rocket.Chat outgoing webhook (CONTRACT §3).
+ * `POST /outgoing/{name}`: the URL given to a Rocket.Chat outgoing webhook (docs/contract.md §3.3).
  * Rocket.Chat retries any answer but 2xx, 410 and 500, and treats an empty 200 body as a
- * failure (rocketchat.md §4.5–4.6), so every case it should not retry is a 200 with JSON.
+ * failure (docs/rocketchat.md §4.5–§4.6), so every case it should not retry is a 200 with JSON.
  */
 import { Hono } from "hono";
 import { decodePayload, queryOf, readLimited } from "../http/body.ts";
@@ -29,10 +29,10 @@ export function outgoingRoutes(services: Services): Hono {
     const parsed = parseOutgoingEvent(await decodePayload(body.value, c.req.header("content-type") ?? null, query));
     if (parsed.kind === "invalid") return c.json({ ok: false, error: "invalid_payload" }, 400);
 
-    // "`token`: sent in the body; it is the only authenticity signal" (rocketchat.md §4.1).
+    // "`token`: sent in the body; it is the only authenticity signal" (docs/rocketchat.md §4.1).
     const token = parsed.kind === "message" ? parsed.event.token : parsed.token;
     if (!secretEquals(token, rule.rocketchatToken)) return c.json({ ok: false, error: "invalid_token" }, 403);
-    // Room and user events carry no message (RC #36348): nothing a Slack bot would be sent.
+    // Room and user events carry no message (docs/rocketchat.md §4.4): nothing a Slack bot would be sent.
     if (parsed.kind === "other") return c.json({ ok: true, matched: false, reason: "event" });
 
     const match = matchEvent(rule, parsed.event, config.rocketchat?.userId);

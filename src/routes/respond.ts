@@ -1,6 +1,6 @@
 /**
  * `POST /respond/{id}`: the `response_url` handed to slash-command targets, "valid 30 minutes,
- * 5 uses" (CONTRACT §3). Bolt's `respond()` posts JSON here; a form `payload=` and plain text
+ * 5 uses" (docs/contract.md §3.4). Bolt's `respond()` posts JSON here; a form `payload=` and plain text
  * (shown as the text) are read too. Answers are JSON with Slack's `ok`; Slack does not document
  * its error statuses, so `expired_url` (also for ids never issued) is 404 and `used_url` 410.
  */

@@ -1,9 +1,9 @@
 /**
  * Slack legacy attachments → Rocket.Chat attachments that Rocket.Chat accepts and renders.
  *
- * Rocket.Chat rejects the whole message for one bad attachment (rocketchat.md §3.2): a field
+ * Rocket.Chat rejects the whole message for one bad attachment (docs/rocketchat.md §3.2): a field
  * without a truthy title and value, a URL that is not http(s), a non-string colour. It does not
- * render `footer`, `footer_icon`, `ts` or `fallback` (§3.3). So every attachment is repaired here
+ * render `footer`, `footer_icon`, `ts` or `fallback` (docs/rocketchat.md §3.3). So every attachment is repaired here
  * rather than passed through, and the parts Rocket.Chat would hide are folded into the text.
  */
 import type { RocketChatAction, RocketChatAttachment, RocketChatField } from "../rocketchat/types.ts";
@@ -13,7 +13,7 @@ import { slackEmojiToRocketChat } from "./emoji.ts";
 import { decodeSlackEscapes, escapeMarkdown, mrkdwnToRocketChat } from "./mrkdwn.ts";
 import type { SlackAction, SlackAttachment, SlackField } from "./payload.ts";
 
-/** Slack's named colours as the hex Slack draws them (rocketchat.md §3.3). */
+/** Slack's named colours as the hex Slack draws them (docs/rocketchat.md §3.3). */
 const NAMED_COLORS: ReadonlyMap<string, string> = new Map([["good", "#2eb886"], ["warning", "#daa038"], ["danger", "#a30200"]]);
 const HEX_COLOR = /^#?([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
 const HTTP_URL = /^https?:\/\/[^\s]+$/i;
@@ -108,7 +108,7 @@ const plain = (value: string): string => slackEmojiToRocketChat(decodeSlackEscap
 
 /**
  * Rocket.Chat requires a truthy title and value on every field and renders both as Markdown;
- * the value must be a string for the web client (rocketchat.md §3.2–3.3).
+ * the value must be a string for the web client (docs/rocketchat.md §3.2–§3.3).
  */
 function field(f: SlackField, ctx: TranslateContext, styled: boolean, opts: AttachmentOptions): RocketChatField | undefined {
   const title = f.title?.trim() ? escapeMarkdown(plain(f.title), "attachment") : "";

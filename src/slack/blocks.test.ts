@@ -352,7 +352,7 @@ describe("actions", () => {
 });
 
 describe("rich_text", () => {
-  it("renders the slack.md A3 example in full", () => {
+  it("renders the docs/slack.md §4.2 example in full", () => {
     const example = rich(
       {
         type: "rich_text_section",

@@ -1,13 +1,13 @@
 /**
  * Slack Block Kit → Rocket.Chat message text plus attachments.
  *
- * Rocket.Chat drops or refuses Slack `blocks` (rocketchat.md §3.5), so they are flattened into
+ * Rocket.Chat drops or refuses Slack `blocks` (docs/rocketchat.md §3.5), so they are flattened into
  * text in the dialect of the target — message text is read by @rocket.chat/message-parser,
- * attachment text by marked (§3.3, §5) — plus attachments for what text cannot show (images,
+ * attachment text by marked (docs/rocketchat.md §3.3, §5) — plus attachments for what text cannot show (images,
  * link buttons). Input is untrusted JSON: any field may be missing, null or of the wrong type,
  * and nothing here throws; a block or element that cannot be rendered is skipped.
  *
- * Representation choices (slack.md A3 lists the blocks):
+ * Representation choices (docs/slack.md §4 lists the blocks):
  * - Only the first 50 blocks render: Slack rejects a message with more (`invalid_blocks`).
  * - A bare string where a text object belongs is its text, read as mrkdwn where Slack allows
  *   mrkdwn (section text and fields, context) and as plain_text elsewhere.
@@ -61,7 +61,7 @@ export interface RenderBlocksOptions {
   readonly linkNames?: boolean;
 }
 
-/** Slack: "You can include up to 50 blocks in each message" (slack.md A3). */
+/** Slack: "You can include up to 50 blocks in each message" (docs/slack.md §4.1). */
 const MAX_BLOCKS = 50;
 
 type Json = Record<string, unknown>;
@@ -751,7 +751,7 @@ function renderPreformatted(el: Json, ctx: TranslateContext): string {
   if (body.trim() === "") return "";
   const language = string(el.language);
   const info = language && /^[\w+#.-]{1,30}$/.test(language) ? language : "";
-  // Rocket.Chat reads a fence only on lines of its own (rocketchat.md §5.2).
+  // Rocket.Chat reads a fence only on lines of its own (docs/rocketchat.md §5.2).
   return "```" + info + "\n" + body.replace(TRIPLE_BACKTICK, BROKEN_BACKTICKS) + "\n```";
 }
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatSlackDate, formatTimestamp } from "./dates.ts";
 
-// Slack's own example (slack.md A4): 1392734382 is 2014-02-18 14:39:42 UTC, 06:39:42 in Los Angeles.
+// Slack's own example (docs/slack.md §2.4): 1392734382 is 2014-02-18 14:39:42 UTC, 06:39:42 in Los Angeles.
 const EPOCH = 1392734382;
 const NOW = Date.UTC(2014, 1, 18, 20, 0, 0); // same day, 20:00 UTC (12:00 in Los Angeles)
 

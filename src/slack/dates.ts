@@ -1,5 +1,5 @@
 /**
- * Slack date tokens (reference/slack.md A4): `<!date^EPOCH^TOKEN_STRING^OPTIONAL_URL|fallback>` and
+ * Slack date tokens (docs/slack.md §2.4): `<!date^EPOCH^TOKEN_STRING^OPTIONAL_URL|fallback>` and
  * rich_text `date` elements, plus the attachment `ts` footer time.
  *
  * Output is English (en-US), in the configured IANA zone. The parts come from one cached

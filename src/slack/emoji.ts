@@ -6,7 +6,7 @@
  *   JoyPixels' tone1…tone5. `:skin-tone-1:` (no modifier) and a lone skin tone are dropped.
  * - Names: Slack uses iamcal/emoji-data short names. Most match JoyPixels names or the aliases RC
  *   also registers (`:+1:`, `:thumbsup:`, `:white_check_mark:`, `:us:`). The table below holds the
- *   ones that differ, including the Rocket.Chat Slack importer's renames (reference/rocketchat.md
+ *   ones that differ, including the Rocket.Chat Slack importer's renames (docs/rocketchat.md
  *   §6). Slack's hyphenated person and flag names (`man-facepalming`, `female-technologist`,
  *   `flag-de`) follow JoyPixels' `man_facepalming`, `woman_technologist`, `flag_de` pattern.
  * Unknown names (custom emoji included) are left as they are.

@@ -1,6 +1,6 @@
 /**
- * Slack's incoming-webhook answers (CONTRACT §3): a short plain-text code and its status.
- * Statuses follow Slack's 2016 changelog where documented and the contract elsewhere.
+ * Slack's incoming-webhook answers (docs/contract.md §3.1): a short plain-text code and its status.
+ * Statuses follow docs/slack.md §1.6 where documented and the contract elsewhere.
  */
 export const slackErrorStatus = {
   no_service: 404,

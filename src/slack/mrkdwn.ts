@@ -1,14 +1,14 @@
 /**
  * Slack mrkdwn → Rocket.Chat text.
  *
- * Slack's own parsing advice (slack.md A4): find every `<…>`, decide by its first character
+ * Slack's own parsing advice (docs/slack.md §2.6 (senders that do not escape: §2.8)): find every `<…>`, decide by its first character
  * whether it is a user (`@`), a channel (`#`), a special command (`!`) or a URL, split the
  * label at the first `|`, then decode the only three entities Slack escapes. Senders do not
  * escape reliably (Alertmanager, Ruby clients and winston send raw `&` and `<b>`), so a `<…>`
  * that is not a valid token stays literal text.
  *
  * Rocket.Chat reads message text with its message-parser and attachment text with marked
- * (rocketchat.md §3.3, §5), so emphasis is emitted per target: `*b*` is bold in messages
+ * (docs/rocketchat.md §3.3, §5), so emphasis is emitted per target: `*b*` is bold in messages
  * but italic in attachments, where bold must be `**b**`.
  */
 import { PLACEHOLDER_CHARS, Placeholders } from "../text/placeholders.ts";
@@ -105,7 +105,7 @@ export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: M
     }
     last = m.index + m[0].length;
     if (m[1] !== undefined) {
-      // Rocket.Chat only reads a fence on lines of its own (rocketchat.md §5.2).
+      // Rocket.Chat only reads a fence on lines of its own (docs/rocketchat.md §5.2).
       const body = trimOf(decodeSlackEscapes(m[1]), "\n");
       const before = lineStart ? "" : "\n";
       const after = last >= source.length || source[last] === "\n" ? "" : "\n";
@@ -224,7 +224,7 @@ function convertCommand(command: string, label: string, ctx: TranslateContext, t
 
 /**
  * Keep the emphasis Slack would render and escape the markers it would not, since Rocket.Chat
- * bolds even inside words (`5*3*2`, rocketchat.md §5.2). In attachments `*b*` becomes `**b**`.
+ * bolds even inside words (`5*3*2`, docs/rocketchat.md §5.2). In attachments `*b*` becomes `**b**`.
  */
 function normaliseEmphasis(text: string, target: TextTarget): string {
   let out = text;
@@ -251,7 +251,7 @@ const neutraliseNames = (text: string): string =>
 
 /**
  * Only the `<…>` tokens, for Markdown input (Mattermost converts Slack links and mentions the
- * same way before rendering its Markdown, mattermost.md §1.5). Entities are left to Markdown.
+ * same way before rendering its Markdown, docs/mattermost.md §1.5). Entities are left to Markdown.
  */
 export function slackTokensToMarkdown(input: string, ctx: TranslateContext, target: TextTarget = "message"): string {
   if (!input.includes("<")) return input;

@@ -1,7 +1,7 @@
 /**
  * The Slack (and Mattermost) incoming-webhook payload as real senders send it.
  *
- * Lenient by design (slack.md rule 4): `""`, `null` and a missing key mean the same; numbers
+ * Lenient by design (docs/slack.md §1.3): `""`, `null` and a missing key mean the same; numbers
  * stand where strings are documented (Grafana's field values, apprise's float `ts`); unknown
  * keys are ignored. Only a top-level shape that cannot be a message is `invalid_payload`.
  */
@@ -96,7 +96,7 @@ export const slackPayload = z.object({
   parse: text,
   unfurl_links: flag,
   unfurl_media: flag,
-  // Mattermost extras (mattermost.md §1.3).
+  // Mattermost extras (docs/mattermost.md §1.3).
   props: z
     .unknown()
     .transform((v) => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined))

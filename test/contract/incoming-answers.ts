@@ -1,5 +1,5 @@
 /**
- * Every row of CONTRACT §3's incoming answer table, through HTTP, against the fake Rocket.Chat.
+ * Every row of docs/contract.md §3.1's incoming answer table, through HTTP, against the fake Rocket.Chat.
  * (Moved from test/incoming/answers.test.ts; it now runs on Node and in workerd.)
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";

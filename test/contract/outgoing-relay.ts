@@ -136,7 +136,7 @@ export function outgoingRelay(rt: ContractRuntime): void {
         expect(await postedBy(fake, seeded)).toEqual([]);
       });
 
-      it("answers room and user events (bare {token, bot}, RC #36348) 200 with JSON", async () => {
+      it("answers room and user events (bare {token, bot}, docs/rocketchat.md §4.4) 200 with JSON", async () => {
         const res = await send("prefix", { token: RC_TOKEN, bot: false });
         expect(res).toEqual({ status: 200, type: expect.stringMatching(/^application\/json/), body: { ok: true, matched: false, reason: "event" } });
         const joined = await send("prefix", { token: RC_TOKEN, channel_id: "GENERAL", user_name: "bob", timestamp: "2024-01-01T00:00:00.000Z" });
