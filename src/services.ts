@@ -18,7 +18,7 @@ import { MemorySeenEvents, type SeenEvents } from "./outgoing/seen.ts";
 import { RocketChatClient, type RocketChatApi } from "./rocketchat/client.ts";
 import { RoomResolver } from "./rocketchat/rooms.ts";
 import { watchRocketChat } from "./rocketchat/watch.ts";
-import type { TranslateContext } from "./translate/context.ts";
+import type { TranslateContext } from "./model/context.ts";
 
 export interface Services {
   readonly config: Config;

@@ -9,7 +9,7 @@
 import type { RocketChatApi, RocketChatFailure, StoredMessage } from "../rocketchat/client.ts";
 import { looksLikeMessageId } from "../rocketchat/ids.ts";
 import type { RoomResolver } from "../rocketchat/rooms.ts";
-import type { RocketChatMessageDraft } from "../rocketchat/types.ts";
+import type { RocketChatMessageDraft } from "../model/message.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
 
 export type JobMessage = RocketChatMessageDraft & { readonly _id: string };

@@ -4,7 +4,7 @@
  * string, `+` as space); JSON with no or a wrong Content-Type, also chunked; a `payload` that
  * is itself an object; and Mattermost's multipart form.
  */
-import type { Result } from "../slack/errors.ts";
+import type { Result } from "../result.ts";
 
 export type BodyError = "invalid_payload" | "request_too_large";
 

@@ -5,7 +5,7 @@
  * answers 413 (and closes the connection), a client drops the body.
  */
 import type { Readable } from "node:stream";
-import type { Result } from "../slack/errors.ts";
+import type { Result } from "../result.ts";
 import type { BodyError } from "./body.ts";
 
 export function readStreamLimited(

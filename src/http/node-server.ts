@@ -14,7 +14,7 @@ import { createApp, type AppOptions } from "../app.ts";
 import { accessLog } from "../observability/access.ts";
 import { answerIn, incomingHandler, INCOMING_ROUTES } from "../routes/incoming.ts";
 import type { Services } from "../services.ts";
-import type { Result } from "../slack/errors.ts";
+import type { Result } from "../result.ts";
 import type { Dialect } from "../translate/incoming.ts";
 import { rollupError, slackError, type SlackAnswer } from "./answers.ts";
 import type { BodyError } from "./body.ts";

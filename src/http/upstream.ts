@@ -2,7 +2,7 @@
  * The one HTTP client interface slackline's I/O goes through (Rocket.Chat, bots).
  * Node wires an undici pool behind it; Workers use the platform `fetch`.
  */
-import type { Result } from "../slack/errors.ts";
+import type { Result } from "../result.ts";
 import { readLimited, type BodyError } from "./body.ts";
 
 export type Upstream = (input: string, init: RequestInit & { timeoutMs?: number }) => Promise<UpstreamResponse>;

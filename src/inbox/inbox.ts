@@ -4,7 +4,7 @@
  * last messages per process, and creates any room it is asked about.
  */
 import type { RocketChatApi, RocketChatResult, RoomInfo, StoredMessage } from "../rocketchat/client.ts";
-import type { RocketChatMessage } from "../rocketchat/types.ts";
+import type { RocketChatMessage } from "../model/message.ts";
 
 export interface InboxMessage extends RocketChatMessage {
   readonly ts: string;

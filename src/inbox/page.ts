@@ -10,7 +10,7 @@
  * pasted payload to a hook and keeps the list up to date without reloading (README: Quick start).
  */
 import { Marked, type Tokens } from "marked";
-import type { RocketChatAttachment } from "../rocketchat/types.ts";
+import type { RocketChatAttachment } from "../model/message.ts";
 import type { EmojiLookup } from "./emoji.ts";
 import type { InboxMessage } from "./inbox.ts";
 

@@ -3,8 +3,8 @@ import fc from "fast-check";
 import { marked } from "marked";
 import { describe, expect, it } from "vitest";
 import { repeatTo } from "../../test/support/adversarial.ts";
-import { defaultTranslateContext } from "../translate/context.ts";
-import type { TranslateContext } from "../translate/context.ts";
+import { defaultTranslateContext } from "../model/context.ts";
+import type { TranslateContext } from "../model/context.ts";
 import { markdownToRocketChat } from "./to-rocketchat.ts";
 
 const ctx: TranslateContext = { ...defaultTranslateContext, tables: true };

@@ -38,7 +38,7 @@ import { replaceEach } from "../text/replace.ts";
 import { withLineFeeds } from "../text/newlines.ts";
 import { gfmTable, monospaceTable } from "../text/table.ts";
 import { trimOf } from "../text/trim.ts";
-import type { TranslateContext } from "../translate/context.ts";
+import type { TranslateContext } from "../model/context.ts";
 
 export type MarkdownTarget = "message" | "attachment";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultTranslateContext } from "../translate/context.ts";
+import { defaultTranslateContext } from "../model/context.ts";
 import { NameDirectory } from "./names.ts";
 
 describe("NameDirectory", () => {

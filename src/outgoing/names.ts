@@ -5,7 +5,7 @@
  * per process: an id not (or no longer) known falls back to the `|label` or the bare id, as for
  * any unmapped Slack id.
  */
-import type { TranslateContext } from "../translate/context.ts";
+import type { TranslateContext } from "../model/context.ts";
 
 const MAX_NAMES = 1000;
 

@@ -12,9 +12,10 @@ import type { DeliveryJob } from "../delivery/deliver.ts";
 import type { SubmitOutcome } from "../delivery/service.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
 import { threadRootIn } from "../rocketchat/threads.ts";
-import type { RocketChatMessageDraft } from "../rocketchat/types.ts";
+import type { RocketChatMessageDraft } from "../model/message.ts";
 import type { Services } from "../services.ts";
-import { fail, ok, type Result } from "../slack/errors.ts";
+import { fail, type SlackResult } from "../slack/errors.ts";
+import { ok } from "../result.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
 import { translateIncoming, type HookSettings } from "../translate/incoming.ts";
 import { fromSlackChannelId, isTime, mintTs } from "./ids.ts";
@@ -58,7 +59,7 @@ export async function prepareReply(
   origin: ReplyOrigin,
   reply: SlackReply,
   kind: AnswerKind,
-): Promise<Result<PreparedReply | undefined>> {
+): Promise<SlackResult<PreparedReply | undefined>> {
   // "`response_type` is `ephemeral` (the default, visible only to the invoker) or `in_channel`."
   const ephemeral =
     reply.response_type === "ephemeral" || (reply.response_type === undefined && kind !== "outgoing-webhook");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { adversarialCases, repeatTo } from "../../test/support/adversarial.ts";
 import { mrkdwnToRocketChat } from "../slack/mrkdwn.ts";
-import { defaultTranslateContext, type TranslateContext } from "../translate/context.ts";
+import { defaultTranslateContext, type TranslateContext } from "../model/context.ts";
 import { reverseMap, rocketChatToSlack, slackDirectory } from "./to-slack.ts";
 
 const users = { U024BE7LH: "alice", W0BOB: "bob.smith" };

@@ -3,7 +3,7 @@
  * or a classified failure that delivery turns into a retry, a dead letter or a Slack answer.
  */
 import type { Upstream, UpstreamResponse } from "../http/upstream.ts";
-import type { RocketChatMessage } from "./types.ts";
+import type { RocketChatMessage } from "../model/message.ts";
 
 export type RocketChatFailureKind =
   /** The room (or user, or message) does not exist. */

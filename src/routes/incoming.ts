@@ -16,9 +16,10 @@ import { decodePayload, queryOf, readLimited, type BodyError } from "../http/bod
 import { newMessageId } from "../rocketchat/ids.ts";
 import { threadRootIn } from "../rocketchat/threads.ts";
 import type { Services } from "../services.ts";
-import type { Result, SlackErrorCode } from "../slack/errors.ts";
+import type { SlackErrorCode } from "../slack/errors.ts";
+import type { Result } from "../result.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
-import type { TranslateContext } from "../translate/context.ts";
+import type { TranslateContext } from "../model/context.ts";
 import { translateIncoming, type Dialect } from "../translate/incoming.ts";
 import { parseRocketChatPayload, withRocketChatIdentity, type RocketChatRequest } from "../translate/rocketchat-payload.ts";
 

@@ -6,8 +6,8 @@
  * render `footer`, `footer_icon`, `ts` or `fallback` (docs/rocketchat.md §3.3). So every attachment is repaired here
  * rather than passed through, and the parts Rocket.Chat would hide are folded into the text.
  */
-import type { RocketChatAction, RocketChatAttachment, RocketChatField } from "../rocketchat/types.ts";
-import type { TranslateContext } from "../translate/context.ts";
+import type { RocketChatAction, RocketChatAttachment, RocketChatField } from "../model/message.ts";
+import type { TranslateContext } from "../model/context.ts";
 import { formatTimestamp } from "./dates.ts";
 import { slackEmojiToRocketChat } from "./emoji.ts";
 import { decodeSlackEscapes, escapeMarkdown, mrkdwnToRocketChat } from "./mrkdwn.ts";

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { marked } from "marked";
 import { describe, expect, it } from "vitest";
 import { markdownToRocketChat } from "../markdown/to-rocketchat.ts";
-import { defaultTranslateContext, type TranslateContext } from "../translate/context.ts";
+import { defaultTranslateContext, type TranslateContext } from "../model/context.ts";
 import { renderBlocks, type RenderedBlocks } from "./blocks.ts";
 import { formatSlackDate } from "./dates.ts";
 import { emojiFromParts } from "./emoji.ts";

@@ -37,9 +37,9 @@
  * `*_~\`` is written between two emphasis runs instead (`*a*\**b*`).
  */
 import { markdownToRocketChat } from "../markdown/to-rocketchat.ts";
-import type { RocketChatAction, RocketChatAttachment } from "../rocketchat/types.ts";
+import type { RocketChatAction, RocketChatAttachment } from "../model/message.ts";
 import { gfmTable, monospaceTable, type ColumnAlign } from "../text/table.ts";
-import type { TranslateContext } from "../translate/context.ts";
+import type { TranslateContext } from "../model/context.ts";
 import { httpUrl } from "./attachments.ts";
 import { formatSlackDate } from "./dates.ts";
 import { emojiFromParts, slackEmojiToRocketChat } from "./emoji.ts";

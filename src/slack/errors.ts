@@ -2,6 +2,8 @@
  * Slack's incoming-webhook answers (docs/contract.md §3.1): a short plain-text code and its status.
  * Statuses follow docs/slack.md §1.6 where documented and the contract elsewhere.
  */
+import type { Result } from "../result.ts";
+
 export const slackErrorStatus = {
   no_service: 404,
   invalid_payload: 400,
@@ -24,9 +26,9 @@ export interface SlackError {
   readonly retryAfterSeconds?: number;
 }
 
-export type Result<T, E = SlackError> = { ok: true; value: T } | { ok: false; error: E };
+/** A translation's outcome: the value, or the Slack error the sender is answered with. */
+export type SlackResult<T> = Result<T, SlackError>;
 
-export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
 export const fail = (code: SlackErrorCode, retryAfterSeconds?: number): { ok: false; error: SlackError } => ({
   ok: false,
   error: retryAfterSeconds === undefined ? { code } : { code, retryAfterSeconds },

@@ -1,7 +1,7 @@
 import { parse } from "@rocket.chat/message-parser";
 import { describe, expect, it } from "vitest";
 import { adversarialCases, repeatTo } from "../../test/support/adversarial.ts";
-import { defaultTranslateContext, type TranslateContext } from "../translate/context.ts";
+import { defaultTranslateContext, type TranslateContext } from "../model/context.ts";
 import { markdownLink, mrkdwnToRocketChat, slackTokensToMarkdown, type MrkdwnOptions } from "./mrkdwn.ts";
 
 const ctx: TranslateContext = {

@@ -14,7 +14,7 @@
 import { PLACEHOLDER_CHARS, Placeholders } from "../text/placeholders.ts";
 import { replaceEach } from "../text/replace.ts";
 import { trimOf } from "../text/trim.ts";
-import type { TranslateContext } from "../translate/context.ts";
+import type { TranslateContext } from "../model/context.ts";
 import { formatSlackDate } from "./dates.ts";
 import { slackEmojiToRocketChat } from "./emoji.ts";
 

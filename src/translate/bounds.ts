@@ -9,7 +9,7 @@
  *   much per character (`npm run bench:translate`, "adversarial").
  * - Output: at most `maxParts` messages; the last one ends with a note of how much was left out.
  */
-import type { TranslateContext } from "./context.ts";
+import type { TranslateContext } from "../model/context.ts";
 import type { Dialect } from "./incoming.ts";
 import { splitText } from "./split.ts";
 

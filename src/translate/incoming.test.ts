@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toSlackChannelId } from "../outgoing/ids.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
-import { defaultTranslateContext, type TranslateContext } from "./context.ts";
+import { defaultTranslateContext, type TranslateContext } from "../model/context.ts";
 import { translateIncoming, type HookSettings } from "./incoming.ts";
 
 const ctx: TranslateContext = { ...defaultTranslateContext, users: { U0123ABCD9: "alice" }, channels: { C024BE7LR: "general" } };

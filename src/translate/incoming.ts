@@ -2,17 +2,17 @@
  * An incoming Slack/Mattermost webhook payload → the Rocket.Chat message(s) to post.
  * Pure: no I/O, the same on Node and Workers. Delivery resolves the room and the thread.
  */
-import type { IncomingHook } from "../config/schema.ts";
 import { markdownToRocketChat } from "../markdown/to-rocketchat.ts";
-import type { RocketChatAttachment, RocketChatMessageDraft } from "../rocketchat/types.ts";
+import type { RocketChatAttachment, RocketChatMessageDraft } from "../model/message.ts";
 import { httpUrl, translateAttachment, type AttachmentOptions } from "../slack/attachments.ts";
 import { renderBlocks } from "../slack/blocks.ts";
 import { emojiName } from "../slack/emoji.ts";
-import { fail, ok, type Result } from "../slack/errors.ts";
+import { fail, type SlackResult } from "../slack/errors.ts";
+import { ok } from "../result.ts";
 import { mrkdwnToRocketChat, slackTokensToMarkdown } from "../slack/mrkdwn.ts";
 import { parseSlackAttachment, type SlackPayload } from "../slack/payload.ts";
 import { fromSlackChannelId } from "../outgoing/ids.ts";
-import type { TranslateContext } from "./context.ts";
+import type { TranslateContext } from "../model/context.ts";
 import { rocketChatAttachment, rocketChatText } from "./rocketchat-payload.ts";
 import { splitText } from "./split.ts";
 import { boundedParts, CutCounter, maxPartsOf, StringBudget, structureBudget, textBudget, cutText } from "./bounds.ts";
@@ -24,11 +24,17 @@ import { neutraliseRoomMentions } from "../text/mentions.ts";
  */
 export type Dialect = "slack" | "markdown" | "rocketchat";
 
-/** The hook settings the translator needs (a subset of the config's incoming hook). */
-export type HookSettings = Pick<
-  IncomingHook,
-  "channel" | "allowChannelOverride" | "allowUsernameOverride" | "allowIconOverride" | "username" | "iconUrl" | "iconEmoji"
->;
+/** The settings of a hook (or bot) the translator needs; the config's incoming hook has them. */
+export interface HookSettings {
+  /** The default room: `#name`, `@username` or a room id. */
+  readonly channel: string;
+  readonly allowChannelOverride: boolean;
+  readonly allowUsernameOverride: boolean;
+  readonly allowIconOverride: boolean;
+  readonly username?: string | undefined;
+  readonly iconUrl?: string | undefined;
+  readonly iconEmoji?: string | undefined;
+}
 
 export interface IncomingTranslation {
   /** `#name`, `@username` or a room id. */
@@ -48,7 +54,7 @@ export function translateIncoming(
   hook: HookSettings,
   ctx: TranslateContext,
   dialect: Dialect,
-): Result<IncomingTranslation> {
+): SlackResult<IncomingTranslation> {
   const room = targetRoom(payload.channel, hook, ctx);
   if (room === undefined) return fail("action_prohibited");
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultTranslateContext } from "./context.ts";
+import { defaultTranslateContext } from "../model/context.ts";
 import { translateIncoming, type HookSettings } from "./incoming.ts";
 import { parseRocketChatPayload, rocketChatAttachment, withRocketChatIdentity } from "./rocketchat-payload.ts";
 

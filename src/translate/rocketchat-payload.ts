@@ -14,12 +14,12 @@
  * Pure: no I/O.
  */
 import * as z from "zod";
-import type { RocketChatAttachment } from "../rocketchat/types.ts";
+import type { RocketChatAttachment } from "../model/message.ts";
 import { httpUrl, linkButton, showsNothing, slackColor, validField } from "../slack/attachments.ts";
 import { escapeMarkdown, slackTokensToMarkdown, type TextTarget } from "../slack/mrkdwn.ts";
 import { looseFlag, looseText, parseSlackPayload, slackAttachment, type SlackPayload } from "../slack/payload.ts";
 import { withLineFeeds } from "../text/newlines.ts";
-import type { TranslateContext } from "./context.ts";
+import type { TranslateContext } from "../model/context.ts";
 
 export interface RocketChatRequest {
   /** The payload under Slack's names, for the shared translator (`channel` left out). */

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { readLimited } from "../../src/http/body.ts";
 import { readStreamLimited } from "../../src/http/node-body.ts";
 import { parseSlackPayload } from "../../src/slack/payload.ts";
-import { defaultTranslateContext } from "../../src/translate/context.ts";
+import { defaultTranslateContext } from "../../src/model/context.ts";
 import { translateIncoming, type HookSettings } from "../../src/translate/incoming.ts";
 import { Readable } from "node:stream";
 

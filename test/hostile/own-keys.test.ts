@@ -9,7 +9,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import { parseLogLevel } from "../../src/observability/log.ts";
 import { parseSlackPayload } from "../../src/slack/payload.ts";
 import { emojiName, slackEmojiToRocketChat } from "../../src/slack/emoji.ts";
-import { defaultTranslateContext } from "../../src/translate/context.ts";
+import { defaultTranslateContext } from "../../src/model/context.ts";
 import { translateIncoming, type HookSettings } from "../../src/translate/incoming.ts";
 import { BUILT_IN_NAMES } from "./built-ins.ts";
 

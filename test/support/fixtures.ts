@@ -11,7 +11,7 @@ import { decodePayload } from "../../src/http/body.ts";
 import { parseSlackPayload } from "../../src/slack/payload.ts";
 import { parseRocketChatPayload, withRocketChatIdentity } from "../../src/translate/rocketchat-payload.ts";
 import { slackErrorStatus } from "../../src/slack/errors.ts";
-import { defaultTranslateContext, type TranslateContext } from "../../src/translate/context.ts";
+import { defaultTranslateContext, type TranslateContext } from "../../src/model/context.ts";
 import { translateIncoming, type HookSettings } from "../../src/translate/incoming.ts";
 import { header, isIncomingWebhook, readCaptures, TEST_DATA } from "./captures.ts";
 
