@@ -15,6 +15,7 @@ import { createLogger, parseLogLevel } from "./observability/log.ts";
 import { stdoutLines } from "./observability/stdout.ts";
 import { newMessageId } from "./rocketchat/ids.ts";
 import { buildServices } from "./services.ts";
+import { SqliteTsStore, tsPathFor } from "./webapi/sqlite-ts.ts";
 
 const EXIT_CONFIG = 2;
 const EXIT_OUTBOX = 1;
@@ -55,10 +56,19 @@ export function main(argv: string[] = process.argv.slice(2)): void {
   } catch (e) {
     fatal([`delivery.outboxPath: cannot open ${settings.outboxPath}: ${(e as Error).message}`], EXIT_OUTBOX);
   }
+  // Slack ts ↔ Rocket.Chat message, beside the outbox: thread_ts, chat.update and chat.delete
+  // find a message after a restart.
+  let tsStore;
+  try {
+    tsStore = outbox ? new SqliteTsStore(tsPathFor(settings.outboxPath)) : undefined;
+  } catch (e) {
+    fatal([`cannot open ${tsPathFor(settings.outboxPath)}: ${(e as Error).message}`], EXIT_OUTBOX);
+  }
   const durable = { delivery: undefined as DurableDelivery | undefined };
   const services = buildServices(loaded.config, {
     upstream,
     logger,
+    ...(tsStore && { tsStore }),
     ...(outbox && {
       delivery: (deliverer, metrics) => (durable.delivery = new DurableDelivery({ outbox, deliverer, metrics, logger, settings })),
     }),
