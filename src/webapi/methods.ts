@@ -375,8 +375,12 @@ export class WebApi {
     if (id === undefined) return rid.ok ? fail("channel_not_found") : rid.answer;
     if (!(await this.#allowed(bot, room, id))) return fail("channel_not_found");
     const doc = await this.#rc.roomDocument({ roomId: id });
-    if (!doc.ok) return this.#failure(doc.failure, "channel_not_found", "channel_not_found");
-    return { ok: true, channel: channelObject(doc.value) };
+    if (doc.ok) return { ok: true, channel: channelObject(doc.value) };
+    if (doc.failure.kind !== "archived") return this.#failure(doc.failure, "channel_not_found", "channel_not_found");
+    // rooms.info refuses archived rooms; the subscription list still has them.
+    const rooms = await this.#rc.rooms();
+    const listed = rooms.ok ? rooms.value.find((r) => r["_id"] === id) : undefined;
+    return listed === undefined ? fail("channel_not_found") : { ok: true, channel: channelObject(listed) };
   }
 
   // -- users ----------------------------------------------------------------------------------

@@ -169,7 +169,7 @@ export interface FakeRocketChat {
   /** Sets `faults.down`; resolves once the port is closed and clients saw their connections
    * close, or once it listens again. */
   setDown(down: boolean): Promise<void>;
-  /** Clears messages, requests, calls and faults; rooms, users and settings stay. */
+  /** Clears messages, uploads, requests, calls and faults; rooms, users and settings stay. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -705,6 +705,7 @@ class FakeServer implements FakeRocketChat {
   reset(): void {
     this.messages.length = 0;
     this.#byId.clear();
+    this.uploads.clear();
     this.requests.length = 0;
     for (const key of Object.keys(this.calls)) delete this.calls[key];
     this.faults.clear();
@@ -1384,7 +1385,6 @@ class FakeServer implements FakeRocketChat {
       msg: typeof params["msg"] === "string" ? params["msg"] : "",
       file: { _id: upload._id, name: upload.name, type: upload.type },
       files: [{ _id: upload._id, name: upload.name, type: upload.type, size: upload.bytes.length }],
-      attachments: [attachment],
     };
     let target = rid;
     if (typeof params["tmid"] === "string") {
@@ -1395,6 +1395,9 @@ class FakeServer implements FakeRocketChat {
       }
     }
     const doc = this.#prepare(input, this.#canSendMessage(target), new Date());
+    // The server builds the file attachment itself (relative links included), after the
+    // checks that apply to what a client sends.
+    doc.attachments = [attachment];
     return this.#insert(doc) ? DESTROY : json(200, { message: doc, success: true });
   }
 
