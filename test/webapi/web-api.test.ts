@@ -123,7 +123,7 @@ describe("look-ups", () => {
     expect(list.response_metadata?.next_cursor).not.toBe("");
     const all: string[] = [];
     for await (const page of client.paginate("conversations.list", { exclude_archived: true, limit: 2 })) {
-      all.push(...((page["channels"] as Array<{ name: string }>).map((c) => c.name)));
+      all.push(...((page as { channels?: Array<{ name: string }> }).channels ?? []).map((c) => c.name));
     }
     expect(all.sort()).toEqual(["alerts", "general", "ops"]);
     const info = await client.conversations.info({ channel: toSlackChannelId("OPS") });
