@@ -5,10 +5,8 @@
  * files and look-ups call Rocket.Chat's REST API directly.
  */
 import type { Services } from "../services.ts";
-import type { RocketChatFailure } from "../rocketchat/client.ts";
-import { RocketChatClient } from "../rocketchat/client.ts";
+import type { RocketChatClient, RocketChatFailure } from "../rocketchat/client.ts";
 import { RoomResolver } from "../rocketchat/rooms.ts";
-import type { RocketChatMessage } from "../rocketchat/types.ts";
 import { emojiName } from "../slack/emoji.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
@@ -19,6 +17,7 @@ import { postMessages } from "../outgoing/replies.ts";
 import { DEFAULT_API_APP_ID } from "../outgoing/slack-requests.ts";
 import { flag, int, str, type Args } from "./args.ts";
 import { hookFor, type WebBot } from "./bots.ts";
+import { editMessage, restClient } from "./edit.ts";
 import { FileUploads, fileObject, type PendingFile } from "./files.ts";
 
 export type Answer =
@@ -58,7 +57,7 @@ export class WebApi {
     this.#services = services;
     this.#opts = opts;
     this.#rooms = new RoomResolver(services.rocketchat, { now: services.now });
-    this.#rc = services.rocketchat instanceof RocketChatClient ? services.rocketchat : undefined;
+    this.#rc = restClient(services);
     this.uploads = new FileUploads(services.now);
     this.methods = {
       "auth.test": async (bot) => this.authTest(bot),
@@ -252,21 +251,7 @@ export class WebApi {
     if (translated.value.messages.length > 1) return fail("msg_too_long");
     const m = translated.value.messages[0]!;
 
-    const hadAttachments = Array.isArray(doc["attachments"]) && doc["attachments"].length > 0;
-    const identity = m.alias !== doc["alias"] || m.emoji !== doc["emoji"] || m.avatar !== doc["avatar"];
-    let result;
-    if (!hadAttachments && m.attachments === undefined && !identity) {
-      result = await rc.updateText(rid, ref.messageId, m.msg);
-    } else {
-      // Rocket.Chat's updateMessage ignores an edit whose text is unchanged, attachments and all:
-      // an invisible word joiner makes the text differ (docs/web-api.md).
-      const msg = m.msg === doc["msg"] ? m.msg + "\u2060" : m.msg;
-      const edit: RocketChatMessage = { _id: ref.messageId, rid, msg, attachments: m.attachments ?? [] };
-      if (m.alias !== undefined) edit.alias = m.alias;
-      if (m.emoji !== undefined) edit.emoji = m.emoji;
-      if (m.avatar !== undefined) edit.avatar = m.avatar;
-      result = await rc.updateMessage(edit);
-    }
+    const result = await editMessage(rc, rid, ref.messageId, doc, m);
     if (!result.ok) return this.#failure(result.failure, "message_not_found", "cant_update_message");
     const message: Record<string, unknown> = { type: "message", subtype: "bot_message", text: payload.text ?? "", bot_id: toSlackBotId(bot.name), ts };
     if (payload.attachments !== undefined) message["attachments"] = payload.attachments;
