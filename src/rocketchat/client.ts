@@ -168,12 +168,6 @@ export class RocketChatClient implements RocketChatApi {
     return res.ok ? { ok: true, value: undefined } : res;
   }
 
-  /** The whole message document (reactions included), or undefined. */
-  async messageDocument(id: string): Promise<RocketChatResult<Record<string, unknown> | undefined>> {
-    const res = await this.getMessage(id);
-    return res as RocketChatResult<Record<string, unknown> | undefined>;
-  }
-
   /** `rooms.get`: the rooms the user is subscribed to. */
   async rooms(): Promise<RocketChatResult<Array<Record<string, unknown>>>> {
     const res = await this.#call("GET", "rooms.get");

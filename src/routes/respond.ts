@@ -42,9 +42,10 @@ export function respondRoutes(services: Services): Hono {
     if (prepared.value === undefined) return c.json({ ok: true });
 
     if (original !== undefined && rc !== undefined && answer.reply.replace_original === true && prepared.value.messages.length === 1) {
-      const doc = await rc.messageDocument(original.messageId);
+      const doc = await rc.getMessage(original.messageId);
       if (doc.ok && doc.value !== undefined) {
-        const edited = await editMessage(rc, original.rid, original.messageId, doc.value, prepared.value.messages[0]!);
+        const current = doc.value as unknown as Record<string, unknown>;
+        const edited = await editMessage(rc, original.rid, original.messageId, current, prepared.value.messages[0]!);
         if (edited.ok) return c.json({ ok: true });
       }
     }

@@ -10,7 +10,7 @@ import { readLimited } from "../http/body.ts";
 import type { Services } from "../services.ts";
 import { decodeArgs, str } from "../webapi/args.ts";
 import { botIndex } from "../webapi/bots.ts";
-import { WebApi, type Answer } from "../webapi/methods.ts";
+import { webApi, WRITES, type Answer } from "../webapi/methods.ts";
 
 /** Multipart framing around a file, on top of its announced length. */
 const MULTIPART_SLACK = 64 * 1024;
@@ -19,7 +19,7 @@ export function slackApiRoutes(services: Services): Hono {
   const app = new Hono();
   const bots = botIndex(services.config);
   let origin = "";
-  const api = new WebApi(services, { baseUrl: () => (services.config.publicUrl ?? origin).replace(/\/+$/, "") });
+  const api = webApi(services, { baseUrl: () => (services.config.publicUrl ?? origin).replace(/\/+$/, "") });
   const { maxBodyBytes } = services.config.limits;
 
   app.post("/api/upload/:id", async (c) => {
@@ -57,7 +57,7 @@ export function slackApiRoutes(services: Services): Hono {
     if (!bot) return answer(c, { ok: false, error: "invalid_auth" });
     delete args.value["token"];
 
-    if (bot.rateLimit && WebApi.WRITES.has(name)) {
+    if (bot.rateLimit && WRITES.has(name)) {
       const allowed = services.rateLimiter.take(`bot:${bot.name}`, bot.rateLimit);
       if (!allowed.allowed) return answer(c, { ok: false, error: "ratelimited", retryAfterSeconds: allowed.retryAfterSeconds });
     }

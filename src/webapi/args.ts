@@ -4,7 +4,7 @@
  * JSON (`attachments`, `blocks`, `metadata`, `files`) may come as a string in any of them.
  * Never throws: a body that cannot be read is a Slack error code.
  */
-import { parseMediaType, readLimited } from "../http/body.ts";
+import { parseMediaType } from "../http/body.ts";
 
 /** Arguments by name; a multipart file part is a `File`. Null prototype: any key is data. */
 export type Args = Record<string, unknown>;
@@ -25,13 +25,7 @@ function merge(into: Args, entries: Iterable<[string, unknown]>): void {
   for (const [k, v] of entries) into[k] = v;
 }
 
-/** Query, then body; the raw parts so the caller can read a request once. */
-export async function readArgs(request: Request, limit: number): Promise<ArgsResult> {
-  const body = await readLimited(request, limit);
-  if (!body.ok) return { ok: false, error: body.error === "request_too_large" ? "request_too_large" : "invalid_form_data" };
-  return decodeArgs(new URL(request.url).search, request.headers.get("content-type"), body.value);
-}
-
+/** Query, then body on top (`search` as `URL.search` has it). */
 export async function decodeArgs(search: string, contentType: string | null, bytes: Uint8Array): Promise<ArgsResult> {
   const args = newArgs();
   merge(args, new URLSearchParams(search));
