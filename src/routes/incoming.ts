@@ -6,7 +6,7 @@
  * adapt one, and on Node the server answers these two routes straight from node:http
  * (src/http/node-server.ts) with the same handler.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { DeliveryJob } from "../delivery/deliver.ts";
 import { slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
 import { decodePayload, queryOf, readLimited, type BodyError } from "../http/body.ts";

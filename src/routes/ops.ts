@@ -1,5 +1,5 @@
 /** Operations: health, Prometheus metrics, and the inbox or status page at `/`. */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { inboxPage } from "../inbox/page.ts";
 import type { Services } from "../services.ts";
 

@@ -5,7 +5,8 @@
  * message this response_url posted. Answers are JSON with Slack's `ok`; Slack does not document
  * its error statuses, so `expired_url` (also for ids never issued) is 404 and `used_url` 410.
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import { decodePayload, queryOf, readLimited } from "../http/body.ts";
 import { postMessages, prepareReply } from "../outgoing/replies.ts";
 import { parseSlackReply, replyFromObject, type SlackReplyResult } from "../outgoing/reply.ts";

@@ -5,7 +5,8 @@
  * a rate limit is 429 with `Retry-After`; the token comes as `Authorization: Bearer …` or as a
  * `token` argument. `POST /api/upload/{id}` is the `upload_url` of `files.getUploadURLExternal`.
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import { readLimited } from "../http/body.ts";
 import type { Services } from "../services.ts";
 import { decodeArgs, str } from "../webapi/args.ts";

@@ -9,7 +9,7 @@ import type { RocketChatClient, RocketChatFailure, RocketChatResult } from "../r
 import { RoomResolver } from "../rocketchat/rooms.ts";
 import { emojiName } from "../slack/emoji.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
-import { parseSlackPayload } from "../slack/payload.ts";
+import { parseSlackPayload, type SlackPayload } from "../slack/payload.ts";
 import { translateIncoming } from "../translate/incoming.ts";
 import { fromSlackChannelId, fromSlackUserId, toSlackBotId, toSlackChannelId, toSlackUserId, type TsRef } from "../outgoing/ids.ts";
 import { botUserIdOf, workspaceOf } from "../outgoing/relay.ts";
@@ -180,18 +180,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
       return fail(DELIVERY_ERRORS[error] ?? error);
     }
     const { ts, rid } = posted;
-    const message: Record<string, unknown> = {
-      type: "message",
-      subtype: "bot_message",
-      text: payload.text ?? "",
-      bot_id: toSlackBotId(bot.name),
-    };
-    const alias = messages[0]?.alias;
-    if (alias !== undefined) message["username"] = alias;
-    if (payload.attachments !== undefined) message["attachments"] = payload.attachments;
-    if (payload.blocks !== undefined) message["blocks"] = payload.blocks;
-    message["ts"] = ts;
-    if (translated.value.threadTs !== undefined) message["thread_ts"] = translated.value.threadTs;
+    const message = botMessage(bot, payload, ts, messages[0]?.alias, translated.value.threadTs);
     return { ok: true, channel: echoChannel(channel, rid), ts, message };
   }
 
@@ -212,10 +201,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
 
     const result = await editMessage(rc!, rid, ref.messageId, doc, m);
     if (!result.ok) return failure(result.failure, "message_not_found", "cant_update_message");
-    const message: Record<string, unknown> = { type: "message", subtype: "bot_message", text: payload.text ?? "", bot_id: toSlackBotId(bot.name), ts };
-    if (payload.attachments !== undefined) message["attachments"] = payload.attachments;
-    if (payload.blocks !== undefined) message["blocks"] = payload.blocks;
-    return { ok: true, channel: echoChannel(str(args, "channel"), rid), ts, text: payload.text ?? "", message };
+    return { ok: true, channel: echoChannel(str(args, "channel"), rid), ts, text: payload.text ?? "", message: botMessage(bot, payload, ts!) };
   }
 
   async function remove(bot: WebBot, args: Args): Promise<Answer> {
@@ -485,6 +471,21 @@ function failure(f: RocketChatFailure, notFound: string, refused: string): Answe
 }
 
 
+
+/** The `message` of an answer: what the bot sent, as Slack echoes it. */
+function botMessage(bot: WebBot, payload: SlackPayload, ts: string, username?: string, threadTs?: string): Record<string, unknown> {
+  return {
+    type: "message",
+    subtype: "bot_message",
+    text: payload.text ?? "",
+    bot_id: toSlackBotId(bot.name),
+    ...(username !== undefined && { username }),
+    ...(payload.attachments !== undefined && { attachments: payload.attachments }),
+    ...(payload.blocks !== undefined && { blocks: payload.blocks }),
+    ts,
+    ...(threadTs !== undefined && { thread_ts: threadTs }),
+  };
+}
 
 /** The channel id to answer with: the Slack-shaped one the caller gave, else ours for the room. */
 const echoChannel = (given: string | undefined, rid: string): string =>
