@@ -1154,6 +1154,9 @@ class FakeServer implements FakeRocketChat {
     const message = this.#byId.get(msgId);
     if (!message) throw plainError(`No message found with the id of "${msgId}".`);
     if (message.rid !== roomId) throw plainError(WRONG_ROOM);
+    // updateMessage: another user's message needs `edit-message`, which the bot role lacks.
+    if (text !== message.msg && message.u._id !== this.#bot._id)
+      throw meteorError("error-action-not-allowed", "Message editing not allowed", { method: "updateMessage", action: "Message_editing" });
     if (text !== message.msg) {
       if (text.length > this.settings.maxMessageSize)
         throw sizeExceeded("updateMessage");
@@ -1172,6 +1175,10 @@ class FakeServer implements FakeRocketChat {
     const message = this.#byId.get(msgId);
     if (!message) throw plainError(`No message found with the id of "${msgId}".`);
     if (message.rid !== roomId) throw plainError(WRONG_ROOM);
+    // deleteMessageValidatingPermission: another user's message needs `delete-message`
+    // (admins, owners, moderators), which the bot role lacks.
+    if (message.u._id !== this.#bot._id)
+      throw meteorError("error-action-not-allowed", "Not allowed", { method: "deleteMessage", action: "Delete_message" });
     this.#byId.delete(msgId);
     this.messages.splice(this.messages.indexOf(message), 1);
     return json(200, {

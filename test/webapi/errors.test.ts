@@ -115,11 +115,12 @@ describe("error codes", () => {
       err("msg_too_long"),
     );
     fake.message(fake.messages[0]!._id)!.u = { _id: "someone", username: "someone", name: "someone" };
-    fake.faults.reject = null;
     expect((await call("chat.update", { body: `channel=${channel}&ts=${ts}&text=x&attachments=%5B%7B%22text%22%3A%22a%22%7D%5D` })).body).toEqual(
       err("cant_update_message"),
     );
-    fake.faults.status5xx = null;
+    expect((await call("chat.update", { body: `channel=${channel}&ts=${ts}&text=plain` })).body).toEqual(err("cant_update_message"));
+    expect((await call("chat.delete", { body: `channel=${channel}&ts=${ts}` })).body).toEqual(err("cant_delete_message"));
+    expect(fake.messages).toHaveLength(1);
     expect((await call("chat.delete", { body: `channel=${channel}&ts=1.000001` })).body).toEqual(err("message_not_found"));
     expect((await call("chat.delete", { body: `ts=${ts}` })).body).toEqual(err("channel_not_found"));
   });
@@ -139,6 +140,18 @@ describe("error codes", () => {
       err("file_not_found"),
     );
     expect((await call("files.completeUploadExternal", { body: "files=%5B%5D" })).body).toEqual(err("invalid_arguments"));
+  });
+});
+
+describe("without a Rocket.Chat server (demo inbox)", () => {
+  it("posts to the inbox; what needs Rocket.Chat's REST API answers not_supported", async () => {
+    const demo = slackline(configFor(undefined, { bots }));
+    const posted = await call("chat.postMessage", { body: "channel=%23general&text=hello" }, demo);
+    expect(posted.body).toMatchObject({ ok: true });
+    expect(demo.services.inbox?.recent().map((m) => m.msg)).toEqual(["hello"]);
+    for (const method of ["chat.update", "chat.delete", "reactions.add", "conversations.list", "users.info"])
+      expect((await call(method, { body: `channel=%23general&ts=${String(posted.body["ts"])}&user=x&name=eyes&timestamp=1` }, demo)).body).toEqual(err("not_supported"));
+    expect((await call("chat.postMessage", { body: "channel=%23general&text=x&metadata=%7Bbad" }, demo)).body).toEqual(err("invalid_metadata_format"));
   });
 });
 
