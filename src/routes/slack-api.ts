@@ -60,9 +60,13 @@ export function slackApiRoutes(services: Services): Hono {
 
     if (bot.rateLimit && WRITES.has(name)) {
       const allowed = services.rateLimiter.take(`bot:${bot.name}`, bot.rateLimit);
-      if (!allowed.allowed) return answer(c, { ok: false, error: "ratelimited", retryAfterSeconds: allowed.retryAfterSeconds });
+      if (!allowed.allowed) {
+        services.metrics.webApi.inc({ bot: bot.name, method: name, answer: "ratelimited" });
+        return answer(c, { ok: false, error: "ratelimited", retryAfterSeconds: allowed.retryAfterSeconds });
+      }
     }
     const result = await method(bot, args.value);
+    services.metrics.webApi.inc({ bot: bot.name, method: name, answer: result.ok ? "ok" : result.error });
     if (!result.ok) services.logger.info("web api call refused", { bot: bot.name, method: name, error: result.error });
     return answer(c, result);
   });

@@ -213,5 +213,9 @@ describe("bots[] gates", () => {
       }
     }
     expect(statuses).toContain(429);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('slackline_webapi_calls_total{answer="ratelimited",bot="locked",method="chat.postMessage"}');
+    expect(metrics).toContain('slackline_webapi_calls_total{answer="channel_not_found",bot="locked",method="chat.postMessage"} 2');
+    expect(metrics).toMatch(/slackline_webapi_calls_total\{answer="ok",bot="grafana",method="chat.postMessage"\} \d+/);
   });
 });
