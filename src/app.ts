@@ -1,7 +1,7 @@
 /**
  * The app factory: one Hono app for both runtimes, built from injected services.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { rollupError, toResponse } from "./http/answers.ts";
 import { accessLog, answerNoted } from "./observability/access.ts";
 import { deliveriesRoutes } from "./routes/deliveries.ts";

@@ -20,6 +20,7 @@ import { stdoutLines } from "./observability/stdout.ts";
 import { newMessageId } from "./rocketchat/ids.ts";
 import { buildServices } from "./services.ts";
 import { VERSION } from "./version.ts";
+import { SqliteTsStore, tsPathFor } from "./webapi/sqlite-ts.ts";
 
 /** Exit codes: 1 cannot run (port, outbox, Node), 2 config or usage, 3 `check --probe` failed. */
 const EXIT_RUN = 1;
@@ -128,10 +129,19 @@ function serve(argv: string[]): void {
   } catch (e) {
     fatal([`delivery.outboxPath: cannot open ${settings.outboxPath}: ${(e as Error).message}`], EXIT_RUN);
   }
+  // Slack ts ↔ Rocket.Chat message, beside the outbox: thread_ts, chat.update and chat.delete
+  // find a message after a restart.
+  let tsStore;
+  try {
+    tsStore = outbox ? new SqliteTsStore(tsPathFor(settings.outboxPath)) : undefined;
+  } catch (e) {
+    fatal([`cannot open ${tsPathFor(settings.outboxPath)}: ${(e as Error).message}`], EXIT_RUN);
+  }
   const durable = { delivery: undefined as DurableDelivery | undefined };
   const services = buildServices(loaded.config, {
     upstream,
     logger,
+    ...(tsStore && { tsStore }),
     ...(outbox && {
       delivery: (deliverer, metrics) => (durable.delivery = new DurableDelivery({ outbox, deliverer, metrics, logger, settings })),
     }),

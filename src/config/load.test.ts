@@ -44,6 +44,41 @@ describe("loadConfig", () => {
     );
   });
 
+  it("reads bots[] (the Web API's tokens) with a hook's defaults, and checks them like hooks", () => {
+    const ok = loadConfig(JSON.stringify({ bots: [{ name: "grafana", token: "${BOT}", channels: ["#alerts", "@bob", "ROOMID"], iconEmoji: ":bar_chart:" }] }), {
+      BOT: "xoxb-0123456789abcdef",
+    });
+    expect(ok.ok && ok.config.bots[0]).toEqual({
+      name: "grafana",
+      token: "xoxb-0123456789abcdef",
+      channels: ["#alerts", "@bob", "ROOMID"],
+      iconEmoji: ":bar_chart:",
+      allowUsernameOverride: true,
+      allowIconOverride: true,
+      allowMentionAll: true,
+      rateLimit: { perSecond: 1, burst: 10 },
+    });
+    const bad = loadConfig(
+      JSON.stringify({
+        bots: [
+          { name: "a", token: "short" },
+          { name: "a", token: "xoxb-0123456789abcdef", channels: ["has space"], colour: 1 },
+          { name: "b", token: "xoxb-0123456789abcdef" },
+        ],
+      }),
+      {},
+    );
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.problems).toEqual(
+      expect.arrayContaining([
+        "bots[0].token: must be at least 16 characters",
+        "bots[1].colour: unknown key",
+        "bots[1].channels[0]: must be #name, @username or a room id",
+      ]),
+    );
+  });
+
   it("rejects duplicate tokens and invalid JSON", () => {
     const dup = { incoming: [minimal.incoming[0], { ...minimal.incoming[0], name: "other" }] };
     const r = loadConfig(JSON.stringify(dup), { ALERTS_TOKEN: "0123456789abcdef" });

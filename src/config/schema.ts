@@ -57,6 +57,21 @@ export const targetSchema = z.strictObject({
   apiAppId: z.string().regex(/^A[A-Z0-9]+$/, "must look like a Slack app id (A…)").optional(),
 });
 
+/** A Slack bot token for senders that use the Web API (`/api/{method}`), gated like a hook. */
+export const botSchema = z.strictObject({
+  name: z.string().regex(/^[\w.-]+$/, "must be letters, digits, '.', '_' or '-'"),
+  token: z.string().min(16, "must be at least 16 characters"),
+  /** Rooms the bot may use; empty: any room the Rocket.Chat user can post to. */
+  channels: z.array(room).default([]),
+  username: z.string().min(1).optional(),
+  iconUrl: httpUrl.optional(),
+  iconEmoji: z.string().regex(/^:?[\w+'-]+:?$/, "must be an emoji name like :bell:").optional(),
+  allowUsernameOverride: z.boolean().default(true),
+  allowIconOverride: z.boolean().default(true),
+  allowMentionAll: z.boolean().default(true),
+  rateLimit: rateLimitSchema.default({ perSecond: 1, burst: 10 }),
+});
+
 export const outgoingSchema = z.strictObject({
   name: z.string().regex(/^[\w.-]+$/, "must be letters, digits, '.', '_' or '-'"),
   rocketchatToken: z.string().min(1, "must not be empty"),
@@ -88,6 +103,7 @@ export const configSchema = z
     timeZone: timeZone.default("UTC"),
     incoming: z.array(incomingHookSchema).default([]),
     outgoing: z.array(outgoingSchema).default([]),
+    bots: z.array(botSchema).default([]),
     limits: z
       .strictObject({
         maxBodyBytes: z.int().min(1024).default(1024 * 1024),
@@ -135,6 +151,8 @@ export const configSchema = z
     unique(cfg.incoming.map((h) => h.token), "incoming", "token", ctx);
     unique(cfg.incoming.map((h) => h.name), "incoming", "name", ctx);
     unique(cfg.outgoing.map((o) => o.name), "outgoing", "name", ctx);
+    unique(cfg.bots.map((b) => b.name), "bots", "name", ctx);
+    unique(cfg.bots.map((b) => b.token), "bots", "token", ctx);
     cfg.outgoing.forEach((o, i) =>
       o.targets.forEach((t, j) => {
         if (t.format === "slash-command" && !t.command)
@@ -155,3 +173,4 @@ export type Config = z.infer<typeof configSchema>;
 export type IncomingHook = z.infer<typeof incomingHookSchema>;
 export type OutgoingConfig = z.infer<typeof outgoingSchema>;
 export type TargetConfigInput = z.infer<typeof targetSchema>;
+export type BotConfig = z.infer<typeof botSchema>;

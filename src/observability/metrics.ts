@@ -157,6 +157,7 @@ export class Metrics {
   readonly queueDepth = new Gauge("slackline_outbox_depth", "Jobs waiting in the outbox.");
   readonly deadLetters = new Gauge("slackline_outbox_dead_letters", "Jobs kept as dead letters.");
   readonly relayed = new Counter("slackline_outgoing_requests_total", "Requests to Slack-style bots by format and outcome.");
+  readonly webApi = new Counter("slackline_webapi_calls_total", "Slack Web API calls by bot, method and answer (ok or Slack's error code).");
 
   readonly #extra: Metric[] = [];
   /** More metrics for this runtime (the Node process's, say), rendered after slackline's own. */
@@ -174,6 +175,7 @@ export class Metrics {
       this.queueDepth,
       this.deadLetters,
       this.relayed,
+      this.webApi,
       ...this.#extra,
     ];
     return all.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines()].join("\n")).join("\n") + "\n";

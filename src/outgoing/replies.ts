@@ -4,9 +4,8 @@
  *
  * Rocket.Chat has no ephemeral posts over REST (docs/rocketchat.md §4.5: "There is no ephemeral
  * reply"), so what Slack would show only to the invoking user goes to them as a direct message.
- * `replace_original` and `delete_original` are ignored: a slash command has no original message
- * of the bot's, and Rocket.Chat cannot edit attachments over REST (docs/rocketchat.md §2.7), so a "replacement"
- * is posted as a new message and a delete does nothing.
+ * `replace_original` and `delete_original` apply to the last message a `response_url` posted
+ * (src/routes/respond.ts); here a reply is always a new message.
  */
 import type { DeliveryJob } from "../delivery/deliver.ts";
 import type { SubmitOutcome } from "../delivery/service.ts";

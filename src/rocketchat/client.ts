@@ -129,13 +129,110 @@ export class RocketChatClient implements RocketChatApi {
     return id ? { ok: true, value: { _id: id, t: "d" } } : { ok: false, failure: { kind: "not_found", message: "im.create returned no room" } };
   }
 
+  // -- What the Slack Web API needs beyond delivery (docs/web-api.md) --------------------------
+
+  /** `chat.update`: text only (its body schema refuses every other key). */
+  async updateText(rid: string, msgId: string, text: string): Promise<RocketChatResult<StoredMessage>> {
+    const res = await this.#call("POST", "chat.update", { roomId: rid, msgId, text });
+    return res.ok ? { ok: true, value: (res.value["message"] as StoredMessage | undefined) ?? { _id: msgId, rid } } : res;
+  }
+
+  /**
+   * The `updateMessage` server method over `method.call`: the one way to change attachments,
+   * alias, avatar or emoji of a posted message (`allowedEditedFields`). Rocket.Chat answers 200
+   * with the method's result or error inside `message`, an EJSON string.
+   */
+  async updateMessage(message: RocketChatMessage): Promise<RocketChatResult<undefined>> {
+    const call = { msg: "method", id: "1", method: "updateMessage", params: [message] };
+    const res = await this.#call("POST", "method.call/updateMessage", { message: JSON.stringify(call) });
+    if (!res.ok) return res;
+    let result: { error?: { error?: unknown; reason?: unknown; message?: unknown } };
+    try {
+      result = JSON.parse(String(res.value["message"])) as typeof result;
+    } catch {
+      return { ok: false, failure: { kind: "invalid", status: 200, message: "method.call answered no result" } };
+    }
+    if (result.error === undefined || result.error === null) return { ok: true, value: undefined };
+    const code = typeof result.error.error === "string" ? result.error.error : "";
+    const text = typeof result.error.message === "string" ? result.error.message : code;
+    const kind = /not-allowed|editing-blocked|update-key|unauthorized/i.test(code)
+      ? "forbidden"
+      : /size-exceeded|invalid/i.test(code)
+        ? "invalid"
+        : /too-many-requests/.test(code)
+          ? "rate_limited"
+          : "invalid";
+    return { ok: false, failure: { kind, status: 200, message: text } };
+  }
+
+  /** `chat.delete`. */
+  async deleteMessage(rid: string, msgId: string): Promise<RocketChatResult<undefined>> {
+    const res = await this.#call("POST", "chat.delete", { roomId: rid, msgId });
+    return res.ok ? { ok: true, value: undefined } : res;
+  }
+
+  /** `chat.react`: `shouldReact` true adds the bot's reaction, false removes it. */
+  async react(messageId: string, emoji: string, shouldReact: boolean): Promise<RocketChatResult<undefined>> {
+    const res = await this.#call("POST", "chat.react", { messageId, emoji, shouldReact });
+    return res.ok ? { ok: true, value: undefined } : res;
+  }
+
+  /** `rooms.get`: the rooms the user is subscribed to. */
+  async rooms(): Promise<RocketChatResult<Array<Record<string, unknown>>>> {
+    const res = await this.#call("GET", "rooms.get");
+    if (!res.ok) return res;
+    const update = res.value["update"];
+    return { ok: true, value: Array.isArray(update) ? (update as Array<Record<string, unknown>>) : [] };
+  }
+
+  /** `rooms.info` as the whole room document (archived rooms included). */
+  async roomDocument(query: { roomName: string } | { roomId: string }): Promise<RocketChatResult<Record<string, unknown>>> {
+    const q = "roomName" in query ? `roomName=${encodeURIComponent(query.roomName)}` : `roomId=${encodeURIComponent(query.roomId)}`;
+    const res = await this.#call("GET", `rooms.info?${q}`);
+    if (!res.ok) return res;
+    const room = res.value["room"];
+    return typeof room === "object" && room !== null
+      ? { ok: true, value: room as Record<string, unknown> }
+      : { ok: false, failure: { kind: "not_found", message: "rooms.info returned no room" } };
+  }
+
+  /** `users.info` by id, username or email (email needs `view-full-other-user-info`). */
+  async userInfo(query: { userId: string } | { username: string } | { email: string }): Promise<RocketChatResult<Record<string, unknown> | undefined>> {
+    const [key, value] = Object.entries(query)[0]!;
+    const res = await this.#call("GET", `users.info?${key}=${encodeURIComponent(value)}`);
+    if (res.ok) return { ok: true, value: res.value["user"] as Record<string, unknown> | undefined };
+    return res.failure.kind === "invalid" || res.failure.kind === "not_found" ? { ok: true, value: undefined } : res;
+  }
+
+  /**
+   * A file into a room: `rooms.media/{rid}` stores it, `rooms.mediaConfirm/{rid}/{fileId}` posts
+   * the message (with `msg` as the comment and `tmid` for a thread).
+   */
+  async upload(
+    rid: string,
+    file: { name: string; type: string; bytes: Uint8Array },
+    message: { msg?: string; description?: string; tmid?: string },
+  ): Promise<RocketChatResult<StoredMessage>> {
+    const form = new FormData();
+    form.append("file", new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.type }), file.name);
+    const stored = await this.#call("POST", `rooms.media/${encodeURIComponent(rid)}`, form);
+    if (!stored.ok) return stored;
+    const fileId = (stored.value["file"] as { _id?: string } | undefined)?._id;
+    if (!fileId) return { ok: false, failure: { kind: "invalid", message: "rooms.media returned no file" } };
+    const confirm = await this.#call("POST", `rooms.mediaConfirm/${encodeURIComponent(rid)}/${encodeURIComponent(fileId)}`, message);
+    if (!confirm.ok) return confirm;
+    const posted = confirm.value["message"] as StoredMessage | undefined;
+    return posted ? { ok: true, value: posted } : { ok: false, failure: { kind: "invalid", message: "rooms.mediaConfirm returned no message" } };
+  }
+
   async #call(method: "GET" | "POST", path: string, body?: unknown): Promise<RocketChatResult<Envelope>> {
     let res: UpstreamResponse;
     try {
+      const form = body instanceof FormData;
       res = await this.#opts.upstream(this.#base + path, {
         method,
-        headers: body === undefined ? this.#headers : this.#jsonHeaders,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: body === undefined || form ? this.#headers : this.#jsonHeaders,
+        ...(body === undefined ? {} : { body: form ? body : JSON.stringify(body) }),
         timeoutMs: this.#opts.timeoutMs,
       });
     } catch (e) {

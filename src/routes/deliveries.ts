@@ -3,7 +3,8 @@
  * `POST /deliveries/{id}/retry` for a dead letter. Bearer `admin.token`; without one configured
  * the routes do not exist (404). Ids, rooms, sources, counts and errors only: no message text.
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import { secretEquals } from "../http/tokens.ts";
 import type { Services } from "../services.ts";
 

@@ -8,7 +8,7 @@
  * (src/http/node-server.ts) with the same handler. It answers in Slack's terms; `answerIn`
  * puts that into the route's own words.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { DeliveryJob } from "../delivery/deliver.ts";
 import { noted, rocketChatAnswer, slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
 import { noteAnswer } from "../observability/access.ts";
@@ -20,7 +20,7 @@ import type { SlackErrorCode } from "../slack/errors.ts";
 import type { Result } from "../result.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
 import type { TranslateContext } from "../model/context.ts";
-import { translateIncoming, type Dialect } from "../translate/incoming.ts";
+import { hookContext, translateIncoming, type Dialect } from "../translate/incoming.ts";
 import { parseRocketChatPayload, withRocketChatIdentity, type RocketChatRequest } from "../translate/rocketchat-payload.ts";
 
 /** The route patterns, as the access log and metrics name them. The token is the last segment. */
@@ -107,11 +107,6 @@ const TRANSLATE_REASONS: ReadonlyMap<SlackErrorCode, string> = new Map([
   ["invalid_blocks", "blocks are not a list of objects, or more than 50"],
 ]);
 
-/** The translation context for one hook (or bot): its time zone and whether it may notify a room. */
-export function hookContext(base: TranslateContext, hook: { readonly timeZone?: string | undefined; readonly allowMentionAll?: boolean | undefined }): TranslateContext {
-  if (hook.timeZone === undefined && hook.allowMentionAll !== false) return base;
-  return { ...base, ...(hook.timeZone ? { timeZone: hook.timeZone } : {}), ...(hook.allowMentionAll === false ? { allowMentionAll: false } : {}) };
-}
 
 export function incomingRoutes(handle: IncomingHandler): Hono {
   const app = new Hono();

@@ -1,6 +1,6 @@
 /** Operations: health, Prometheus metrics, and the inbox or status page at `/`. */
 import { inboxExtras, loadEmoji } from "#inbox-extras";
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { INBOX_CSS, inboxPage, type InboxHook } from "../inbox/page.ts";
 import { where } from "../config/summary.ts";
 import type { Services } from "../services.ts";

@@ -3,7 +3,7 @@
  * Rocket.Chat retries any answer but 2xx, 410 and 500, and treats an empty 200 body as a
  * failure (docs/rocketchat.md §4.5–§4.6), so every case it should not retry is a 200 with JSON.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { decodePayload, queryOf, readLimited } from "../http/body.ts";
 import { secretEquals } from "../http/tokens.ts";
 import { parseOutgoingEvent } from "../outgoing/event.ts";

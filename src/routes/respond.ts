@@ -1,15 +1,18 @@
 /**
  * `POST /respond/{id}`: the `response_url` handed to slash-command targets, "valid 30 minutes,
  * 5 uses" (docs/contract.md §3.4). Bolt's `respond()` posts JSON here; a form `payload=` and plain text
- * (shown as the text) are read too. Answers are JSON with Slack's `ok`; Slack does not document
+ * (shown as the text) are read too. `replace_original` / `delete_original` edit or delete the last
+ * message this response_url posted. Answers are JSON with Slack's `ok`; Slack does not document
  * its error statuses, so `expired_url` (also for ids never issued) is 404 and `used_url` 410.
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import { decodePayload, queryOf, readLimited } from "../http/body.ts";
 import { postMessages, prepareReply } from "../outgoing/replies.ts";
 import { parseSlackReply, replyFromObject, type SlackReplyResult } from "../outgoing/reply.ts";
 import type { Services } from "../services.ts";
 import { slackErrorStatus, type SlackErrorCode } from "../slack/errors.ts";
+import { editMessage, restClient } from "../webapi/edit.ts";
 
 export function respondRoutes(services: Services): Hono {
   const app = new Hono();
@@ -26,11 +29,32 @@ export function respondRoutes(services: Services): Hono {
     if (answer.kind === "error") return c.json({ ok: false, error: "invalid_payload" }, 400);
     if (answer.kind === "none") return c.json({ ok: true });
 
+    // The last message this response_url posted is its "original" (docs/web-api.md).
+    const originalKey = `respond:${c.req.param("id")}`;
+    const original = answer.reply.delete_original === true || answer.reply.replace_original === true ? await services.outgoing.ts.get(originalKey) : undefined;
+    const rc = restClient(services);
+    if (original !== undefined && rc !== undefined && answer.reply.delete_original === true) {
+      const deleted = await rc.deleteMessage(original.rid, original.messageId);
+      if (!deleted.ok && deleted.failure.kind !== "invalid" && deleted.failure.kind !== "not_found") return failure(c, "service_unavailable");
+    }
+
     const prepared = await prepareReply(services, origin, answer.reply, "response-url");
     if (!prepared.ok) return failure(c, prepared.error.code);
     if (prepared.value === undefined) return c.json({ ok: true });
-    const { outcome } = await postMessages(services, origin.source, prepared.value.room, prepared.value.messages);
-    return outcome.kind === "failed" ? failure(c, outcome.error, outcome.retryAfterSeconds) : c.json({ ok: true });
+
+    if (original !== undefined && rc !== undefined && answer.reply.replace_original === true && prepared.value.messages.length === 1) {
+      const doc = await rc.getMessage(original.messageId);
+      if (doc.ok && doc.value !== undefined) {
+        const current = doc.value as unknown as Record<string, unknown>;
+        const edited = await editMessage(rc, original.rid, original.messageId, current, prepared.value.messages[0]!);
+        if (edited.ok) return c.json({ ok: true });
+      }
+    }
+    const posted = await postMessages(services, origin.source, prepared.value.room, prepared.value.messages);
+    if (posted.outcome.kind === "failed") return failure(c, posted.outcome.error, posted.outcome.retryAfterSeconds);
+    const ref = "ts" in posted ? await services.outgoing.ts.get(posted.ts) : undefined;
+    if (ref !== undefined) await services.outgoing.ts.put(originalKey, ref);
+    return c.json({ ok: true });
   });
   return app;
 }

@@ -66,6 +66,15 @@ describe("mentions and commands", () => {
     expect(kinds(msg("in <#C024BE7LR>"))).toContain("MENTION_CHANNEL");
   });
 
+  it("reads Slack's old name form and applies any configured key (bugs found by real senders)", () => {
+    expect(msg("hi <@alice> and <@alice|alice>")).toBe("hi @alice and @alice");
+    expect(msg("hi <@bob.smith|Bob Smith>")).toBe("hi @bob.smith");
+    expect(kinds(msg("hi <@alice>"))).toContain("MENTION_USER");
+    const mm = { ...ctx, users: { "5fb5f7iw8tfrfcwssd1xmx3j7y": "carol" } };
+    expect(mrkdwnToRocketChat("ping <@5fb5f7iw8tfrfcwssd1xmx3j7y>", mm, { target: "message" })).toBe("ping @carol");
+    expect(kinds(msg("<@has space>"))).not.toContain("MENTION_USER");
+  });
+
   it("maps broadcasts to Rocket.Chat's @here and @all", () => {
     expect(msg("<!here> and <!here|here>")).toBe("@here and @here");
     expect(msg("<!channel> <!everyone> <!group>")).toBe("@all @all @all");

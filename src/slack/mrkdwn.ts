@@ -174,8 +174,12 @@ function convertToken(inner: string, ctx: TranslateContext, target: TextTarget):
   switch (head[0]) {
     case "@": {
       const id = head.slice(1);
-      if (!/^[UWB][A-Z0-9]+$/.test(id)) return undefined;
-      return "@" + ((Object.hasOwn(ctx.users, id) ? ctx.users[id] : undefined) ?? stripSigil(label, "@") ?? id);
+      // A configured mapping always applies, whatever the key looks like (a Mattermost user id).
+      const mapped = Object.hasOwn(ctx.users, id) ? ctx.users[id] : undefined;
+      if (mapped !== undefined) return "@" + mapped;
+      if (/^[UWB][A-Z0-9]+$/.test(id)) return "@" + (stripSigil(label, "@") ?? id);
+      // Slack's old name form, `<@alice>` / `<@alice|alice>`: the name is the username.
+      return /^[\p{L}\p{N}._-]+$/u.test(id) ? "@" + id : undefined;
     }
     case "#": {
       const id = head.slice(1);

@@ -36,6 +36,12 @@ export interface HookSettings {
   readonly iconEmoji?: string | undefined;
 }
 
+/** The translation context for one hook (or bot): its time zone and whether it may notify a room. */
+export function hookContext(base: TranslateContext, hook: { readonly timeZone?: string | undefined; readonly allowMentionAll?: boolean | undefined }): TranslateContext {
+  if (hook.timeZone === undefined && hook.allowMentionAll !== false) return base;
+  return { ...base, ...(hook.timeZone ? { timeZone: hook.timeZone } : {}), ...(hook.allowMentionAll === false ? { allowMentionAll: false } : {}) };
+}
+
 export interface IncomingTranslation {
   /** `#name`, `@username` or a room id. */
   readonly room: string;

@@ -44,6 +44,7 @@ beforeAll(async () => {
       outgoing: [
         { name: "deploy", rocketchatToken: RC_TOKEN, triggerWords: ["!deploy"], targets: [target("slash-command", { command: "/deploy" })] },
         { name: "chat", rocketchatToken: RC_TOKEN, triggerWords: ["hello"], triggerMatch: "first-word", targets: [target("events-api")] },
+        { name: "status", rocketchatToken: RC_TOKEN, triggerWords: ["!status"], targets: [target("slash-command", { command: "/status" })] },
         {
           name: "forged",
           rocketchatToken: RC_TOKEN,
@@ -65,6 +66,18 @@ beforeAll(async () => {
     await ack();
     await respond({ response_type: "in_channel", text: `Deploying *${command.text}*` });
     await say(`Deploy of ${command.text} started by <@${command.user_id}>`);
+  });
+  // Bolt's client for replies: response_url edits and deletes, then Web API edits and reactions.
+  app.command("/status", async ({ command, ack, respond, client }) => {
+    await ack();
+    await respond({ response_type: "in_channel", text: "checking…" });
+    await respond({ response_type: "in_channel", replace_original: true, text: "all *green*" });
+    const step = await client.chat.postMessage({ channel: command.channel_id, text: "step 1" });
+    await client.chat.update({ channel: step.channel!, ts: step.ts!, text: "step 1 done", attachments: [{ color: "good", text: "ok" }] });
+    await client.reactions.add({ channel: step.channel!, timestamp: step.ts!, name: "white_check_mark" });
+    const temp = await client.chat.postMessage({ channel: command.channel_id, text: "temporary", thread_ts: step.ts! });
+    await client.chat.delete({ channel: temp.channel!, ts: temp.ts! });
+    await respond({ response_type: "in_channel", delete_original: true, text: "final" });
   });
   app.message(async ({ message, say }) => {
     if (message.subtype !== undefined) return;
@@ -126,6 +139,21 @@ describe("Bolt as a slash-command target", () => {
       ["Deploying *web*", root._id],
       ["Deploy of web started by @alice", undefined],
     ]);
+  });
+});
+
+describe("Bolt's client edits, deletes and reacts", () => {
+  it("replace_original edits the response_url's message, delete_original deletes it; chat.update, reactions.add and chat.delete land", async () => {
+    const m = await say("!status now");
+    await send("status", eventFor(m));
+    const messages = await waitFor(() => (postedBy(fake, seeded).some((x) => x.msg === "final") ? postedBy(fake, seeded) : undefined));
+    expect(messages.map((x) => [x.msg, x.attachments?.map((a) => a["text"]), x["reactions"]])).toEqual([
+      ["step 1 done", ["ok"], { ":white_check_mark:": { usernames: [fake.botUsername] } }],
+      ["final", undefined, undefined],
+    ]);
+    // "checking…" became "all *green*" in place (no second message), then was deleted.
+    expect(fake.requests.filter((r) => r.endpoint === "chat.update").map((r) => (r.body as { text: string }).text)).toEqual(["all *green*"]);
+    expect(fake.requests.filter((r) => r.endpoint === "chat.delete")).toHaveLength(2);
   });
 });
 

@@ -185,17 +185,22 @@ describe("slash commands and response_url", () => {
     expect(fake.messagesIn("@alice").map((m) => m.msg)).toEqual(["only you can see *this*", "and this", "plain text, also ephemeral"]);
   });
 
-  it("reads a form payload=, posts nothing for {} or delete_original, and a new message for replace_original", async () => {
+  it("reads a form payload=, posts nothing for {}; replace_original edits and delete_original deletes the url's last message", async () => {
     const { path } = await invoke();
     const payload = JSON.stringify({ response_type: "in_channel", text: "from a form", attachments: [{ color: "danger", text: "failed" }] });
     expect((await respond(path, `payload=${encodeURIComponent(payload)}`, "application/x-www-form-urlencoded")).status).toBe(200);
     expect(await respond(path, "{}")).toEqual({ status: 200, body: { ok: true } });
+    const first = postedBy(fake, seeded)[0]!;
+    await respond(path, '{"replace_original":true,"response_type":"in_channel","text":"replaced","attachments":[{"color":"good","text":"fixed"}]}');
+    expect(postedBy(fake, seeded)).toMatchObject([{ _id: first._id, rid: "GENERAL", msg: "replaced", attachments: [{ color: "#2eb886", text: "fixed" }] }]);
     expect(await respond(path, '{"delete_original":true}')).toEqual({ status: 200, body: { ok: true } });
+    expect(postedBy(fake, seeded)).toEqual([]);
+  });
+
+  it("replace_original with no message of its own yet posts a new one", async () => {
+    const { path } = await invoke();
     await respond(path, '{"replace_original":true,"response_type":"in_channel","text":"replaced"}');
-    expect(postedBy(fake, seeded)).toMatchObject([
-      { rid: "GENERAL", msg: "from a form", attachments: [{ color: "#a30200", text: "failed" }] },
-      { rid: "GENERAL", msg: "replaced" },
-    ]);
+    expect(postedBy(fake, seeded)).toMatchObject([{ rid: "GENERAL", msg: "replaced" }]);
   });
 
   it("answers in the command's thread", async () => {

@@ -50,6 +50,10 @@ export interface FakeSettings {
    * keeps the dangling `tmid`, which is what `executeSendMessage` does by code reading.
    */
   unknownTmid: "reject" | "store";
+  /** `FileUpload_MaxFileSize` in bytes, default 104857600 (100 MB). */
+  maxFileSize: number;
+  /** Whether the bot holds `view-full-other-user-info` (users.info by email). Default true. */
+  viewFullOtherUserInfo: boolean;
 }
 
 export interface StoredMessage {
@@ -154,7 +158,9 @@ export interface FakeRocketChat {
   recordRequests: boolean;
   /** A room the bot can post in unless archived (or a private group with `member: false`). */
   addRoom(room: NewRoom): string;
-  addUser(username: string, id?: string): string;
+  addUser(username: string, id?: string, profile?: { email?: string; name?: string }): string;
+  /** Files stored by rooms.media, by id. */
+  readonly uploads: Map<string, FakeUpload>;
   /** The live room document, by id or name: mutate it (e.g. `archived`) to change the room. */
   room(roomNameOrId: string): FakeRoom | undefined;
   /** By room id, room name, or "@username" for the bot's direct room with that user. */
@@ -163,7 +169,7 @@ export interface FakeRocketChat {
   /** Sets `faults.down`; resolves once the port is closed and clients saw their connections
    * close, or once it listens again. */
   setDown(down: boolean): Promise<void>;
-  /** Clears messages, requests, calls and faults; rooms, users and settings stay. */
+  /** Clears messages, uploads, requests, calls and faults; rooms, users and settings stay. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -212,6 +218,19 @@ class Answer extends Error {
 function meteorError(code: string, reason?: string, details?: Json): Answer {
   const error = reason ? `${reason} [${code}]` : `[${code}]`;
   return new Answer(400, { success: false, error, errorType: code, ...(details ? { details } : {}) });
+}
+
+/** A `Meteor.Error` thrown inside a method called over `method.call`. */
+class MethodError extends Error {
+  readonly code: string | number;
+  readonly reason: string;
+  readonly details: Json | undefined;
+  constructor(code: string | number, reason: string, message?: string, details?: Json) {
+    super(message ?? `${reason} [${code}]`);
+    this.code = code;
+    this.reason = reason;
+    this.details = details;
+  }
 }
 
 /** A plain `Error` (or `API.v1.failure(string)`) → 400 `{success:false, error}`. */
@@ -312,6 +331,27 @@ const UPDATE: Schema = {
   required: ["roomId", "msgId", "text"],
   additionalProperties: false,
 };
+
+// isChatReactProps: `emoji` (or the older `reaction`), `messageId`, optional `shouldReact`.
+const REACT: Schema = {
+  oneOf: [
+    {
+      type: "object",
+      properties: { emoji: str, messageId: str, shouldReact: optBool },
+      required: ["emoji", "messageId"],
+      additionalProperties: false,
+    },
+    {
+      type: "object",
+      properties: { reaction: str, messageId: str, shouldReact: optBool },
+      required: ["reaction", "messageId"],
+      additionalProperties: false,
+    },
+  ],
+};
+
+/** The emoji names this fake knows (Rocket.Chat knows emojione's list and custom emoji). */
+const KNOWN_EMOJI = new Set(["thumbsup", "+1", "thumbsdown", "white_check_mark", "eyes", "rocket", "tada", "heart", "fire", "warning", "x", "smile", "bell"]);
 
 const DELETE: Schema = {
   type: "object",
@@ -553,6 +593,26 @@ interface User {
   _id: string;
   username: string;
   name: string;
+  email?: string;
+}
+
+export interface FakeUpload {
+  _id: string;
+  rid: string;
+  name: string;
+  type: string;
+  bytes: Buffer;
+  confirmed: boolean;
+}
+
+/** A multipart/form-data body, kept as bytes for the routes that read files. */
+class Multipart {
+  readonly raw: Buffer;
+  readonly contentType: string;
+  constructor(raw: Buffer, contentType: string) {
+    this.raw = raw;
+    this.contentType = contentType;
+  }
 }
 
 class FakeServer implements FakeRocketChat {
@@ -565,6 +625,7 @@ class FakeServer implements FakeRocketChat {
   readonly messages: StoredMessage[] = [];
   readonly requests: RecordedRequest[] = [];
   readonly calls: Record<string, number> = {};
+  readonly uploads = new Map<string, FakeUpload>();
   recordRequests: boolean;
 
   readonly #bodyLimit: number;
@@ -592,6 +653,8 @@ class FakeServer implements FakeRocketChat {
       allowMentionAll: opts.allowMentionAll ?? true,
       allowMentionHere: opts.allowMentionHere ?? true,
       unknownTmid: opts.unknownTmid ?? "reject",
+      maxFileSize: 104857600,
+      viewFullOtherUserInfo: true,
     };
     this.faults = new Faults((down) => this.#setDown(down));
     this.#nextId = idGenerator(opts.seed ?? 1);
@@ -617,9 +680,9 @@ class FakeServer implements FakeRocketChat {
     return id;
   }
 
-  addUser(username: string, id?: string): string {
+  addUser(username: string, id?: string, profile: { email?: string; name?: string } = {}): string {
     if (this.#users.has(username)) throw new Error(`fake-rocketchat: user "${username}" exists`);
-    const user = { _id: id ?? this.#nextId(), username, name: username };
+    const user: User = { _id: id ?? this.#nextId(), username, name: profile.name ?? username, ...(profile.email ? { email: profile.email } : {}) };
     this.#users.set(username, user);
     return user._id;
   }
@@ -642,6 +705,7 @@ class FakeServer implements FakeRocketChat {
   reset(): void {
     this.messages.length = 0;
     this.#byId.clear();
+    this.uploads.clear();
     this.requests.length = 0;
     for (const key of Object.keys(this.calls)) delete this.calls[key];
     this.faults.clear();
@@ -739,8 +803,9 @@ class FakeServer implements FakeRocketChat {
     });
     req.on("end", () => {
       if (overflow) return;
-      const text = chunks.length === 0 ? "" : Buffer.concat(chunks).toString("utf8");
-      void this.#respond(req, res, record, endpoint, query, text);
+      const raw = Buffer.concat(chunks);
+      const text = chunks.length === 0 ? "" : raw.toString("utf8");
+      void this.#respond(req, res, record, endpoint, query, text, raw);
     });
   }
 
@@ -756,6 +821,7 @@ class FakeServer implements FakeRocketChat {
     endpoint: string,
     query: Record<string, string>,
     text: string,
+    raw: Buffer,
   ): Promise<void> {
     const { delayMs, storeThenDelay } = this.faults;
     if (delayMs > 0 && !storeThenDelay && !(await this.#wait(delayMs))) return;
@@ -763,7 +829,7 @@ class FakeServer implements FakeRocketChat {
     if (gone(res)) return;
     let outcome: Outcome;
     try {
-      outcome = this.#process(req, endpoint, query, text, record);
+      outcome = await this.#process(req, endpoint, query, text, record, raw);
     } catch (e) {
       // What Rocket.Chat does with an unexpected exception; here it means a bug in the fake.
       outcome = json(500, { success: false, error: `fake-rocketchat: ${String(e)}` });
@@ -797,16 +863,17 @@ class FakeServer implements FakeRocketChat {
     res.end(reply.body);
   }
 
-  #process(
+  async #process(
     req: IncomingMessage,
     endpoint: string,
     query: Record<string, string>,
     text: string,
     record: RecordedRequest | null,
-  ): Outcome {
+    raw: Buffer,
+  ): Promise<Outcome> {
     let body: unknown;
     try {
-      body = parseBody(req.headers["content-type"], text);
+      body = parseBody(req.headers["content-type"], text, raw);
     } catch {
       return json(400, { success: false, error: "Invalid JSON body" });
     }
@@ -820,7 +887,10 @@ class FakeServer implements FakeRocketChat {
       return serverError(status);
     }
 
-    const route = ROUTES[`${req.method} ${endpoint}`];
+    const slash = endpoint.indexOf("/");
+    const route: Route | undefined =
+      ROUTES[`${req.method} ${endpoint}`] ??
+      (slash > 0 ? bindParams(PARAM_ROUTES[`${req.method} ${endpoint.slice(0, slash)}`], endpoint.slice(slash + 1).split("/")) : undefined);
     if (!route) return json(404, { success: false, error: "API endpoint does not exist" });
 
     if (req.headers["x-user-id"] !== this.userId || req.headers["x-auth-token"] !== this.authToken)
@@ -834,7 +904,7 @@ class FakeServer implements FakeRocketChat {
     // Rocket.Chat reads no body as `{}`, and neither does it read a non-JSON one as JSON.
     const params = body === undefined || typeof body === "string" ? {} : body;
     try {
-      return route(this, params, query);
+      return await route(this, params, query);
     } catch (e) {
       if (e instanceof Answer) return e.reply;
       throw e;
@@ -1084,6 +1154,9 @@ class FakeServer implements FakeRocketChat {
     const message = this.#byId.get(msgId);
     if (!message) throw plainError(`No message found with the id of "${msgId}".`);
     if (message.rid !== roomId) throw plainError(WRONG_ROOM);
+    // updateMessage: another user's message needs `edit-message`, which the bot role lacks.
+    if (text !== message.msg && message.u._id !== this.#bot._id)
+      throw meteorError("error-action-not-allowed", "Message editing not allowed", { method: "updateMessage", action: "Message_editing" });
     if (text !== message.msg) {
       if (text.length > this.settings.maxMessageSize)
         throw sizeExceeded("updateMessage");
@@ -1102,6 +1175,10 @@ class FakeServer implements FakeRocketChat {
     const message = this.#byId.get(msgId);
     if (!message) throw plainError(`No message found with the id of "${msgId}".`);
     if (message.rid !== roomId) throw plainError(WRONG_ROOM);
+    // deleteMessageValidatingPermission: another user's message needs `delete-message`
+    // (admins, owners, moderators), which the bot role lacks.
+    if (message.u._id !== this.#bot._id)
+      throw meteorError("error-action-not-allowed", "Not allowed", { method: "deleteMessage", action: "Delete_message" });
     this.#byId.delete(msgId);
     this.messages.splice(this.messages.indexOf(message), 1);
     return json(200, {
@@ -1158,6 +1235,179 @@ class FakeServer implements FakeRocketChat {
     return json(200, { room: { t: "d", rid: _id, usernames, _id }, success: true });
   }
 
+  // -------------------------------------------------------------------------------------------
+  // What the Slack Web API calls beyond delivery
+
+  /**
+   * `method.call/:method` (misc.ts): the body is `{message: String}` (Meteor `check`), holding a
+   * DDP call as EJSON; the answer is always 200 with the method's result or error inside
+   * `message`. Only `updateMessage` is known here; any other method answers Meteor's 404.
+   */
+  methodCall(method: string, body: unknown): Reply {
+    if (!isObject(body) || typeof body["message"] !== "string" || Object.keys(body).length !== 1)
+      throw plainError("Match error: Expected string, got undefined in field message");
+    let data: Json;
+    try {
+      data = JSON.parse(body["message"]) as Json;
+    } catch {
+      throw plainError(`Unexpected token in JSON`);
+    }
+    if (!isObject(data) || data["msg"] !== "method" || typeof data["method"] !== "string" || !Array.isArray(data["params"]))
+      return json(400, { success: false, error: "Invalid method call" });
+    const id = String(data["id"] ?? "");
+    const result = (payload: Json): Reply => json(200, { message: JSON.stringify({ msg: "result", id, ...payload }), success: true });
+    try {
+      if (data["method"] !== method || method !== "updateMessage")
+        throw new MethodError(404, `Method '${String(data["method"])}' not found`, `Method '${String(data["method"])}' not found [404]`);
+      this.#updateMessage(data["params"][0]);
+      return result({});
+    } catch (e) {
+      if (!(e instanceof MethodError)) throw e;
+      return result({ error: { isClientSafe: true, error: e.code, reason: e.reason, message: e.message, errorType: "Meteor.Error", ...(e.details ? { details: e.details } : {}) } });
+    }
+  }
+
+  /** The `updateMessage` method (lib/server/methods/updateMessage.ts). */
+  #updateMessage(input: unknown): void {
+    if (!isObject(input) || typeof input["_id"] !== "string")
+      throw new MethodError(400, "Match failed", "Match error: Expected string, got undefined in field _id");
+    const original = this.#byId.get(input["_id"]);
+    if (!original) return; // silently nothing, as Rocket.Chat does
+    const allowed = ["tshow", "alias", "attachments", "avatar", "emoji", "msg"];
+    for (const [key, value] of Object.entries(input))
+      if (!allowed.includes(key) && value !== original[key])
+        throw new MethodError("error-invalid-update-key", `Cannot update the message ${key}`, undefined, { method: "updateMessage" });
+    if (input["msg"] === original.msg) return;
+    if (typeof input["msg"] === "string" && input["msg"].length > this.settings.maxMessageSize)
+      throw new MethodError("error-message-size-exceeded", "Message size exceeds Message_MaxAllowedSize", undefined, { method: "updateMessage" });
+    if (original.u._id !== this.#bot._id)
+      throw new MethodError("error-action-not-allowed", "Message editing not allowed", undefined, { method: "updateMessage", action: "Message_editing" });
+    try {
+      validateMessage(input);
+    } catch (e) {
+      if (e instanceof Answer) throw new MethodError(String(e.message), String(e.message));
+      throw e;
+    }
+    const now = new Date().toISOString();
+    for (const key of allowed) if (Object.hasOwn(input, key)) original[key] = input[key];
+    original.editedAt = now;
+    original.editedBy = { _id: this.#bot._id, username: this.#bot.username };
+    original._updatedAt = now;
+  }
+
+  /** `chat.react` (chat.ts → executeSetReaction): toggles, or sets with `shouldReact`. */
+  react(body: unknown): Reply {
+    const params = checkSchema<{ messageId: string; emoji: string; shouldReact?: boolean }>(REACT, body);
+    const message = this.#byId.get(params.messageId);
+    if (!message)
+      throw meteorError("error-message-not-found", 'The provided "messageId" does not match any existing message.');
+    const name = params.emoji.replace(/^:?/, ":").replace(/:?$/, ":");
+    if (!KNOWN_EMOJI.has(name.slice(1, -1)))
+      throw meteorError("error-not-allowed", "Invalid emoji provided.", { method: "setReaction" });
+    const reactions = (message["reactions"] ??= {}) as Record<string, { usernames: string[] }>;
+    const mine = reactions[name]?.usernames.includes(this.#bot.username) ?? false;
+    const want = params.shouldReact ?? !mine;
+    if (want && !mine) (reactions[name] ??= { usernames: [] }).usernames.push(this.#bot.username);
+    if (!want && mine) {
+      reactions[name]!.usernames = reactions[name]!.usernames.filter((u) => u !== this.#bot.username);
+      if (reactions[name]!.usernames.length === 0) delete reactions[name];
+    }
+    return json(200, { success: true });
+  }
+
+  /** `rooms.get`: the rooms the bot is subscribed to. */
+  roomsGet(): Reply {
+    const update = [...this.#rooms.values()]
+      .filter((r) => this.#canAccess(r))
+      .map(({ member: _member, ...doc }) => ({ ...doc, _updatedAt: new Date(0).toISOString() }));
+    return json(200, { update, remove: [], success: true });
+  }
+
+  /** `users.info` by userId, username or email (the latter needs view-full-other-user-info). */
+  usersInfo(query: Record<string, string>): Reply {
+    const keys = Object.keys(query).filter((k) => k !== "fields" && k !== "includeUserRooms");
+    if (keys.length !== 1 || !["userId", "username", "email", "importId"].includes(keys[0]!))
+      throw meteorError("invalid-params", "must have required property 'userId'\n must have required property 'username'\n must match a schema in anyOf");
+    const [key] = keys as ["userId" | "username" | "email" | "importId"];
+    const value = query[key]!;
+    const users = [...this.#users.values()];
+    const user =
+      key === "userId" ? users.find((u) => u._id === value)
+      : key === "username" ? this.#users.get(value)
+      : key === "email" && this.settings.viewFullOtherUserInfo ? users.find((u) => u.email === value)
+      : undefined;
+    if (!user) return json(400, { success: false, error: "User not found." });
+    const { email, ...rest } = user;
+    const bot = user === this.#bot;
+    return json(200, {
+      user: {
+        ...rest,
+        type: bot ? "bot" : "user",
+        roles: [bot ? "bot" : "user"],
+        active: true,
+        status: "offline",
+        ...(email && this.settings.viewFullOtherUserInfo ? { emails: [{ address: email, verified: true }] } : {}),
+      },
+      success: true,
+    });
+  }
+
+  /** `rooms.media/:rid`: one multipart `file` part, stored until confirmed. */
+  async roomsMedia(rid: string, body: unknown): Promise<Reply> {
+    const room = this.#rooms.get(rid);
+    if (!room || !this.#canAccess(room)) return json(403, { success: false, error: "unauthorized" });
+    if (!(body instanceof Multipart)) throw meteorError("error-invalid-field", "Invalid field");
+    let form: FormData;
+    try {
+      form = await new Response(new Uint8Array(body.raw), { headers: { "content-type": body.contentType } }).formData();
+    } catch {
+      throw meteorError("error-invalid-field", "Invalid field");
+    }
+    const file = form.get("file");
+    if (!(file instanceof File)) throw meteorError("invalid-field");
+    if (file.size > this.settings.maxFileSize)
+      throw meteorError("error-file-too-large", `File size exceeds allowed limit of ${this.settings.maxFileSize} bytes`);
+    const _id = this.#nextId();
+    const upload: FakeUpload = { _id, rid, name: file.name, type: file.type || "application/octet-stream", bytes: Buffer.from(await file.arrayBuffer()), confirmed: false };
+    this.uploads.set(_id, upload);
+    return json(200, { file: { _id, url: `/file-upload/${_id}/${encodeURI(file.name)}` }, success: true });
+  }
+
+  /** `rooms.mediaConfirm/:rid/:fileId`: posts the file message (sendFileMessage). */
+  roomsMediaConfirm(rid: string, fileId: string, body: unknown): Outcome {
+    const room = this.#rooms.get(rid);
+    if (!room || !this.#canAccess(room)) return json(403, { success: false, error: "unauthorized" });
+    const upload = this.uploads.get(fileId);
+    if (!upload || upload.rid !== rid) throw meteorError("invalid-file");
+    const params = isObject(body) ? body : {};
+    const description = params["description"];
+    if (typeof description === "string" && description.length > this.settings.maxMessageSize)
+      throw meteorError("error-message-size-exceeded");
+    upload.confirmed = true;
+    const url = `/file-upload/${upload._id}/${encodeURI(upload.name)}`;
+    const attachment: Json = { title: upload.name, type: "file", title_link: url, title_link_download: true };
+    if (typeof description === "string") attachment["description"] = description;
+    if (upload.type.startsWith("image/")) attachment["image_url"] = url;
+    const input: Json = {
+      msg: typeof params["msg"] === "string" ? params["msg"] : "",
+      file: { _id: upload._id, name: upload.name, type: upload.type },
+      files: [{ _id: upload._id, name: upload.name, type: upload.type, size: upload.bytes.length }],
+    };
+    let target = rid;
+    if (typeof params["tmid"] === "string") {
+      const parent = this.#byId.get(params["tmid"]);
+      if (parent) {
+        input["tmid"] = parent.tmid ?? parent._id;
+        target = parent.rid;
+      }
+    }
+    const doc = this.#prepare(input, this.#canSendMessage(target), new Date());
+    // The server builds the file attachment itself (relative links included), after the
+    // checks that apply to what a client sends.
+    doc.attachments = [attachment];
+    return this.#insert(doc) ? DESTROY : json(200, { message: doc, success: true });
+  }
+
   #directUids(members: User[]): string[] {
     return [...new Set(members.map((u) => u._id))].sort();
   }
@@ -1185,7 +1435,19 @@ class FakeServer implements FakeRocketChat {
   }
 }
 
-type Route = (fake: FakeServer, body: unknown, query: Record<string, string>) => Outcome;
+type Route = (fake: FakeServer, body: unknown, query: Record<string, string>) => Outcome | Promise<Outcome>;
+type ParamRoute = (fake: FakeServer, body: unknown, params: string[]) => Outcome | Promise<Outcome>;
+
+/** Routes with URL parameters (`rooms.media/:rid`), by the part before the first `/`. */
+const PARAM_ROUTES: Record<string, ParamRoute> = {
+  "POST method.call": (fake, body, [method]) => fake.methodCall(method ?? "", body),
+  "POST rooms.media": (fake, body, [rid]) => fake.roomsMedia(rid ?? "", body),
+  "POST rooms.mediaConfirm": (fake, body, [rid, fileId]) => fake.roomsMediaConfirm(rid ?? "", fileId ?? "", body),
+};
+
+function bindParams(route: ParamRoute | undefined, params: string[]): Route | undefined {
+  return route && ((fake, body) => route(fake, body, params.map(decodeURIComponent)));
+}
 
 const ROUTES: Record<string, Route> = {
   "GET me": (fake) => fake.me(),
@@ -1197,6 +1459,9 @@ const ROUTES: Record<string, Route> = {
   "GET rooms.info": (fake, _body, query) => fake.roomsInfo(query),
   "POST im.create": (fake, body) => fake.imCreate(body),
   "POST dm.create": (fake, body) => fake.imCreate(body),
+  "POST chat.react": (fake, body) => fake.react(body),
+  "GET rooms.get": (fake) => fake.roomsGet(),
+  "GET users.info": (fake, _body, query) => fake.usersInfo(query),
 };
 
 /** A response whose connection was destroyed (server down, client gone) cannot be answered. */
@@ -1205,8 +1470,9 @@ function gone(res: ServerResponse): boolean {
 }
 
 /** JSON bodies only: Rocket.Chat does not read other content types as JSON. */
-function parseBody(contentType: string | undefined, text: string): unknown {
+function parseBody(contentType: string | undefined, text: string, raw: Buffer): unknown {
   if (text === "") return undefined;
+  if (contentType?.toLowerCase().startsWith("multipart/form-data")) return new Multipart(raw, contentType);
   if (!contentType?.toLowerCase().includes("application/json")) return text;
   return JSON.parse(text);
 }
