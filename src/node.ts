@@ -14,7 +14,7 @@ import { createNodeServer } from "./http/node-server.ts";
 import { createLogger, parseLogLevel } from "./observability/log.ts";
 import { stdoutLines } from "./observability/stdout.ts";
 import { newMessageId } from "./rocketchat/ids.ts";
-import { buildServices } from "./services.ts";
+import { buildServices, probeOf } from "./services.ts";
 
 const EXIT_CONFIG = 2;
 const EXIT_OUTBOX = 1;
@@ -60,7 +60,8 @@ export function main(argv: string[] = process.argv.slice(2)): void {
     upstream,
     logger,
     ...(outbox && {
-      delivery: (deliverer, metrics) => (durable.delivery = new DurableDelivery({ outbox, deliverer, metrics, logger, settings })),
+      delivery: (deliverer, metrics, rocketchat) =>
+        (durable.delivery = new DurableDelivery({ outbox, deliverer, metrics, logger, settings, probe: probeOf(rocketchat) })),
     }),
   });
   durable.delivery?.start();

@@ -55,11 +55,14 @@ export interface ServiceOptions {
   readonly tsStore?: TsStore;
   readonly responseUrls?: ResponseUrlStore;
   /** Swap in durable delivery (an outbox); defaults to one attempt while the sender waits. */
-  readonly delivery?: (deliverer: Deliverer, metrics: Metrics) => DeliveryService;
+  readonly delivery?: (deliverer: Deliverer, metrics: Metrics, rocketchat: RocketChatApi) => DeliveryService;
 }
 
 /** `users`/`channels` come from JSON: look ids up without reaching Object.prototype. */
 const lookupTable = (record: Record<string, string>): Record<string, string> => Object.assign(Object.create(null) as Record<string, string>, record);
+
+/** `GET /api/v1/me` as the delivery policy's probe (the demo inbox has none). */
+export const probeOf = (api: RocketChatApi) => (api.me ? () => api.me!() : undefined);
 
 export function buildServices(config: Config, opts: ServiceOptions): Services {
   const now = opts.now ?? Date.now;
@@ -90,7 +93,9 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
     hooks: new TokenIndex(config.incoming.map((h) => [h.token, h] as const)),
     rocketchat,
     deliverer,
-    delivery: opts.delivery?.(deliverer, metrics) ?? new DirectDelivery(deliverer, metrics, opts.logger, now),
+    delivery:
+      opts.delivery?.(deliverer, metrics, rocketchat) ??
+      new DirectDelivery({ deliverer, metrics, logger: opts.logger, settings: config.delivery, now, probe: probeOf(rocketchat) }),
     inbox,
     rateLimiter: new RateLimiter(now),
     metrics,

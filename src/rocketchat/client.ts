@@ -52,6 +52,11 @@ export interface RocketChatApi {
   roomInfo(query: { roomName: string } | { roomId: string }): Promise<RocketChatResult<RoomInfo>>;
   /** The direct-message room with a user, created if needed. */
   createDirect(username: string): Promise<RocketChatResult<RoomInfo>>;
+  /**
+   * Who the credentials log in as (`GET /api/v1/me`): checked at start-up, and the probe while
+   * Rocket.Chat is unreachable or refuses the credentials. Absent on the demo inbox.
+   */
+  me?(): Promise<RocketChatResult<{ readonly username: string }>>;
 }
 
 export interface RocketChatClientOptions {
@@ -118,6 +123,13 @@ export class RocketChatClient implements RocketChatApi {
     const room = res.value["room"] as { _id?: string; rid?: string } | undefined;
     const id = room?.rid ?? room?._id;
     return id ? { ok: true, value: { _id: id, t: "d" } } : { ok: false, failure: { kind: "not_found", message: "im.create returned no room" } };
+  }
+
+  async me(): Promise<RocketChatResult<{ readonly username: string }>> {
+    const res = await this.#call("GET", "me");
+    if (!res.ok) return res;
+    const username = res.value["username"];
+    return { ok: true, value: { username: typeof username === "string" ? username : "" } };
   }
 
   async #call(method: "GET" | "POST", path: string, body?: unknown): Promise<RocketChatResult<Envelope>> {

@@ -12,8 +12,8 @@ import { DurableDelivery } from "../../src/delivery/durable.ts";
 import type { DeliverySettings } from "../../src/delivery/service.ts";
 import type { Outbox } from "../../src/delivery/outbox.ts";
 import { openSqliteOutbox } from "../../src/delivery/sqlite.ts";
-import { silentLogger } from "../../src/observability/log.ts";
-import type { ServiceOptions } from "../../src/services.ts";
+import { silentLogger, type Logger } from "../../src/observability/log.ts";
+import { probeOf, type ServiceOptions } from "../../src/services.ts";
 import type { FakeRocketChat, FakeRocketChatOptions } from "../support/fake-rocketchat.ts";
 import { gatewayConfig, startGateway, type Gateway } from "../support/gateway.ts";
 
@@ -53,6 +53,8 @@ export interface DurableOptions {
   readonly now?: () => number;
   /** Leave the worker stopped (the test starts it). */
   readonly paused?: boolean;
+  /** Default: silent. */
+  readonly logger?: Logger;
 }
 
 export async function startDurable(opts: DurableOptions = {}): Promise<DurableGateway> {
@@ -72,13 +74,14 @@ export async function startDurable(opts: DurableOptions = {}): Promise<DurableGa
     services: {
       ...opts.services,
       ...(opts.now ? { now: opts.now } : {}),
-      delivery: (deliverer, metrics) => {
+      delivery: (deliverer, metrics, rocketchat) => {
         const sqlite = openSqliteOutbox(outboxPath);
         durable = new DurableDelivery({
           outbox: opts.outbox ? opts.outbox(sqlite) : sqlite,
           deliverer,
           metrics,
-          logger: silentLogger,
+          probe: probeOf(rocketchat),
+          logger: opts.logger ?? silentLogger,
           settings: config.delivery,
           ...(opts.now ? { now: opts.now } : {}),
         });
