@@ -77,8 +77,11 @@ const RECORDS_SHOWN = 100;
 const DISK_RETRY_MS = 100;
 const DISK_RETRY_MAX_MS = 5000;
 
-const soon: (fn: () => void) => void =
-  (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate ?? ((fn) => setTimeout(fn, 0));
+/**
+ * When the group's transaction runs: the next timer phase (about 1 ms), so requests whose
+ * bodies arrive over several I/O callbacks of a busy loop still share one fsync.
+ */
+const soon = (fn: () => void): void => void setTimeout(fn, 0);
 
 export class DurableDelivery implements DeliveryService {
   readonly #outbox: Outbox;
@@ -148,6 +151,7 @@ export class DurableDelivery implements DeliveryService {
    * Resolves with the number of unfinished jobs left in the outbox.
    */
   async stop(graceMs: number): Promise<number> {
+    if (this.#closed) return this.#stored;
     this.#stopping = true;
     clearTimeout(this.#wakeTimer);
     clearInterval(this.#sweepTimer);
