@@ -190,6 +190,8 @@ export class DurableDelivery implements DeliveryService {
   }
 
   async view(): Promise<DeliveryView> {
+    // Dead letters are read from the outbox: write what is pending first.
+    if (this.#diskTimer === undefined) this.#flush();
     const now = this.#now();
     const items = [...this.#lines.values()].flatMap((l) => l.items).sort((a, b) => a.seq - b.seq);
     return {
@@ -201,6 +203,7 @@ export class DurableDelivery implements DeliveryService {
   }
 
   async retry(id: string): Promise<RetryOutcome> {
+    if (this.#diskTimer === undefined) this.#flush();
     const found = this.#closed ? undefined : this.#outbox.get(id);
     if (!found) return { kind: "not_found" };
     const now = this.#now();
