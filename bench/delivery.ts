@@ -102,19 +102,26 @@ async function flood(o: ScenarioOptions): Promise<void> {
   const limit = await sequentialLimit(sinkUrl, 3);
   await fetch(`${sinkUrl}/__reset`, { method: "POST" });
   const gw = await startGateway(o, sinkUrl, {}, "flood");
-  console.log(`# flood: ${senders} keep-alive senders → one room for ${seconds} s; load average ${load()}`);
+  console.log(`# flood: ${senders} keep-alive senders → one room for ${seconds} s; Rocket.Chat stalls (SIGSTOP) for the last 4 s; load average ${load()}`);
   const agent = new Agent({ connections: senders });
   const oks: string[][] = Array.from({ length: senders }, () => []);
   const statuses: Record<string, number> = {};
   const retryAfters = new Map<string, number>();
   let badRetryAfter = 0;
   const stopAt = Date.now() + seconds * 1000;
-  const samples: Array<{ t: number; delivered: number }> = [];
   const delivered = async () => ((await (await fetch(`${sinkUrl}/__stats`)).json()) as { calls: Record<string, number> }).calls["chat.sendMessage"] ?? 0;
-  const sampler = (async () => {
+  // Rocket.Chat stalls (the sink is SIGSTOPped) for the last 4 s of the flood: the room's line
+  // fills to its bound (429s). The load stops and Rocket.Chat resumes at the same moment: the
+  // backlog then drains at Rocket.Chat's pace, nothing else running.
+  let peak = 0;
+  let before = 0;
+  const stall = (async () => {
+    await sleep(Math.max(0, seconds - 4) * 1000);
+    before = await delivered();
+    sink.child.kill("SIGSTOP");
     while (Date.now() < stopAt) {
-      samples.push({ t: Date.now(), delivered: await delivered() });
-      await sleep(1000);
+      peak = Math.max(peak, await pending(gw));
+      await sleep(250);
     }
   })();
   await Promise.all(
@@ -130,7 +137,7 @@ async function flood(o: ScenarioOptions): Promise<void> {
             const value = String(res.headers["retry-after"] ?? "");
             if (!/^[1-9]\d*$/.test(value)) badRetryAfter++;
             retryAfters.set(value, (retryAfters.get(value) ?? 0) + 1);
-            await sleep(Math.min(50, Number(value) * 1000)); // a polite sender; 50 ms keeps the flood on
+            await sleep(Number(value) * 1000); // a polite sender waits as told
           }
         } catch {
           statuses["error"] = (statuses["error"] ?? 0) + 1;
@@ -138,22 +145,24 @@ async function flood(o: ScenarioOptions): Promise<void> {
       }
     }),
   );
+  await stall;
+  const backlog = await pending(gw);
+  peak = Math.max(peak, backlog);
+  sink.child.kill("SIGCONT");
   const stoppedAt = Date.now();
-  await sampler;
   const accepted = oks.reduce((a, l) => a + l.length, 0);
   let drainedAt = NaN;
   for (;;) {
-    if ((await delivered()) >= accepted && (await pending(gw)) === 0) {
+    if ((await pending(gw)) === 0 && (await delivered()) >= accepted) {
       drainedAt = Date.now();
       break;
     }
     if (Date.now() - stoppedAt > 120_000) break;
-    await sleep(100);
+    await sleep(20);
   }
+  const drainedCount = (await delivered()) - before;
   await agent.close();
-  // Drain rate while the line was full (the middle of the run: from the 2nd sample on).
-  const steady = samples.slice(2);
-  const rate = steady.length >= 2 ? (steady.at(-1)!.delivered - steady[0]!.delivered) / ((steady.at(-1)!.t - steady[0]!.t) / 1000) : NaN;
+  const rate = drainedCount / ((drainedAt - stoppedAt) / 1000);
   const got = (await (await fetch(`${sinkUrl}/__messages`)).json()) as Record<string, string[]>;
   const all = Object.values(got).flat();
   const seen = new Map<string, number>();
@@ -175,7 +184,9 @@ async function flood(o: ScenarioOptions): Promise<void> {
 | --- | --- | --- |
 | answers | ${Object.entries(statuses).map(([k, v]) => `${k}: ${fmt(v)}`).join(", ")} | |
 | sink's sequential limit (1 keep-alive connection) | ${fmt(limit)} req/s | |
-| delivered per second while the line was full | ${fmt(rate)} (${fmt(rate / limit, 2)}×) | ≥ 0.8× |
+| longest line (room) | ${fmt(peak)} messages | ≤ maxQueuedPerRoom (1000) |
+| backlog when the load stopped | ${fmt(backlog)} jobs | |
+| drained per second (the backlog, after the load stopped) | ${fmt(rate)} (${fmt(rate / limit, 2)}× the sequential limit) | ≥ 0.8× |
 | last ok delivered after the load stopped | ${fmt(after, 1)} s | ≤ 20 s |
 | Retry-After values on 429 | ${[...retryAfters].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} s × ${fmt(v)}`).join(", ")}${badRetryAfter ? `; ${badRetryAfter} not a whole number` : ""} | integer |
 | lost / twice / refused but delivered / out of order | ${missing} / ${twice} / ${unexpected} / ${outOfOrder} | 0 / 0 / 0 / 0 |

@@ -12,8 +12,9 @@
  *   after the transaction holding its job committed. A settle that cannot be written stays in
  *   memory and is written with the next transaction that succeeds: no room waits for a restart.
  * - Nothing is written to send a job (no claim): after a crash the outbox marks each room's
- *   first jobs uncertain, and those are checked with Rocket.Chat before they are sent again.
- *   A room's next job is only sent while at most one settle of that room is not yet on disk.
+ *   first jobs uncertain, and those are checked with Rocket.Chat before they are sent again;
+ *   a later one sent again is refused by Rocket.Chat (known `_id`) and then checked. A room runs
+ *   at most `MAX_UNSETTLED` settles ahead of its disk.
  *
  * Runtime-neutral (no `node:` import): the store is an `Outbox`, the loop plain timers.
  */
@@ -73,6 +74,16 @@ interface PendingWrite {
 }
 
 const RECORDS_SHOWN = 100;
+/**
+ * How far a room's line may run ahead of its disk: settles (removals) not yet committed. A fsync
+ * takes longer than Rocket.Chat's answer on a fast server, so waiting for each one would make it
+ * the room's pace. After a crash, up to this many delivered jobs of a room may be sent again:
+ * Rocket.Chat stores no second message with a known `_id`, and its 400 is checked with
+ * `chat.getMessage` (docs/delivery.md).
+ */
+const MAX_UNSETTLED = 128;
+/** A settle waits at most this long for a transaction to ride with. */
+const SETTLE_FLUSH_MS = 25;
 /** After a failed commit, settles are written again after this, doubling up to the cap. */
 const DISK_RETRY_MS = 100;
 const DISK_RETRY_MAX_MS = 5000;
@@ -99,6 +110,7 @@ export class DurableDelivery implements DeliveryService {
   readonly #running = new Set<Promise<unknown>>();
   #writes: PendingWrite[] = [];
   #flushQueued = false;
+  #lazyTimer: ReturnType<typeof setTimeout> | undefined;
   #diskRetryMs = 0;
   #diskTimer: ReturnType<typeof setTimeout> | undefined;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -366,11 +378,14 @@ export class DurableDelivery implements DeliveryService {
     });
   }
 
-  /** A settle's write: the room may move on while at most one of its settles is not on disk. */
+  /** A settle's write: the room may move on while fewer than `MAX_UNSETTLED` are not on disk. */
   #record(line: Line, write: OutboxWrite): void {
     line.unsettled++;
     this.#writes.push({ write, line });
-    this.#scheduleFlush();
+    // Nobody waits for a settle: it rides with the next new job's transaction, or goes within
+    // SETTLE_FLUSH_MS, or at once when its room has run as far ahead of the disk as it may.
+    if (line.unsettled >= MAX_UNSETTLED) this.#scheduleFlush();
+    else this.#scheduleLazyFlush();
   }
 
   #scheduleFlush(): void {
@@ -382,8 +397,19 @@ export class DurableDelivery implements DeliveryService {
     });
   }
 
+  #scheduleLazyFlush(): void {
+    if (this.#lazyTimer !== undefined || this.#flushQueued || this.#diskTimer !== undefined) return;
+    this.#lazyTimer = setTimeout(() => {
+      this.#lazyTimer = undefined;
+      this.#flush();
+    }, SETTLE_FLUSH_MS);
+    unref(this.#lazyTimer);
+  }
+
   /** Every pending write in one transaction. */
   #flush(): void {
+    clearTimeout(this.#lazyTimer);
+    this.#lazyTimer = undefined;
     if (this.#writes.length === 0 || this.#closed) return;
     const batch = this.#writes;
     this.#writes = [];
@@ -463,7 +489,7 @@ export class DurableDelivery implements DeliveryService {
       this.#candidates.delete(room);
       const line = this.#lines.get(room);
       // Busy rooms come back when their attempt settles or their write is on disk.
-      if (!line || line.items.length === 0 || line.running > 0 || line.unsettled > 1) continue;
+      if (!line || line.items.length === 0 || line.running > 0 || line.unsettled >= MAX_UNSETTLED) continue;
       const head = line.items[0]!;
       if (this.#policy.expired(head.job, now)) {
         this.#bury(line, head, "service_unavailable", this.#policy.expiryReason(head.lastError), now);
