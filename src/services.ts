@@ -95,7 +95,8 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
     deliverer,
     delivery:
       opts.delivery?.(deliverer, metrics, rocketchat) ??
-      new DirectDelivery({ deliverer, metrics, logger: opts.logger, settings: config.delivery, now, probe: probeOf(rocketchat) }),
+      // No probe: without a line to hold there is nothing to resume; each request tries.
+      new DirectDelivery({ deliverer, metrics, logger: opts.logger, settings: config.delivery, now }),
     inbox,
     rateLimiter: new RateLimiter(now),
     metrics,

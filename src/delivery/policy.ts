@@ -91,6 +91,8 @@ export class RocketChatState {
   #probeTimer: ReturnType<typeof setTimeout> | undefined;
   #pauseTimer: ReturnType<typeof setTimeout> | undefined;
   #lastAuthError = -Infinity;
+  /** Without a probe: the next job is let through as the probe. */
+  #released = false;
   #stopped = false;
   readonly #opts: PolicyOptions;
   readonly #now: () => number;
@@ -115,7 +117,7 @@ export class RocketChatState {
 
   /** Nothing but the probe goes to Rocket.Chat before this; Infinity while it is down. */
   blockedUntil(now: number): number {
-    if (this.#downSince !== undefined) return Infinity;
+    if (this.#downSince !== undefined && !this.#released) return Infinity;
     return this.#pausedUntil > now ? this.#pausedUntil : 0;
   }
 
@@ -197,6 +199,7 @@ export class RocketChatState {
       if (cause === "unavailable") this.#opts.logger.warn("Rocket.Chat unreachable: holding deliveries, probing until it answers", { reason });
     }
     this.#downCause = cause;
+    this.#released = false;
     this.#scheduleProbe(now);
   }
 
@@ -208,6 +211,7 @@ export class RocketChatState {
     else this.#opts.logger.info("Rocket.Chat accepts the credentials again: resuming deliveries", fields);
     this.#downSince = undefined;
     this.#downCause = undefined;
+    this.#released = false;
     clearTimeout(this.#probeTimer);
     this.#probeTimer = undefined;
     this.wake();
@@ -232,9 +236,9 @@ export class RocketChatState {
   async #probe(): Promise<void> {
     const probe = this.#opts.probe;
     if (!probe) {
-      // Without a probe the next job is the probe: let one through.
+      // Without a probe the next job is the probe: let jobs through until one fails again.
       this.#probeTimer = undefined;
-      this.#downSince = undefined;
+      this.#released = true;
       this.wake();
       return;
     }
