@@ -372,6 +372,7 @@ export class DurableDelivery implements DeliveryService {
 
   /** A new job's write: resolves once it is on disk, rejects when it cannot be. */
   #persist(write: OutboxWrite): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("outbox closed"));
     return new Promise((resolve, reject) => {
       this.#writes.push({ write, done: { resolve, reject } });
       this.#scheduleFlush();
@@ -410,7 +411,13 @@ export class DurableDelivery implements DeliveryService {
   #flush(): void {
     clearTimeout(this.#lazyTimer);
     this.#lazyTimer = undefined;
-    if (this.#writes.length === 0 || this.#closed) return;
+    if (this.#writes.length === 0) return;
+    if (this.#closed) {
+      // Closed meanwhile: a new job can no longer be stored (its sender gets 503).
+      for (const p of this.#writes) p.done?.reject(new Error("outbox closed"));
+      this.#writes = this.#writes.filter((p) => p.done === undefined);
+      return;
+    }
     const batch = this.#writes;
     this.#writes = [];
     try {
