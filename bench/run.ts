@@ -17,6 +17,7 @@
  *   npm run bench -- --before DIR          also runs slackline from another checkout, interleaved with
  *                                          the others: `git worktree add DIR <commit>` and link (or
  *                                          install) its node_modules
+ *   npm run bench -- --scenario NAME      delivery under stress (flood, slow, recovery): bench/delivery.ts
  *   npm run bench -- --bundle              the Worker bundle's size (wrangler dry run), nothing else
  *   npm run bench -- --worker              the Worker's CPU per request in workerd (`wrangler dev`,
  *                                          local), against a pass-through Worker: /healthz and the
@@ -31,13 +32,13 @@
 import autocannon, { type Client, type Result } from "autocannon";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { loadPayloads, type BenchPayload } from "./payloads.ts";
+import { children, cpuMs, freePort, startPrinting, stop, waitUntilUp } from "./procs.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const env = process.env;
@@ -59,6 +60,7 @@ const { values: args } = parseArgs({
     "node-flags": { type: "string", default: env["BENCH_NODE_FLAGS"] ?? "--max-semi-space-size=16" },
     rate: { type: "string", default: env["BENCH_RATE"] ?? "0" },
     json: { type: "string" },
+    scenario: { type: "string" },
   },
 });
 // --worker runs one short run per request kind, at a modest load: wrangler dev is one workerd.
@@ -75,40 +77,7 @@ const PATH = `/services/T0000000/B0000000/${TOKEN}`;
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-const children: ChildProcess[] = [];
-process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
 process.on("SIGINT", () => process.exit(130));
-
-/** Starts `node script` and resolves with the port it prints as `{"port":N}`. */
-function startPrinting(script: string, extraEnv: Record<string, string> = {}, flags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...flags, join(ROOT, script)], { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  return new Promise((ok, fail) => {
-    child.once("exit", (code) => fail(new Error(`${script} exited (${code})`)));
-    child.stdout!.once("data", (d: Buffer) => ok({ child, port: (JSON.parse(d.toString()) as { port: number }).port }));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-async function waitUntilUp(url: string, seconds = 10): Promise<void> {
-  for (let i = 0; i < seconds * 20; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(50);
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 interface Slackline {
   child: ChildProcess;
@@ -260,15 +229,6 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   if (child.exitCode === null) child.kill("SIGKILL");
 }
 
-/** Stops a child with SIGTERM (slackline then writes its CPU profile) and waits for it. */
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((ok) => {
-    if (child.exitCode !== null) return ok();
-    child.once("exit", () => ok());
-    child.kill("SIGTERM");
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
@@ -277,14 +237,6 @@ function memory(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
   return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
-}
-
-/** CPU time (user + system) a process has used so far, in ms (Linux: /proc/PID/stat). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second).
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 interface Proc {
@@ -607,10 +559,16 @@ if (args.bundle) {
 
 const dir = mkdtempSync(join(tmpdir(), "slackline-bench-"));
 try {
-  const sink = await startPrinting("bench/sink.ts");
-  const sinkUrl = `http://127.0.0.1:${sink.port}`;
-  await (args.worker ? worker(sinkUrl, dir) : args.leak ? leak(sinkUrl, dir) : compare(sinkUrl, dir));
-  await stop(sink.child);
+  if (args.scenario) {
+    const { runScenario } = await import("./delivery.ts");
+    const opts = { dir, nodeFlags, ...(args.duration ? { duration: Number(args.duration) } : {}) };
+    await runScenario(args.scenario, { ...opts, ...(args.before ? { before: args.before } : {}), ...(args.profile ? { profile: args.profile } : {}) });
+  } else {
+    const sink = await startPrinting("bench/sink.ts");
+    const sinkUrl = `http://127.0.0.1:${sink.port}`;
+    await (args.worker ? worker(sinkUrl, dir) : args.leak ? leak(sinkUrl, dir) : compare(sinkUrl, dir));
+    await stop(sink.child);
+  }
 } finally {
   // BENCH_KEEP=1 keeps the configs, outboxes and slackline's log (stdout) for a look.
   if (env["BENCH_KEEP"]) console.log(`kept ${dir}`);

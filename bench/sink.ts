@@ -5,12 +5,17 @@
  * and the baseline proxy post to it, so its cost is the same for both.
  *
  * `node bench/sink.ts` prints `{"port":N}` on stdout once listening; `GET /__stats` answers the
- * request counts.
+ * request counts. For the delivery scenarios (bench/delivery.ts): `SINK_DELAY_MS` delays every
+ * answer (a slow Rocket.Chat), `SINK_RECORD=1` keeps each room's message texts in arrival order
+ * (`GET /__messages`, `POST /__reset`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-const calls: Record<string, number> = {};
+let calls: Record<string, number> = {};
+const delayMs = Number(process.env["SINK_DELAY_MS"] ?? 0);
+const record = process.env["SINK_RECORD"] === "1";
+let messages: Record<string, string[]> = {};
 let badBodies = 0;
 
 const answer = (res: ServerResponse, status: number, body: string): void => {
@@ -25,23 +30,32 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   const q = url.indexOf("?");
   const endpoint = (q < 0 ? url : url.slice(0, q)).replace(/^\/api\/v1\//, "");
   if (endpoint === "/__stats") return answer(res, 200, JSON.stringify({ calls, badBodies }));
+  if (endpoint === "/__messages") return answer(res, 200, JSON.stringify(messages));
+  if (endpoint === "/__reset") {
+    calls = {};
+    messages = {};
+    return answer(res, 200, "{}");
+  }
   calls[endpoint] = (calls[endpoint] ?? 0) + 1;
   const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
   switch (endpoint) {
     case "chat.sendMessage": {
-      let message: { _id?: unknown; rid?: unknown } = {};
+      let message: { _id?: unknown; rid?: unknown; msg?: unknown } = {};
       try {
-        const parsed = JSON.parse(body) as { message?: { _id?: unknown; rid?: unknown } };
+        const parsed = JSON.parse(body) as { message?: { _id?: unknown; rid?: unknown; msg?: unknown } };
         message = parsed.message ?? {};
       } catch {
         badBodies++;
       }
+      if (record) (messages[String(message.rid)] ??= []).push(String(message.msg));
       return answer(res, 200, JSON.stringify({ message: { _id: message._id ?? "m", rid: message.rid ?? "r", ts: "2026-01-01T00:00:00.000Z" }, success: true }));
     }
     case "rooms.info":
       return answer(res, 200, room(query.get("roomName") ?? query.get("roomId") ?? "general"));
     case "chat.getMessage":
       return answer(res, 400, JSON.stringify({ success: false, error: "error-not-allowed" }));
+    case "me":
+      return answer(res, 200, JSON.stringify({ _id: "bench", username: "bench", active: true, success: true }));
     case "im.create":
       return answer(res, 200, JSON.stringify({ room: { _id: "dm", rid: "dm", t: "d" }, success: true }));
     default:
@@ -52,7 +66,11 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
 const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   const chunks: Buffer[] = [];
   req.on("data", (c: Buffer) => chunks.push(c));
-  req.on("end", () => handle(req, res, chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString()));
+  req.on("end", () => {
+    const body = chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString();
+    if (delayMs > 0) setTimeout(() => handle(req, res, body), delayMs);
+    else handle(req, res, body);
+  });
 });
 server.listen(Number(process.env["PORT"] ?? 0), "127.0.0.1", () => {
   process.stdout.write(JSON.stringify({ port: (server.address() as AddressInfo).port }) + "\n");

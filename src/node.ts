@@ -18,7 +18,7 @@ import { createLogger, parseLogFormat, parseLogLevel } from "./observability/log
 import { watchProcess } from "./observability/process.ts";
 import { stdoutLines } from "./observability/stdout.ts";
 import { newMessageId } from "./rocketchat/ids.ts";
-import { buildServices } from "./services.ts";
+import { buildServices, probeOf } from "./services.ts";
 import { VERSION } from "./version.ts";
 import { SqliteTsStore, tsPathFor } from "./webapi/sqlite-ts.ts";
 
@@ -143,7 +143,8 @@ function serve(argv: string[]): void {
     logger,
     ...(tsStore && { tsStore }),
     ...(outbox && {
-      delivery: (deliverer, metrics) => (durable.delivery = new DurableDelivery({ outbox, deliverer, metrics, logger, settings })),
+      delivery: (deliverer, metrics, rocketchat) =>
+        (durable.delivery = new DurableDelivery({ outbox, deliverer, metrics, logger, settings, probe: probeOf(rocketchat) })),
     }),
   });
   durable.delivery?.start();

@@ -17,7 +17,6 @@ import { MemoryResponseUrlStore, type ResponseUrlStore } from "./outgoing/respon
 import { MemorySeenEvents, type SeenEvents } from "./outgoing/seen.ts";
 import { RocketChatClient, type RocketChatApi } from "./rocketchat/client.ts";
 import { RoomResolver } from "./rocketchat/rooms.ts";
-import { watchRocketChat } from "./rocketchat/watch.ts";
 import type { TranslateContext } from "./model/context.ts";
 
 export interface Services {
@@ -62,7 +61,7 @@ export interface ServiceOptions {
   readonly responseUrls?: ResponseUrlStore;
   readonly seenEvents?: SeenEvents;
   /** Swap in durable delivery (an outbox); defaults to one attempt while the sender waits. */
-  readonly delivery?: (deliverer: Deliverer, metrics: Metrics) => DeliveryService;
+  readonly delivery?: (deliverer: Deliverer, metrics: Metrics, rocketchat: RocketChatApi) => DeliveryService;
 }
 
 /** With the inbox, each job's hook is noted before delivery, so the inbox page can filter by it. */
@@ -84,24 +83,23 @@ function inboxSources(delivery: DeliveryService, inbox: Inbox | undefined): Deli
 /** `users`/`channels` come from JSON: look ids up without reaching Object.prototype. */
 const lookupTable = (record: Record<string, string>): Record<string, string> => Object.assign(Object.create(null) as Record<string, string>, record);
 
+/** `GET /api/v1/me` as the delivery policy's probe (the demo inbox has none). */
+export const probeOf = (api: RocketChatApi) => (api.me ? () => api.me!() : undefined);
+
 export function buildServices(config: Config, opts: ServiceOptions): Services {
   const now = opts.now ?? Date.now;
   const metrics = new Metrics();
   const inbox = config.rocketchat ? undefined : new Inbox(200, now);
   const rocketchat: RocketChatApi =
     inbox ??
-    watchRocketChat(
-      new RocketChatClient({
-        url: config.rocketchat!.url,
-        userId: config.rocketchat!.userId,
-        authToken: config.rocketchat!.authToken,
-        timeoutMs: config.rocketchat!.timeoutMs,
-        upstream: opts.upstream,
-        now,
-      }),
-      opts.logger,
-      config.rocketchat!.url,
-    );
+    new RocketChatClient({
+      url: config.rocketchat!.url,
+      userId: config.rocketchat!.userId,
+      authToken: config.rocketchat!.authToken,
+      timeoutMs: config.rocketchat!.timeoutMs,
+      upstream: opts.upstream,
+      now,
+    });
   const tsStore = opts.tsStore ?? new MemoryTsStore({ now });
   const threads = opts.threads ?? threadLookup(tsStore);
   const rooms = new RoomResolver(rocketchat, { now });
@@ -121,7 +119,12 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
     rocketchat,
     rooms,
     deliverer,
-    delivery: inboxSources(opts.delivery?.(deliverer, metrics) ?? new DirectDelivery(deliverer, metrics, opts.logger, now), inbox),
+    delivery: inboxSources(
+      opts.delivery?.(deliverer, metrics, rocketchat) ??
+        // No probe: without a line to hold there is nothing to resume; each request tries.
+        new DirectDelivery({ deliverer, metrics, logger: opts.logger, settings: config.delivery, now }),
+      inbox,
+    ),
     inbox,
     rateLimiter: new RateLimiter(now),
     metrics,

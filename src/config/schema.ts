@@ -140,6 +140,10 @@ export const configSchema = z
         retryMaxMs: z.int().min(10).max(3_600_000).default(300_000),
         /** How often the worker looks for due jobs; it is also woken when one is queued. */
         pollMs: z.int().min(10).max(60_000).default(1000),
+        /** Accepted, undelivered messages that may wait for one room; past it: 429 with Retry-After. */
+        maxQueuedPerRoom: z.int().min(1).max(10_000_000).default(1000),
+        /** The same bound over all rooms. */
+        maxQueued: z.int().min(1).max(100_000_000).default(100_000),
         /** SIGTERM: how long in-flight deliveries may take to finish before the process exits. */
         shutdownGraceMs: z.int().min(0).max(120_000).default(10_000),
       })

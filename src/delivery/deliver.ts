@@ -12,6 +12,9 @@ import type { RoomResolver } from "../rocketchat/rooms.ts";
 import type { RocketChatMessageDraft } from "../model/message.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
 
+/** Why an attempt must be retried (see `AttemptResult`). */
+export type RetryCause = "rate_limited" | "unavailable" | "unauthorized" | "ambiguous" | "unexpected";
+
 export type JobMessage = RocketChatMessageDraft & { readonly _id: string };
 
 export interface DeliveryJob {
@@ -39,10 +42,27 @@ export const freshProgress: JobProgress = { sent: 0, uncertain: false, attempts:
 
 export type AttemptResult =
   | { readonly kind: "delivered"; readonly stored: StoredMessage[]; readonly progress: JobProgress }
-  /** Try again later; `afterMs` when Rocket.Chat said how long (429). */
-  | { readonly kind: "retry"; readonly reason: string; readonly afterMs?: number; readonly progress: JobProgress }
+  /**
+   * Try again later; `afterMs` when Rocket.Chat said how long (429). `cause` says whose fault it
+   * is: `rate_limited`, `unavailable` and `unauthorized` are states of the server (every job
+   * waits), `ambiguous` and `unexpected` are this job's own failures (its back-off grows).
+   */
+  | {
+      readonly kind: "retry";
+      readonly reason: string;
+      readonly afterMs?: number;
+      readonly cause?: RetryCause;
+      readonly progress: JobProgress;
+    }
   /** Will never succeed as it is: answer the sender, or keep it as a dead letter. */
-  | { readonly kind: "failed"; readonly error: SlackErrorCode; readonly reason: string; readonly progress: JobProgress };
+  | {
+      readonly kind: "failed";
+      readonly error: SlackErrorCode;
+      readonly reason: string;
+      /** Rocket.Chat's HTTP status, when it answered one (403: the credentials lack a right). */
+      readonly status?: number;
+      readonly progress: JobProgress;
+    };
 
 /** Slack `thread_ts` → Rocket.Chat message id, for threads slackline itself minted. */
 export interface ThreadLookup {
@@ -91,11 +111,12 @@ export class Deliverer {
       }
       if (sent.failure.kind === "ambiguous") {
         progress = { ...progress, uncertain: true };
-        return { kind: "retry", reason: sent.failure.message, progress };
+        return { kind: "retry", reason: sent.failure.message, cause: "ambiguous", progress };
       }
-      // A 400 is also how Rocket.Chat answers a repeated `_id` (rocketchat.md §2.4): for a
-      // job tried before, ask whether the message is there before calling it rejected.
-      if (sent.failure.kind === "invalid" && before.attempts > 0) {
+      // A 400 is also how Rocket.Chat answers a repeated `_id` (docs/delivery.md): ask whether
+      // the message is there before calling it rejected. Always, not only for a job tried
+      // before: progress recorded after a send may not have reached the disk before a crash.
+      if (sent.failure.kind === "invalid") {
         const known = await this.#api.getMessage(message._id);
         if (known.ok && known.value) {
           stored.push(known.value);
@@ -131,16 +152,18 @@ export class Deliverer {
         return { kind: "failed", error: "channel_is_archived", reason, progress };
       case "forbidden":
       case "invalid":
-        return { kind: "failed", error: "action_prohibited", reason, progress };
+        return failure.status === undefined
+          ? { kind: "failed", error: "action_prohibited", reason, progress }
+          : { kind: "failed", error: "action_prohibited", reason, status: failure.status, progress };
       case "rate_limited":
         return failure.retryAfterMs === undefined
-          ? { kind: "retry", reason, progress }
-          : { kind: "retry", reason, afterMs: failure.retryAfterMs, progress };
+          ? { kind: "retry", reason, cause: "rate_limited", progress }
+          : { kind: "retry", reason, afterMs: failure.retryAfterMs, cause: "rate_limited", progress };
       case "ambiguous":
-        return { kind: "retry", reason, progress: { ...progress, uncertain: true } };
+        return { kind: "retry", reason, cause: "ambiguous", progress: { ...progress, uncertain: true } };
       case "unauthorized":
       case "unavailable":
-        return { kind: "retry", reason, progress };
+        return { kind: "retry", reason, cause: failure.kind, progress };
     }
   }
 }

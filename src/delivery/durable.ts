@@ -1,29 +1,30 @@
 /**
- * Durable delivery (CONTRACT §4): "ok means Rocket.Chat has the message, or it is stored durably
- * and will be delivered exactly once".
+ * Durable delivery: "ok means Rocket.Chat has the message, or it is stored durably and will be
+ * delivered exactly once" (docs/delivery.md). The rules — fast path, back-off, the 429 pause,
+ * unreachable and unauthorized Rocket.Chat, expiry, the bounded line, bookkeeping — are the
+ * delivery policy's (`policy.ts`); this class keeps the store and the loop:
  *
- * - Fast path: a request first tries Rocket.Chat for up to `fastPathMs`. Confirmed → `ok`, no
- *   outbox write; a permanent error reaches the sender. Anything unconfirmed is in the outbox
- *   before `ok` is answered — an attempt still running then is stored `inflight` and settles
- *   its own record later, so the worker never sends that job at the same time.
- * - Worker: claims due jobs, the first unfinished one of each room only (acceptance order per
- *   room), backs off with full jitter, honours Rocket.Chat's 429 wait for every room.
- * - One `concurrency` limit for fast path and worker together.
+ * - The lines in memory: each room's unfinished jobs in acceptance order, loaded from the
+ *   outbox at start-up. The worker looks at room heads only, so its cost per job does not grow
+ *   with the line; a room's next job is sent as soon as its head is confirmed.
+ * - Group commit: every outbox write made in one event-loop turn (new jobs, removals, requeues,
+ *   dead letters) goes to disk in one transaction, one fsync. A request is answered `ok` only
+ *   after the transaction holding its job committed. A settle that cannot be written stays in
+ *   memory and is written with the next transaction that succeeds: no room waits for a restart.
+ * - Nothing is written to send a job (no claim): after a crash the outbox marks each room's
+ *   first jobs uncertain, and those are checked with Rocket.Chat before they are sent again;
+ *   a later one sent again is refused by Rocket.Chat (known `_id`) and then checked. A room runs
+ *   at most `MAX_UNSETTLED` settles ahead of its disk.
  *
- * Runtime-neutral: the store is an `Outbox`, the loop plain timers.
+ * Runtime-neutral (no `node:` import): the store is an `Outbox`, the loop plain timers.
  */
-import { backoffMs } from "./backoff.ts";
 import type { Logger } from "../observability/log.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import type { SlackErrorCode } from "../slack/errors.ts";
-import { freshProgress, type AttemptResult, type Deliverer, type DeliveryJob, type JobProgress } from "./deliver.ts";
-import type { Outbox, OutboxEntry } from "./outbox.ts";
+import { freshProgress, type AttemptResult, type DeliveryJob, type JobProgress } from "./deliver.ts";
+import type { Outbox, OutboxEntry, OutboxWrite } from "./outbox.ts";
+import { DeliveryPolicy, unref, type PolicyOptions } from "./policy.ts";
 import {
   deliveryRecord,
-  RecentDeliveries,
-  recordFacts,
-  type RecordFacts,
-  type DeliveryDeps,
   type DeliveryRecord,
   type DeliveryService,
   type DeliverySettings,
@@ -32,105 +33,140 @@ import {
   type SubmitOutcome,
 } from "./service.ts";
 
-export interface DurableDeliveryOptions extends DeliveryDeps {
+export interface DurableDeliveryOptions extends PolicyOptions {
   readonly outbox: Outbox;
 }
 
-/** Timers must not keep a CLI or a test alive (Node); Workers timers have no `unref`. */
-const unref = (timer: unknown): void => (timer as { unref?: () => void }).unref?.();
+/** One unfinished job in a room's line. */
+interface Item {
+  readonly seq: number;
+  readonly job: DeliveryJob;
+  progress: JobProgress;
+  nextAt: number;
+  readonly expiresAt: number;
+  updatedAt: number;
+  lastError: string | undefined;
+  /** Failures that were this job's own (ambiguous answers, 5xx): its back-off counts these. */
+  failures: number;
+  /** An attempt is running on it (the fast path that stored it, or the worker). */
+  running: boolean;
+}
 
-/** At most `size` tasks at once; the rest wait in order. */
-class Slots {
-  #free: number;
-  readonly #waiting: Array<() => void> = [];
+/** A room's line. */
+interface Line {
+  readonly room: string;
+  /** Unfinished jobs on disk, by acceptance order; `items[0]` is the head. */
+  readonly items: Item[];
+  /** Messages waiting: the items', and those of jobs on their way to disk. */
+  messages: number;
+  /** Attempts running on this room's items. */
+  running: number;
+  /** Settles written but not yet on disk. */
+  unsettled: number;
+}
 
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  get free(): number {
-    return this.#free;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
+interface PendingWrite {
+  readonly write: OutboxWrite;
+  /** A new job: its sender waits for the commit. */
+  readonly done?: { resolve: () => void; reject: (e: unknown) => void };
+  /** A settle: its room may move on once it is on disk. */
+  readonly line?: Line;
 }
 
 const RECORDS_SHOWN = 100;
+/**
+ * How far a room's line may run ahead of its disk: settles (removals) not yet committed. A fsync
+ * takes longer than Rocket.Chat's answer on a fast server, so waiting for each one would make it
+ * the room's pace. After a crash, up to this many delivered jobs of a room may be sent again:
+ * Rocket.Chat stores no second message with a known `_id`, and its 400 is checked with
+ * `chat.getMessage` (docs/delivery.md).
+ */
+const MAX_UNSETTLED = 128;
+/** A settle waits at most this long for a transaction to ride with. */
+const SETTLE_FLUSH_MS = 25;
+/** After a failed commit, settles are written again after this, doubling up to the cap. */
+const DISK_RETRY_MS = 100;
+const DISK_RETRY_MAX_MS = 5000;
+
+/**
+ * When the group's transaction runs: the next timer phase (about 1 ms), so requests whose
+ * bodies arrive over several I/O callbacks of a busy loop still share one fsync.
+ */
+const soon = (fn: () => void): void => void setTimeout(fn, 0);
 
 export class DurableDelivery implements DeliveryService {
   readonly #outbox: Outbox;
-  readonly #deliverer: Deliverer;
+  readonly #policy: DeliveryPolicy;
   readonly #metrics: Metrics;
   readonly #logger: Logger;
   readonly #settings: DeliverySettings;
   readonly #now: () => number;
-  readonly #random: () => number;
-  readonly #slots: Slots;
-  readonly #recent = new RecentDeliveries();
-  /** Unfinished jobs per room, stored or still on the fast path: a new job waits behind them. */
-  readonly #waiting: Map<string, number>;
-  /** Rooms with an attempt running here: the worker leaves their next job alone. */
-  readonly #active = new Set<string>();
+  readonly #lines = new Map<string, Line>();
+  /** Rooms whose head may be sendable now. */
+  readonly #candidates = new Set<string>();
+  /** Rooms whose head waits for its `nextAt`. */
+  readonly #sleeping = new Set<string>();
   /** Work that may still write to the outbox (requests, attempts): shutdown waits for it. */
   readonly #running = new Set<Promise<unknown>>();
+  #writes: PendingWrite[] = [];
+  #flushQueued = false;
+  #lazyTimer: ReturnType<typeof setTimeout> | undefined;
+  #diskRetryMs = 0;
+  #diskTimer: ReturnType<typeof setTimeout> | undefined;
+  #wakeTimer: ReturnType<typeof setTimeout> | undefined;
+  #wakeAt = Infinity;
+  #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #seq: number;
-  /** Unfinished jobs in the outbox. */
-  #stored: number;
+  /** Unfinished jobs (stored or on their way to disk). */
+  #stored = 0;
+  /** Messages of those jobs. */
+  #messages = 0;
   #dead: number;
-  /** After a 429 nothing is sent to Rocket.Chat before this (its limit is per route, not room). */
-  #pausedUntil = 0;
-  #interval: ReturnType<typeof setInterval> | undefined;
-  #woken = false;
+  #started = false;
   #stopping = false;
   #closed = false;
 
-  /** Recovers the outbox (a crash leaves jobs `inflight`); `start` runs the worker. */
+  /** Loads the lines from the outbox (a crash leaves jobs `inflight`); `start` runs the worker. */
   constructor(opts: DurableDeliveryOptions) {
     this.#outbox = opts.outbox;
-    this.#deliverer = opts.deliverer;
+    this.#policy = new DeliveryPolicy(opts);
     this.#metrics = opts.metrics;
     this.#logger = opts.logger;
     this.#settings = opts.settings;
     this.#now = opts.now ?? Date.now;
-    this.#random = opts.random ?? Math.random;
-    this.#slots = new Slots(opts.settings.concurrency);
-    const recovered = this.#outbox.recover(this.#now());
+    const now = this.#now();
+    const recovered = this.#outbox.recover(now);
     const stats = this.#outbox.stats();
-    this.#waiting = stats.waiting;
     this.#seq = stats.lastSeq;
     this.#dead = stats.dead;
-    this.#stored = [...stats.waiting.values()].reduce((a, b) => a + b, 0);
+    for (const e of this.#outbox.unfinished()) this.#insert(this.#count(e.job, 1), this.#item(e));
     if (recovered > 0)
-      this.#logger.warn("outbox: jobs cut short by a crash will be checked before sending", { jobs: recovered });
+      this.#logger.warn("outbox: jobs that may have been cut short by a crash will be checked before sending", { jobs: recovered });
     if (this.#stored > 0) this.#logger.info("outbox: resuming", { jobs: this.#stored, deadLetters: this.#dead });
     this.#metrics.queueDepth.collect(() => this.#stored);
     this.#metrics.deadLetters.collect(() => this.#dead);
+    this.#policy.server.waiting = () => this.#messages;
+    this.#policy.server.wake = () => this.#wakeAll();
   }
 
+  /** Runs the worker; checks the credentials with Rocket.Chat (logged, not fatal). */
   start(): void {
-    this.#interval = setInterval(() => this.#tick(), this.#settings.pollMs);
-    unref(this.#interval);
-    this.#wake();
+    this.#started = true;
+    this.#sweepTimer = setInterval(() => this.#sweep(), this.#settings.pollMs);
+    unref(this.#sweepTimer);
+    this.#track(this.#policy.server.check().then(() => this.#wakeAll()));
   }
 
   /**
-   * Stops claiming, waits up to `graceMs` for what is in flight, then closes the outbox. What is
-   * still running is left `inflight` and checked with Rocket.Chat on the next start.
+   * Stops sending, waits up to `graceMs` for what is in flight, writes what is pending, then
+   * closes the outbox. What is still running is checked with Rocket.Chat on the next start.
    * Resolves with the number of unfinished jobs left in the outbox.
    */
   async stop(graceMs: number): Promise<number> {
+    if (this.#closed) return this.#stored;
     this.#stopping = true;
-    clearInterval(this.#interval);
+    clearTimeout(this.#wakeTimer);
+    clearInterval(this.#sweepTimer);
     const deadline = this.#now() + graceMs;
     while (this.#running.size > 0 && this.#now() < deadline) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -140,8 +176,24 @@ export class DurableDelivery implements DeliveryService {
     }
     if (this.#running.size > 0)
       this.#logger.warn("outbox: grace period over, leaving deliveries in flight", { running: this.#running.size });
+    // Jobs still being sent are recorded `inflight`: the next start checks them first.
+    const sending = [...this.#lines.values()].flatMap((l) => l.items.filter((i) => i.running).map((i) => i.job.id));
+    this.#flush();
+    let clean = this.#writes.length === 0;
+    try {
+      if (sending.length > 0) this.#outbox.claim(sending, this.#now());
+    } catch (e) {
+      clean = false;
+      this.#logger.error("outbox: cannot record the jobs in flight", { error: String(e) });
+    }
     this.#closed = true;
-    this.#outbox.close();
+    clearTimeout(this.#diskTimer);
+    this.#policy.stop();
+    try {
+      this.#outbox.close(clean);
+    } catch (e) {
+      this.#logger.error("outbox: cannot close cleanly", { error: String(e) });
+    }
     return this.#stored;
   }
 
@@ -150,82 +202,97 @@ export class DurableDelivery implements DeliveryService {
   }
 
   async view(): Promise<DeliveryView> {
+    // Dead letters are read from the outbox: write what is pending first.
+    if (this.#diskTimer === undefined) this.#flush();
     const now = this.#now();
-    const shown = (which: "unfinished" | "dead") =>
-      this.#closed ? [] : this.#outbox.list(which, RECORDS_SHOWN).map((e) => this.#record(e, now));
+    const items = [...this.#lines.values()].flatMap((l) => l.items).sort((a, b) => a.seq - b.seq);
     return {
       counts: { pending: this.#stored, dead: this.#dead },
-      pending: shown("unfinished"),
-      dead: shown("dead"),
-      recent: this.#recent.list(),
+      pending: this.#closed ? [] : items.slice(0, RECORDS_SHOWN).map((i) => this.#itemRecord(i, now)),
+      dead: this.#closed ? [] : this.#outbox.list("dead", RECORDS_SHOWN).map((e) => this.#deadRecord(e)),
+      recent: this.#policy.recentList(),
     };
   }
 
   async retry(id: string): Promise<RetryOutcome> {
+    if (this.#diskTimer === undefined) this.#flush();
     const found = this.#closed ? undefined : this.#outbox.get(id);
     if (!found) return { kind: "not_found" };
     const now = this.#now();
-    if (found.state !== "dead") return { kind: "not_dead", record: this.#record(found, now) };
+    if (found.state !== "dead") {
+      const item = this.#lines.get(found.job.room)?.items.find((i) => i.job.id === id);
+      return { kind: "not_dead", record: item ? this.#itemRecord(item, now) : this.#deadRecord(found) };
+    }
     const revived = this.#outbox.revive(id, now, now + this.#settings.maxAgeSeconds * 1000)!;
     this.#dead--;
-    this.#stored++;
-    this.#waiting.set(found.job.room, (this.#waiting.get(found.job.room) ?? 0) + 1);
+    const line = this.#count(revived.job, 1);
+    const item = this.#item(revived);
+    this.#insert(line, item);
     // Someone fixed the room, presumably: do not answer from a cached "archived" or "not found".
-    this.#deliverer.forgetRoom(found.job.room);
+    this.#policy.forgetRoom(found.job.room);
     this.#logger.info("outbox: dead letter back in line", { job: id, room: found.job.room });
-    this.#wake();
-    return { kind: "retried", record: this.#record(revived, now) };
+    const record = this.#itemRecord(item, now);
+    this.#candidates.add(line.room);
+    this.#pump();
+    return { kind: "retried", record };
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Accepting
 
   async #submit(job: DeliveryJob): Promise<SubmitOutcome> {
     if (this.#closed) return { kind: "failed", error: "service_unavailable" };
+    const now = this.#now();
+    const waiting = this.#lines.get(job.room)?.messages ?? 0;
+    const refused = this.#policy.admit(job, waiting, this.#messages, now);
+    if (refused) return refused;
     const seq = ++this.#seq;
-    const ahead = this.#waiting.get(job.room) ?? 0;
-    this.#waiting.set(job.room, ahead + 1);
-    // "A room's jobs are delivered in acceptance order": behind unfinished ones, or while
-    // Rocket.Chat asked us to wait, a job goes straight to the outbox.
-    if (ahead > 0 || this.#now() < this.#pausedUntil) return this.#enqueue(job, seq, freshProgress, this.#now());
+    // A room's order: a job answered `ok` and not yet delivered makes later ones wait behind
+    // it. While Rocket.Chat asked us to wait (429) a job goes to the line too. (While it is
+    // unreachable a request still tries: a quick refusal costs nothing, and a success is the
+    // news that it is back.)
+    if (waiting > 0 || this.#policy.server.pausedUntil > now) return this.#enqueue(job, seq, freshProgress, now);
 
-    this.#active.add(job.room);
-    const running = this.#attempt(job, freshProgress);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const due = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), this.#settings.fastPathMs);
-    });
-    const result = await Promise.race([running, due]);
-    clearTimeout(timer);
-    if (result) return this.#answer(job, seq, result);
+    const running = this.#track(this.#policy.attempt(job));
+    const early = await this.#policy.fastPath(running);
+    if (early) return this.#answer(job, seq, early);
 
     // Unconfirmed when the answer is due: stored as in flight before `ok`, so a crash cannot
     // lose it (a restart checks with Rocket.Chat), and the running attempt settles the record.
+    const line = this.#count(job, 1);
+    const entry: OutboxEntry = { ...this.#entry(job, seq, freshProgress, this.#now()), state: "inflight" };
     try {
-      this.#store({ ...this.#entry(job, seq, freshProgress, this.#now()), state: "inflight" });
+      await this.#persist({ op: "add", entry });
     } catch (e) {
-      this.#logger.error("outbox: cannot store a job", { job: job.id, error: String(e) });
-      return this.#answer(job, seq, await running);
+      this.#count(job, -1);
+      this.#logger.error("outbox: cannot store a job, answering when Rocket.Chat does", { job: job.id, error: String(e) });
+      return this.#answer(job, seq, await running, false);
     }
-    this.#track(running.then((r) => this.#settle(job, r)));
+    const item = this.#item(entry);
+    item.running = true;
+    line.running++;
+    this.#insert(line, item);
+    this.#policy.queued(item.job);
+    this.#track(running.then((r) => this.#settle(line, item, r)));
     return { kind: "queued" };
   }
 
   /** A fast-path attempt that ended before the answer was due; nothing stored yet. */
-  #answer(job: DeliveryJob, seq: number, result: AttemptResult): SubmitOutcome {
-    this.#active.delete(job.room);
+  async #answer(job: DeliveryJob, seq: number, result: AttemptResult, store = true): Promise<SubmitOutcome> {
     const now = this.#now();
+    this.#pump();
     switch (result.kind) {
       case "delivered":
-        this.#finish(job, recordFacts(job, "delivered", result.progress, now));
+        this.#policy.delivered(job, result.progress, now);
         return { kind: "delivered", stored: result.stored };
       case "failed":
-        this.#logger.warn("delivery refused", { job: job.id, source: job.source, reason: result.reason });
-        this.#finish(
-          job,
-          recordFacts(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }),
-        );
+        this.#policy.refused(job, result, now);
         return { kind: "failed", error: result.error, reason: result.reason };
       case "retry": {
-        const queued = this.#enqueue(job, seq, result.progress, this.#retryAt(result, now), result.reason);
-        if (queued.kind === "queued") this.#metrics.deliveries.inc({ hook: job.source, outcome: "retried" });
+        if (!store) return this.#policy.unavailable(job, result, now);
+        const { at, own } = this.#policy.nextAttemptAt(result, 0, now);
+        const queued = await this.#enqueue(job, seq, result.progress, at, result.reason, own ? 1 : 0);
+        if (queued.kind === "queued") this.#policy.retried(job, result, at, now);
         return queued.kind === "failed" && result.afterMs !== undefined
           ? { ...queued, retryAfterSeconds: result.afterMs / 1000 }
           : queued;
@@ -233,154 +300,287 @@ export class DurableDelivery implements DeliveryService {
     }
   }
 
-  #enqueue(job: DeliveryJob, seq: number, progress: JobProgress, nextAt: number, lastError?: string): SubmitOutcome {
-    const now = this.#now();
+  async #enqueue(job: DeliveryJob, seq: number, progress: JobProgress, nextAt: number, lastError?: string, failures = 0): Promise<SubmitOutcome> {
+    const line = this.#count(job, 1);
+    const base = this.#entry(job, seq, progress, this.#now());
+    const entry: OutboxEntry = { ...base, nextAt, ...(lastError === undefined ? {} : { lastError }) };
     try {
-      const entry = this.#entry(job, seq, progress, now);
-      this.#store({ ...entry, nextAt, ...(lastError === undefined ? {} : { lastError }) });
+      await this.#persist({ op: "add", entry });
     } catch (e) {
       // "503 remains for nothing could be queued."
-      this.#logger.error("outbox: cannot store a job", { job: job.id, error: String(e) });
-      const failure = { error: "service_unavailable", lastError: `outbox: ${String(e)}` } as const;
-      this.#finish(job, recordFacts(job, "failed", progress, now, failure));
-      return { kind: "failed", error: "service_unavailable" };
+      this.#count(job, -1);
+      return this.#policy.unstorable(job, progress, e, this.#now());
     }
-    this.#wake();
+    const item = this.#item(entry);
+    item.failures = failures;
+    this.#insert(line, item);
+    this.#policy.queued(item.job);
+    this.#candidates.add(line.room);
+    this.#pump();
     return { kind: "queued" };
   }
 
   #entry(job: DeliveryJob, seq: number, progress: JobProgress, now: number): OutboxEntry {
-    const expiresAt = job.acceptedAt + this.#settings.maxAgeSeconds * 1000;
-    return { seq, job, state: "queued", progress, nextAt: now, expiresAt, updatedAt: now };
+    return { seq, job, state: "queued", progress, nextAt: now, expiresAt: this.#policy.expiresAt(job), updatedAt: now };
   }
 
-  #store(entry: OutboxEntry): void {
-    this.#outbox.add(entry);
-    this.#stored++;
-    this.#metrics.deliveries.inc({ hook: entry.job.source, outcome: "queued" });
+  #item(e: OutboxEntry): Item {
+    return {
+      seq: e.seq,
+      job: e.job,
+      progress: e.progress,
+      nextAt: e.nextAt,
+      expiresAt: e.expiresAt,
+      updatedAt: e.updatedAt,
+      lastError: e.lastError,
+      failures: 0,
+      running: false,
+    };
   }
 
-  /** One attempt within the concurrency limit; never rejects. */
-  #attempt(job: DeliveryJob, progress: JobProgress): Promise<AttemptResult> {
-    return this.#track(
-      this.#slots.run(() => this.#deliverer.attempt(job, progress)).catch((e: unknown): AttemptResult => {
-        // A bug or a surprise mid-send: the message may be stored, so check before sending again.
-        this.#logger.error("delivery attempt threw", { job: job.id, error: String(e) });
-        const after = { ...progress, attempts: progress.attempts + 1, uncertain: true };
-        return { kind: "retry", reason: `unexpected: ${String(e)}`, progress: after };
-      }),
-    );
-  }
-
-  /** Records how an attempt on a stored job ended. */
-  #settle(job: DeliveryJob, result: AttemptResult): void {
-    this.#active.delete(job.room);
-    // Shut down meanwhile: the record stays `inflight` and is checked on the next start.
-    if (this.#closed) return;
-    const now = this.#now();
-    try {
-      switch (result.kind) {
-        case "delivered":
-          this.#outbox.remove(job.id);
-          this.#stored--;
-          this.#finish(job, recordFacts(job, "delivered", result.progress, now));
-          break;
-        case "failed":
-          this.#bury(job, result.progress, result.error, result.reason, now);
-          break;
-        case "retry": {
-          const nextAt = this.#retryAt(result, now);
-          this.#outbox.requeue(job.id, result.progress, nextAt, result.reason, now);
-          this.#metrics.deliveries.inc({ hook: job.source, outcome: "retried" });
-          const { attempts } = result.progress;
-          this.#logger.debug("delivery retry", { job: job.id, attempts, inMs: nextAt - now, reason: result.reason });
-          break;
-        }
-      }
-    } catch (e) {
-      // The record stays as it was (`inflight`: checked with Rocket.Chat after a restart).
-      this.#logger.error("outbox: cannot record a delivery", { job: job.id, outcome: result.kind, error: String(e) });
+  /** Counts a job into (+1) or out of (−1) its room's line; the line, created if needed. */
+  #count(job: DeliveryJob, sign: 1 | -1): Line {
+    let line = this.#lines.get(job.room);
+    if (!line) this.#lines.set(job.room, (line = { room: job.room, items: [], messages: 0, running: 0, unsettled: 0 }));
+    const n = job.messages.length * sign;
+    line.messages += n;
+    this.#messages += n;
+    this.#stored += sign;
+    if (line.messages === 0 && line.items.length === 0 && line.unsettled === 0 && line.running === 0) {
+      this.#lines.delete(job.room);
+      this.#policy.forget(job.room);
     }
-    this.#wake();
+    return line;
   }
 
-  /** "Permanent errors are not retried and kept as dead letters with the reason." */
-  #bury(job: DeliveryJob, progress: JobProgress, error: SlackErrorCode, reason: string, now: number): void {
-    this.#outbox.bury(job.id, progress, error, reason, now);
-    this.#stored--;
-    this.#dead++;
-    this.#logger.warn("delivery dead letter", { job: job.id, source: job.source, room: job.room, error, reason });
-    this.#finish(job, recordFacts(job, "dead", progress, now, { error, lastError: reason }));
+  /** Into the line by acceptance order (nearly always at the end). */
+  #insert(line: Line, item: Item): void {
+    if (!this.#lines.has(line.room)) this.#lines.set(line.room, line);
+    const items = line.items;
+    let i = items.length;
+    while (i > 0 && items[i - 1]!.seq > item.seq) i--;
+    items.splice(i, 0, item);
   }
 
-  /** A job left the line: delivered, refused, or a dead letter. */
-  #finish(job: DeliveryJob, record: RecordFacts): void {
-    const left = (this.#waiting.get(job.room) ?? 1) - 1;
-    if (left > 0) this.#waiting.set(job.room, left);
-    else this.#waiting.delete(job.room);
-    this.#recent.add(record);
-    this.#metrics.deliveries.inc({ hook: job.source, outcome: record.state });
-    if (record.state === "delivered") this.#metrics.deliverySeconds.observe((this.#now() - job.acceptedAt) / 1000);
+  #remove(line: Line, item: Item): void {
+    const i = line.items.indexOf(item);
+    if (i >= 0) line.items.splice(i, 1);
   }
 
-  #retryAt(result: Extract<AttemptResult, { kind: "retry" }>, now: number): number {
-    const { retryBaseMs, retryMaxMs } = this.#settings;
-    if (result.afterMs === undefined) return now + backoffMs(result.progress.attempts, retryBaseMs, retryMaxMs, this.#random);
-    // Rocket.Chat's rate limit is per route and client, not per room: everyone waits.
-    if (now + result.afterMs > this.#pausedUntil)
-      this.#logger.info("Rocket.Chat rate limit: pausing deliveries", { ms: result.afterMs });
-    this.#pausedUntil = Math.max(this.#pausedUntil, now + result.afterMs);
-    return now + result.afterMs;
-  }
+  // -------------------------------------------------------------------------------------------
+  // Group commit
 
-  #record(e: OutboxEntry, now: number): DeliveryRecord {
-    return deliveryRecord(e.job, e.state, e.progress, e.updatedAt, {
-      ...(e.state === "queued" ? { nextAt: Math.max(e.nextAt, this.#pausedUntil, now) } : {}),
-      ...(e.error === undefined ? {} : { error: e.error }),
-      ...(e.lastError === undefined ? {} : { lastError: e.lastError }),
+  /** A new job's write: resolves once it is on disk, rejects when it cannot be. */
+  #persist(write: OutboxWrite): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("outbox closed"));
+    return new Promise((resolve, reject) => {
+      this.#writes.push({ write, done: { resolve, reject } });
+      this.#scheduleFlush();
     });
   }
 
-  /** Run the worker soon (a job was queued, or a room's line moved). */
-  #wake(): void {
-    if (this.#woken || this.#interval === undefined || this.#stopping) return;
-    this.#woken = true;
-    unref(
-      setTimeout(() => {
-        this.#woken = false;
-        this.#tick();
-      }, 0),
-    );
+  /** A settle's write: the room may move on while fewer than `MAX_UNSETTLED` are not on disk. */
+  #record(line: Line, write: OutboxWrite): void {
+    line.unsettled++;
+    this.#writes.push({ write, line });
+    // Nobody waits for a settle: it rides with the next new job's transaction, or goes within
+    // SETTLE_FLUSH_MS, or at once when its room has run as far ahead of the disk as it may.
+    if (line.unsettled >= MAX_UNSETTLED) this.#scheduleFlush();
+    else this.#scheduleLazyFlush();
   }
 
-  /** One worker pass: claim what is due, up to the free concurrency. */
-  #tick(): void {
+  #scheduleFlush(): void {
+    if (this.#flushQueued || this.#diskTimer !== undefined) return;
+    this.#flushQueued = true;
+    soon(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    });
+  }
+
+  #scheduleLazyFlush(): void {
+    if (this.#lazyTimer !== undefined || this.#flushQueued || this.#diskTimer !== undefined) return;
+    this.#lazyTimer = setTimeout(() => {
+      this.#lazyTimer = undefined;
+      this.#flush();
+    }, SETTLE_FLUSH_MS);
+    unref(this.#lazyTimer);
+  }
+
+  /** Every pending write in one transaction. */
+  #flush(): void {
+    clearTimeout(this.#lazyTimer);
+    this.#lazyTimer = undefined;
+    if (this.#writes.length === 0) return;
+    if (this.#closed) {
+      // Closed meanwhile: a new job can no longer be stored (its sender gets 503).
+      for (const p of this.#writes) p.done?.reject(new Error("outbox closed"));
+      this.#writes = this.#writes.filter((p) => p.done === undefined);
+      return;
+    }
+    const batch = this.#writes;
+    this.#writes = [];
+    try {
+      this.#outbox.write(batch.map((p) => p.write));
+    } catch (e) {
+      // New jobs fail (their senders get 503, nothing was stored); settles stay in memory and
+      // are written with the next transaction, tried again with back-off.
+      const kept = batch.filter((p) => p.done === undefined);
+      for (const p of batch) p.done?.reject(e);
+      this.#writes = [...kept, ...this.#writes];
+      if (this.#diskRetryMs === 0) this.#logger.error("outbox: cannot write", { error: String(e), pendingSettles: kept.length });
+      this.#diskRetryMs = Math.min(DISK_RETRY_MAX_MS, Math.max(DISK_RETRY_MS, this.#diskRetryMs * 2));
+      if (kept.length > 0 && !this.#closed) {
+        this.#diskTimer = setTimeout(() => {
+          this.#diskTimer = undefined;
+          this.#flush();
+        }, this.#diskRetryMs);
+        unref(this.#diskTimer);
+      }
+      return;
+    }
+    this.#metrics.outboxCommits.inc();
+    if (this.#diskRetryMs > 0) this.#logger.info("outbox: writing again");
+    this.#diskRetryMs = 0;
+    let moved = false;
+    for (const p of batch) {
+      p.done?.resolve();
+      if (p.line) {
+        const line = p.line;
+        line.unsettled--;
+        if (line.items.length === 0 && line.messages === 0 && line.running === 0 && line.unsettled === 0) {
+          if (this.#lines.get(line.room) === line) this.#lines.delete(line.room);
+          continue;
+        }
+        this.#candidates.add(line.room);
+        moved = true;
+      }
+    }
+    if (moved) this.#pump();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The worker
+
+  /** Every room with a line may move (start-up, a probe answered, a pause ended). */
+  #wakeAll(): void {
+    for (const room of this.#lines.keys()) this.#candidates.add(room);
+    this.#sleeping.clear();
+    this.#pump();
+  }
+
+  /**
+   * Every `pollMs`: heads past `maxAgeSeconds` become dead letters even while nothing can be sent
+   * (Rocket.Chat down, paused), and every room is looked at again (a safety net for wake-ups).
+   */
+  #sweep(): void {
     if (this.#stopping) return;
     const now = this.#now();
-    if (now < this.#pausedUntil) return;
-    try {
-      for (;;) {
-        const free = this.#slots.free;
-        if (free <= 0) return;
-        // A room with a fast-path attempt running has no stored head yet: skip it.
-        const heads = this.#outbox.due(now, free + this.#active.size).filter((e) => !this.#active.has(e.job.room));
-        const expired = heads.filter((e) => e.expiresAt <= now);
-        for (const e of expired) {
-          const reason = `not delivered within maxAgeSeconds (${e.lastError ?? "no attempt"})`;
-          this.#bury(e.job, e.progress, "service_unavailable", reason, now);
-        }
-        const ready = heads.filter((e) => e.expiresAt > now).slice(0, free);
-        this.#outbox.claim(ready.map((e) => e.job.id), now);
-        for (const e of ready) {
-          this.#active.add(e.job.room);
-          this.#track(this.#attempt(e.job, e.progress).then((r) => this.#settle(e.job, r)));
-        }
-        // An expired head lets the next job of its room move up: look again.
-        if (expired.length === 0) return;
+    for (const line of this.#lines.values()) {
+      while (line.items.length > 0 && line.running === 0 && this.#policy.expired(line.items[0]!.job, now)) {
+        const head = line.items[0]!;
+        this.#bury(line, head, "service_unavailable", this.#policy.expiryReason(head.lastError), now);
       }
-    } catch (e) {
-      this.#logger.error("outbox: worker pass failed", { error: String(e) });
     }
+    this.#wakeAll();
+  }
+
+  /** Sends the heads that may go, within the free concurrency. */
+  #pump(): void {
+    if (!this.#started || this.#stopping || this.#candidates.size === 0) return;
+    const now = this.#now();
+    if (this.#policy.server.blockedUntil(now) > now) return; // `wake` comes when it may resume
+    let earliest = Infinity;
+    for (const room of this.#candidates) {
+      if (this.#policy.slots.free <= 0) break;
+      this.#candidates.delete(room);
+      const line = this.#lines.get(room);
+      // Busy rooms come back when their attempt settles or their write is on disk.
+      if (!line || line.items.length === 0 || line.running > 0 || line.unsettled >= MAX_UNSETTLED) continue;
+      const head = line.items[0]!;
+      if (this.#policy.expired(head.job, now)) {
+        this.#bury(line, head, "service_unavailable", this.#policy.expiryReason(head.lastError), now);
+        this.#candidates.add(room); // its next job moves up
+        continue;
+      }
+      if (head.nextAt > now) {
+        this.#sleeping.add(room);
+        earliest = Math.min(earliest, head.nextAt);
+        continue;
+      }
+      head.running = true;
+      line.running++;
+      this.#track(this.#policy.attempt(head.job, head.progress).then((r) => this.#settle(line, head, r)));
+    }
+    if (earliest < this.#wakeAt) {
+      clearTimeout(this.#wakeTimer);
+      this.#wakeAt = earliest;
+      this.#wakeTimer = setTimeout(() => {
+        this.#wakeAt = Infinity;
+        for (const room of this.#sleeping) this.#candidates.add(room);
+        this.#sleeping.clear();
+        this.#pump();
+      }, earliest - now);
+      unref(this.#wakeTimer);
+    }
+  }
+
+  /** Records how an attempt on a stored job ended; the room moves on at once. */
+  #settle(line: Line, item: Item, result: AttemptResult): void {
+    item.running = false;
+    line.running--;
+    // Shut down meanwhile: the record stays as it is and is checked on the next start.
+    if (this.#closed) return;
+    const now = this.#now();
+    const job = item.job;
+    switch (result.kind) {
+      case "delivered":
+        this.#remove(line, item);
+        this.#record(line, { op: "remove", id: job.id });
+        this.#count(job, -1);
+        this.#policy.drained(job.room, job.messages.length, now);
+        this.#policy.delivered(job, result.progress, now);
+        break;
+      case "failed":
+        this.#bury(line, item, result.error, result.reason, now);
+        break;
+      case "retry": {
+        const { at, own } = this.#policy.nextAttemptAt(result, item.failures, now);
+        if (own) item.failures++;
+        item.progress = result.progress;
+        item.nextAt = at;
+        item.lastError = result.reason;
+        item.updatedAt = now;
+        this.#record(line, { op: "requeue", id: job.id, progress: result.progress, nextAt: at, lastError: result.reason, now });
+        this.#policy.retried(job, result, at, now);
+        break;
+      }
+    }
+    this.#candidates.add(line.room);
+    this.#pump();
+  }
+
+  /** A dead letter: kept with the reason, out of the line. */
+  #bury(line: Line, item: Item, error: DeadError, reason: string, now: number): void {
+    this.#remove(line, item);
+    this.#record(line, { op: "bury", id: item.job.id, progress: item.progress, error, reason, now });
+    this.#count(item.job, -1);
+    this.#dead++;
+    this.#policy.dead(item.job, item.progress, error, reason, now);
+  }
+
+  #itemRecord(i: Item, now: number): DeliveryRecord {
+    return deliveryRecord(i.job, i.running ? "inflight" : "queued", i.progress, i.updatedAt, {
+      ...(i.running ? {} : { nextAt: Math.max(i.nextAt, this.#policy.server.pausedUntil, now) }),
+      ...(i.lastError === undefined ? {} : { lastError: i.lastError }),
+    });
+  }
+
+  #deadRecord(e: OutboxEntry): DeliveryRecord {
+    return deliveryRecord(e.job, e.state, e.progress, e.updatedAt, {
+      ...(e.error === undefined ? {} : { error: e.error }),
+      ...(e.lastError === undefined ? {} : { lastError: e.lastError }),
+    });
   }
 
   #track<T>(work: Promise<T>): Promise<T> {
@@ -390,3 +590,5 @@ export class DurableDelivery implements DeliveryService {
     return work;
   }
 }
+
+type DeadError = Parameters<DeliveryPolicy["dead"]>[2];

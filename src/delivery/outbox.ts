@@ -35,12 +35,26 @@ export interface OutboxStats {
   readonly lastSeq: number;
 }
 
+/** One write of a group commit (`Outbox.write`). */
+export type OutboxWrite =
+  | { readonly op: "add"; readonly entry: OutboxEntry }
+  | { readonly op: "remove"; readonly id: string }
+  | { readonly op: "requeue"; readonly id: string; readonly progress: JobProgress; readonly nextAt: number; readonly lastError: string; readonly now: number }
+  | { readonly op: "bury"; readonly id: string; readonly progress: JobProgress; readonly error: SlackErrorCode; readonly reason: string; readonly now: number };
+
 export interface Outbox {
+  /** Several writes in one transaction (one fsync): all of them or none (throws). */
+  write(ops: readonly OutboxWrite[]): void;
+  /** Every unfinished job, oldest first (start-up: the lines are kept in memory from then on). */
+  unfinished(): OutboxEntry[];
   /** Stores a new job: `queued`, or `inflight` when an attempt is already running. */
   add(entry: OutboxEntry): void;
   /**
    * At start-up, before anything else: an `inflight` job was cut short by a crash and may have
-   * reached Rocket.Chat, so it goes back in line as uncertain, the cut attempt counted.
+   * reached Rocket.Chat, so it goes back in line as uncertain, the cut attempt counted. Unless
+   * the outbox was closed clean, so do the first two jobs of each room: one may have been sent
+   * while the previous one's removal was still on its way to the disk. Returns how many jobs it
+   * marked so.
    */
   recover(now: number): number;
   /** The first unfinished job of each room, when it is queued and due; oldest first. */
@@ -59,5 +73,6 @@ export interface Outbox {
   /** Unfinished jobs oldest first, or dead letters newest first. */
   list(which: "unfinished" | "dead", limit: number): OutboxEntry[];
   stats(): OutboxStats;
-  close(): void;
+  /** `clean`: every job sent was recorded (no `inflight` left unmarked), said by a graceful stop. */
+  close(clean?: boolean): void;
 }

@@ -8,6 +8,7 @@ import type { SlackErrorCode } from "../slack/errors.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { Logger } from "../observability/log.ts";
 import type { Deliverer, DeliveryJob, JobProgress } from "./deliver.ts";
+import { DeliveryPolicy, type PolicyOptions } from "./policy.ts";
 
 export type DeliverySettings = Config["delivery"];
 
@@ -141,39 +142,31 @@ export class RecentDeliveries {
  * tries again; nothing is claimed that is not stored.
  */
 export class DirectDelivery implements DeliveryService {
-  readonly #deliverer: Deliverer;
-  readonly #metrics: Metrics;
-  readonly #logger: Logger;
+  readonly #policy: DeliveryPolicy;
   readonly #now: () => number;
-  readonly #recent = new RecentDeliveries();
 
-  constructor(deliverer: Deliverer, metrics: Metrics, logger: Logger, now: () => number = Date.now) {
-    this.#deliverer = deliverer;
-    this.#metrics = metrics;
-    this.#logger = logger;
-    this.#now = now;
+  constructor(opts: PolicyOptions) {
+    this.#policy = new DeliveryPolicy(opts);
+    this.#now = opts.now ?? Date.now;
   }
 
   async submit(job: DeliveryJob): Promise<SubmitOutcome> {
-    const result = await this.#deliverer.attempt(job);
-    // Without an outbox a transient failure is answered 503: for the sender it failed.
-    this.#metrics.deliveries.inc({ hook: job.source, outcome: result.kind === "retry" ? "failed" : result.kind });
-    if (result.kind === "delivered") {
-      this.#metrics.deliverySeconds.observe((this.#now() - job.acceptedAt) / 1000);
-      this.#recent.add(recordFacts(job, "delivered", result.progress, this.#now()));
-      return { kind: "delivered", stored: result.stored };
+    const result = await this.#policy.attempt(job);
+    const now = this.#now();
+    switch (result.kind) {
+      case "delivered":
+        this.#policy.delivered(job, result.progress, now);
+        return { kind: "delivered", stored: result.stored };
+      case "failed":
+        this.#policy.refused(job, result, now);
+        return { kind: "failed", error: result.error, reason: result.reason };
+      case "retry":
+        // Without an outbox a transient failure is answered 503: for the sender it failed.
+        return this.#policy.unavailable(job, result, now);
     }
-    this.#logger.warn("delivery failed", { job: job.id, source: job.source, reason: result.reason });
-    const error = result.kind === "failed" ? result.error : "service_unavailable";
-    this.#recent.add(recordFacts(job, "failed", result.progress, this.#now(), { error, lastError: result.reason }));
-    const { reason } = result;
-    if (result.kind === "failed") return { kind: "failed", error, reason };
-    return result.afterMs === undefined
-      ? { kind: "failed", error, reason }
-      : { kind: "failed", error, retryAfterSeconds: result.afterMs / 1000, reason };
   }
 
   async view(): Promise<DeliveryView> {
-    return { counts: { pending: 0, dead: 0 }, pending: [], dead: [], recent: this.#recent.list() };
+    return { counts: { pending: 0, dead: 0 }, pending: [], dead: [], recent: this.#policy.recentList() };
   }
 }

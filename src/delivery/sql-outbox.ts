@@ -5,7 +5,7 @@
  */
 import type { SlackErrorCode } from "../slack/errors.ts";
 import type { DeliveryJob, JobProgress } from "./deliver.ts";
-import type { JobState, Outbox, OutboxEntry, OutboxStats } from "./outbox.ts";
+import type { JobState, Outbox, OutboxEntry, OutboxStats, OutboxWrite } from "./outbox.ts";
 
 export type SqlValue = string | number | null;
 
@@ -36,6 +36,8 @@ const SCHEMA = [
   // A room's line: its unfinished jobs by acceptance order.
   `CREATE INDEX IF NOT EXISTS outbox_line ON outbox (room, seq) WHERE state IN ('queued', 'inflight')`,
   `CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (updated_at) WHERE state = 'dead'`,
+  // `clean`: the last owner closed the outbox after recording every job it had sent.
+  `CREATE TABLE IF NOT EXISTS outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT`,
 ];
 
 interface Row {
@@ -88,8 +90,41 @@ export class SqlOutbox implements Outbox {
     );
   }
 
+  write(ops: readonly OutboxWrite[]): void {
+    this.#db.transaction(() => {
+      for (const w of ops) {
+        switch (w.op) {
+          case "add":
+            this.add(w.entry);
+            break;
+          case "remove":
+            this.remove(w.id);
+            break;
+          case "requeue":
+            this.requeue(w.id, w.progress, w.nextAt, w.lastError, w.now);
+            break;
+          case "bury":
+            this.bury(w.id, w.progress, w.error, w.reason, w.now);
+            break;
+        }
+      }
+    });
+  }
+
+  unfinished(): OutboxEntry[] {
+    return this.#db.exec(`SELECT * FROM outbox WHERE ${UNFINISHED} ORDER BY seq`).map(entry);
+  }
+
   recover(now: number): number {
-    return this.#db.exec(
+    const clean = this.#db.exec(`DELETE FROM outbox_meta WHERE key = 'clean' RETURNING key`).length > 0;
+    const heads = clean ? 0 : this.#db.exec(
+      `UPDATE outbox SET uncertain = 1, attempts = attempts + 1, updated_at = ?
+       WHERE state = 'queued' AND seq IN (
+         SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY room ORDER BY seq) AS n FROM outbox WHERE ${UNFINISHED})
+         WHERE n <= 2) RETURNING seq`,
+      now,
+    ).length;
+    return heads + this.#db.exec(
       `UPDATE outbox SET state = 'queued', uncertain = 1, attempts = attempts + 1, next_at = ?, updated_at = ?
        WHERE state = 'inflight' RETURNING seq`,
       now, now,
@@ -166,7 +201,11 @@ export class SqlOutbox implements Outbox {
     return { waiting, dead: totals!["dead"] as number, lastSeq: totals!["last"] as number };
   }
 
-  close(): void {
-    this.#db.close();
+  close(clean = false): void {
+    try {
+      if (clean) this.#db.exec(`INSERT OR REPLACE INTO outbox_meta (key, value) VALUES ('clean', '1')`);
+    } finally {
+      this.#db.close();
+    }
   }
 }

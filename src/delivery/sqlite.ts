@@ -7,6 +7,14 @@ import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { SqlOutbox, type SqlDriver, type SqlValue } from "./sql-outbox.ts";
 
+export interface SqliteOutboxOptions {
+  /**
+   * A cap on the file's size in pages (4 KiB): past it every write fails with SQLITE_FULL, as
+   * on a full disk. For tests of a full disk; unset in production (the disk is the limit).
+   */
+  readonly maxPageCount?: number;
+}
+
 /**
  * Opens (creating it and its directory) the outbox at `path`.
  *
@@ -16,11 +24,12 @@ import { SqlOutbox, type SqlDriver, type SqlValue } from "./sql-outbox.ts";
  * - locking_mode=EXCLUSIVE: one process owns an outbox. A second one on the same file fails to
  *   start instead of sending the same jobs; the lock goes with the process, even on SIGKILL.
  */
-export function openSqliteOutbox(path: string): SqlOutbox {
+export function openSqliteOutbox(path: string, opts: SqliteOutboxOptions = {}): SqlOutbox {
   mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path, { timeout: 1000 });
   try {
     db.exec("PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
+    if (opts.maxPageCount !== undefined) db.exec(`PRAGMA max_page_count = ${Math.floor(opts.maxPageCount)}`);
     // Take the lock now (EXCLUSIVE keeps it from the first write on), not at the first job.
     db.exec("BEGIN IMMEDIATE; COMMIT");
   } catch (e) {

@@ -156,6 +156,10 @@ export class Metrics {
   readonly deliverySeconds = new Histogram("slackline_delivery_latency_seconds", "From acceptance to Rocket.Chat confirmation.", LATENCY_BUCKETS);
   readonly queueDepth = new Gauge("slackline_outbox_depth", "Jobs waiting in the outbox.");
   readonly deadLetters = new Gauge("slackline_outbox_dead_letters", "Jobs kept as dead letters.");
+  readonly outboxCommits = new Counter("slackline_outbox_commits_total", "Outbox transactions committed (one fsync each; a transaction holds every write of one event-loop turn).");
+  readonly lineFull = new Counter("slackline_delivery_refused_total", "Requests refused with 429 because the line of undelivered messages is full, by bound (room, total, age).");
+  readonly rocketchatAuthFailures = new Counter("slackline_rocketchat_auth_failures_total", "Answers from Rocket.Chat refusing the credentials (401) or a right they lack (403), by status.");
+  readonly rocketchatUp = new Gauge("slackline_rocketchat_up", "1 while Rocket.Chat answers; 0 while it is unreachable or refuses the credentials.");
   readonly relayed = new Counter("slackline_outgoing_requests_total", "Requests to Slack-style bots by format and outcome.");
   readonly webApi = new Counter("slackline_webapi_calls_total", "Slack Web API calls by bot, method and answer (ok or Slack's error code).");
 
@@ -174,6 +178,10 @@ export class Metrics {
       this.deliverySeconds,
       this.queueDepth,
       this.deadLetters,
+      this.outboxCommits,
+      this.lineFull,
+      this.rocketchatAuthFailures,
+      this.rocketchatUp,
       this.relayed,
       this.webApi,
       ...this.#extra,

@@ -52,6 +52,11 @@ export interface RocketChatApi {
   roomInfo(query: { roomName: string } | { roomId: string }): Promise<RocketChatResult<RoomInfo>>;
   /** The direct-message room with a user, created if needed. */
   createDirect(username: string): Promise<RocketChatResult<RoomInfo>>;
+  /**
+   * Who the credentials log in as (`GET /api/v1/me`): checked at start-up, and the probe while
+   * Rocket.Chat is unreachable or refuses the credentials. Absent on the demo inbox.
+   */
+  me?(): Promise<RocketChatResult<{ readonly username: string }>>;
 }
 
 export interface RocketChatClientOptions {

@@ -37,7 +37,7 @@ describe("Rocket.Chat unreachable", () => {
     const broken = (outbox: Outbox): Outbox =>
       new Proxy(outbox, {
         get: (target, key) =>
-          key === "add"
+          key === "write"
             ? () => {
                 throw new Error("disk I/O error");
               }

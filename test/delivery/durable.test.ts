@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DeliveryJob } from "../../src/delivery/deliver.ts";
 import { backoffMs } from "../../src/delivery/backoff.ts";
-import type { Outbox, OutboxEntry } from "../../src/delivery/outbox.ts";
+import type { Outbox, OutboxEntry, OutboxWrite } from "../../src/delivery/outbox.ts";
 import { upstream as fetchUpstream } from "../../src/http/upstream.fetch.ts";
 import type { Upstream } from "../../src/http/upstream.ts";
 import { newMessageId } from "../../src/rocketchat/ids.ts";
@@ -36,11 +36,13 @@ function watched(): { wrap: (o: Outbox) => Outbox; added: OutboxEntry[]; failing
   const wrap = (outbox: Outbox): Outbox =>
     new Proxy(outbox, {
       get(target, key) {
-        if (key === "add")
-          return (entry: OutboxEntry) => {
-            if (failing.add) throw new Error("disk full");
-            added.push(entry);
-            target.add(entry);
+        // Writes go to disk in groups (one transaction per event-loop turn).
+        if (key === "write")
+          return (ops: readonly OutboxWrite[]) => {
+            const adds = ops.flatMap((w) => (w.op === "add" ? [w.entry] : []));
+            if (failing.add && adds.length > 0) throw new Error("disk full");
+            target.write(ops);
+            added.push(...adds);
           };
         const value = Reflect.get(target, key) as unknown;
         return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;

@@ -11,9 +11,9 @@ import type { Config } from "../../src/config/schema.ts";
 import { DurableDelivery } from "../../src/delivery/durable.ts";
 import type { DeliverySettings } from "../../src/delivery/service.ts";
 import type { Outbox } from "../../src/delivery/outbox.ts";
-import { openSqliteOutbox } from "../../src/delivery/sqlite.ts";
-import { silentLogger } from "../../src/observability/log.ts";
-import type { ServiceOptions } from "../../src/services.ts";
+import { openSqliteOutbox, type SqliteOutboxOptions } from "../../src/delivery/sqlite.ts";
+import { silentLogger, type Logger } from "../../src/observability/log.ts";
+import { probeOf, type ServiceOptions } from "../../src/services.ts";
 import type { FakeRocketChat, FakeRocketChatOptions } from "../support/fake-rocketchat.ts";
 import { gatewayConfig, startGateway, type Gateway } from "../support/gateway.ts";
 
@@ -53,11 +53,17 @@ export interface DurableOptions {
   readonly now?: () => number;
   /** Leave the worker stopped (the test starts it). */
   readonly paused?: boolean;
+  /** Default: silent. */
+  readonly logger?: Logger;
+  readonly random?: () => number;
+  readonly sqlite?: SqliteOutboxOptions;
+  /** An outbox file to reuse (a restart); the caller removes it. Default: a new temp dir. */
+  readonly outboxPath?: string;
 }
 
 export async function startDurable(opts: DurableOptions = {}): Promise<DurableGateway> {
-  const temp = tempDir();
-  const outboxPath = join(temp.dir, "outbox.sqlite");
+  const temp = opts.outboxPath === undefined ? tempDir() : { dir: "", remove: () => {} };
+  const outboxPath = opts.outboxPath ?? join(temp.dir, "outbox.sqlite");
   let config!: Config;
   let durable!: DurableDelivery;
   const gw = await startGateway({
@@ -72,15 +78,17 @@ export async function startDurable(opts: DurableOptions = {}): Promise<DurableGa
     services: {
       ...opts.services,
       ...(opts.now ? { now: opts.now } : {}),
-      delivery: (deliverer, metrics) => {
-        const sqlite = openSqliteOutbox(outboxPath);
+      delivery: (deliverer, metrics, rocketchat) => {
+        const sqlite = openSqliteOutbox(outboxPath, opts.sqlite);
         durable = new DurableDelivery({
           outbox: opts.outbox ? opts.outbox(sqlite) : sqlite,
           deliverer,
           metrics,
-          logger: silentLogger,
+          probe: probeOf(rocketchat),
+          logger: opts.logger ?? silentLogger,
           settings: config.delivery,
           ...(opts.now ? { now: opts.now } : {}),
+          ...(opts.random ? { random: opts.random } : {}),
         });
         return durable;
       },

@@ -71,16 +71,22 @@ describe("SqlOutbox over node:sqlite", () => {
     expect(o.list("unfinished", 10).map((e) => e.job.id)).toEqual(["a1", "a2"]);
   });
 
-  it("after a crash, in-flight jobs come back uncertain with the cut attempt counted", () => {
+  it("after a crash, in-flight jobs and each room's first two come back uncertain with the cut attempt counted", () => {
     const path = join(temp.dir, "recover.sqlite");
     const before = openSqliteOutbox(path);
     before.add({ ...queued(1, "a1", "#a"), state: "inflight" });
     before.add(queued(2, "b1", "#b"));
+    before.add(queued(3, "b2", "#b"));
+    before.add(queued(4, "b3", "#b"));
     before.close();
     const after = outboxAt(path);
-    expect(after.recover(50)).toBe(1);
+    expect(after.recover(50)).toBe(3);
     expect(after.get("a1")).toMatchObject({ state: "queued", nextAt: 50, progress: { sent: 0, uncertain: true, attempts: 1 } });
-    expect(after.get("b1")).toMatchObject({ state: "queued", progress: fresh });
+    // Sent without a write (no claim): one of a room's first two may be at Rocket.Chat already.
+    expect(after.get("b1")).toMatchObject({ state: "queued", progress: { sent: 0, uncertain: true, attempts: 1 } });
+    expect(after.get("b2")).toMatchObject({ state: "queued", progress: { sent: 0, uncertain: true, attempts: 1 } });
+    expect(after.get("b3")).toMatchObject({ state: "queued", progress: fresh });
+    expect(after.unfinished().map((e) => e.job.id)).toEqual(["a1", "b1", "b2", "b3"]);
   });
 
   it("one process owns an outbox: a second opener is refused", () => {

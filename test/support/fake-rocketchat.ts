@@ -146,7 +146,8 @@ export interface FakeRocketChat {
   /** "http://127.0.0.1:PORT", stable across `faults.down`. */
   readonly url: string;
   readonly userId: string;
-  readonly authToken: string;
+  /** The token the server accepts; change it to revoke the one a client holds (401 from then on). */
+  authToken: string;
   readonly botUsername: string;
   readonly settings: FakeSettings;
   readonly faults: FaultSwitches;
@@ -618,7 +619,7 @@ class Multipart {
 class FakeServer implements FakeRocketChat {
   url = "";
   readonly userId: string;
-  readonly authToken: string;
+  authToken: string;
   readonly botUsername: string;
   readonly settings: FakeSettings;
   readonly faults: Faults;

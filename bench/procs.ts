@@ -1,0 +1,64 @@
+/**
+ * Child processes for the benchmarks (bench/run.ts, bench/delivery.ts): start, wait, measure, stop.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const env = process.env;
+
+/** Killed when the benchmark exits, however it exits. */
+export const children: ChildProcess[] = [];
+process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+
+/** Starts `node script` and resolves with the port it prints as `{"port":N}`. */
+export function startPrinting(script: string, extraEnv: Record<string, string> = {}, flags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...flags, join(ROOT, script)], { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((ok, fail) => {
+    child.once("exit", (code) => fail(new Error(`${script} exited (${code})`)));
+    child.stdout!.once("data", (d: Buffer) => ok({ child, port: (JSON.parse(d.toString()) as { port: number }).port }));
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+export async function waitUntilUp(url: string, seconds = 10): Promise<void> {
+  for (let i = 0; i < seconds * 20; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** Stops a child with SIGTERM (slackline then writes its CPU profile) and waits for it. */
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((ok) => {
+    if (child.exitCode !== null) return ok();
+    child.once("exit", () => ok());
+    child.kill("SIGTERM");
+  });
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux: /proc/PID/stat). */
+export function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
