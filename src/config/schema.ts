@@ -104,6 +104,10 @@ export const configSchema = z
         pollMs: z.int().min(10).max(60_000).default(1000),
         /** SIGTERM: how long in-flight deliveries may take to finish before the process exits. */
         shutdownGraceMs: z.int().min(0).max(120_000).default(10_000),
+        /** Undelivered jobs one room may hold; over it the sender is answered 429 with Retry-After. */
+        maxQueuedPerRoom: z.int().min(1).default(1000),
+        /** Undelivered jobs in all; over it the sender is answered 429 with Retry-After. */
+        maxQueued: z.int().min(1).default(100000),
       })
       .refine((d) => d.retryMaxMs >= d.retryBaseMs, { path: ["retryMaxMs"], message: "must be at least retryBaseMs" })
       .prefault({}),

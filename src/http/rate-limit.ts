@@ -7,12 +7,22 @@ export interface RateLimit {
   readonly burst: number;
 }
 
+export type RateLimitAnswer = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * Where a limit is counted: in this process (`RateLimiter`), or somewhere every isolate shares
+ * (a Durable Object per key on Workers, src/workers/limits.ts).
+ */
+export interface Limiter {
+  take(key: string, limit: RateLimit): RateLimitAnswer | Promise<RateLimitAnswer>;
+}
+
 interface Bucket {
   tokens: number;
   updated: number;
 }
 
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   readonly #buckets = new Map<string, Bucket>();
   readonly #now: () => number;
 
@@ -21,7 +31,7 @@ export class RateLimiter {
   }
 
   /** Take one token; when there is none, how many seconds until there will be. */
-  take(key: string, limit: RateLimit): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+  take(key: string, limit: RateLimit): RateLimitAnswer {
     const now = this.#now();
     let bucket = this.#buckets.get(key);
     if (!bucket) this.#buckets.set(key, (bucket = { tokens: limit.burst, updated: now }));

@@ -41,7 +41,7 @@ export function incomingHandler(services: Services): IncomingHandler {
     const hook = services.hooks.find(request.token);
     if (!hook) return slackError({ code: "no_service" });
 
-    const allowed = services.rateLimiter.take(hook.name, hook.rateLimit);
+    const allowed = await services.rateLimiter.take(hook.name, hook.rateLimit);
     if (!allowed.allowed) return slackError({ code: "rate_limited", retryAfterSeconds: allowed.retryAfterSeconds });
 
     const body = await request.readBody(maxBodyBytes);
