@@ -73,6 +73,11 @@ export const roomObjectName = (url: string, room: string): string => `${url}\n${
 
 /** How often a room with unfinished jobs is woken if nothing else runs it (after a restart). */
 export const WATCHDOG_MS = 30_000;
+/**
+ * How long an empty line keeps its delivery (timer, room cache, Rocket.Chat client) before
+ * letting go of it, so the object can be evicted. Busy rooms never rebuild it.
+ */
+export const IDLE_MS = 10_000;
 
 /** The Durable Object's SQLite as the outbox's driver: the same statements as node:sqlite. */
 const sqlDriver = (storage: DurableObjectStorage): SqlDriver => ({
@@ -158,12 +163,15 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
   /** The watchdog alarm this instance set, if any. */
   #alarmAt: number | undefined;
   #idleCheck = false;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Accepts a job for this room: delivered, stored for later, or refused (line full included). */
   async submit(job: DeliveryJob, setup: RoomSetup): Promise<SubmitOutcome> {
     const line = this.#outbox();
     if (line.unfinished + this.#submitting >= setup.delivery.maxQueuedPerRoom) return this.#full(line);
     this.#submitting++;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     try {
       const delivery = await this.#deliveryFor(setup);
       return await delivery.submit(job);
@@ -264,16 +272,27 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     }, 0);
   }
 
-  /** Jobs waiting: a watchdog alarm is set. None, and no call inside: stop and forget it. */
+  /** Jobs waiting: a watchdog alarm is set. None, and no call inside: let go after a while. */
   async #watch(): Promise<void> {
     const line = this.#outbox();
     if (line.unfinished > 0) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
       if (this.#alarmAt !== undefined) return;
       this.#alarmAt = Date.now() + WATCHDOG_MS;
       await this.ctx.storage.setAlarm(this.#alarmAt);
       return;
     }
-    if (this.#submitting > 0 || this.#switching) return;
+    if (this.#submitting > 0 || this.#switching || this.#idleTimer !== undefined) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      void this.#release();
+    }, IDLE_MS);
+  }
+
+  /** Still idle: stop the delivery's timer and drop the alarm, so nothing keeps the object. */
+  async #release(): Promise<void> {
+    if (this.#outbox().unfinished > 0 || this.#submitting > 0 || this.#switching) return;
     const delivery = this.#delivery;
     this.#delivery = undefined;
     // Nothing is running (the line is empty and no call is inside), so this stops at once.
