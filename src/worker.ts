@@ -7,6 +7,7 @@ import { createWorker } from "./workers/entry.ts";
 
 export { SlacklineRoom } from "./workers/delivery.ts";
 export { SlacklineLimiter } from "./workers/limits.ts";
+export { SlacklineMetrics } from "./workers/metrics.ts";
 export { SlacklineState } from "./workers/state.ts";
 
 export default createWorker();

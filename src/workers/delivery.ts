@@ -46,6 +46,7 @@ import { RocketChatClient } from "../rocketchat/client.ts";
 import { RoomResolver } from "../rocketchat/rooms.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
 import { stringVars, workerLogger, type WorkerEnv } from "./env.ts";
+import { MetricsPusher } from "./metrics.ts";
 import { DurableTsStore } from "./stores.ts";
 
 /** What a room object needs to deliver; built once per isolate and config. */
@@ -153,6 +154,7 @@ export interface RoomCounts {
 
 export class SlacklineRoom extends DurableObject<WorkerEnv> {
   readonly #metrics = new Metrics();
+  readonly #pusher: MetricsPusher | undefined;
   #line: LineOutbox | undefined;
   #delivery: DurableDelivery | undefined;
   #setup: RoomSetup | undefined;
@@ -164,6 +166,11 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
   #alarmAt: number | undefined;
   #idleCheck = false;
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, env);
+    this.#pusher = env.METRICS && new MetricsPusher(env.METRICS, this.#metrics, `room:${ctx.id.toString()}`);
+  }
 
   /** Accepts a job for this room: delivered, stored for later, or refused (line full included). */
   async submit(job: DeliveryJob, setup: RoomSetup): Promise<SubmitOutcome> {
@@ -178,6 +185,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     } finally {
       this.#submitting--;
       await this.#watch();
+      if (this.#pusher) this.ctx.waitUntil(this.#pusher.maybePush());
     }
   }
 
@@ -203,6 +211,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
       await this.#deliveryFor(setup);
     }
     await this.#watch();
+    await this.#pusher?.maybePush();
   }
 
   #outbox(): LineOutbox {
@@ -297,6 +306,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     this.#delivery = undefined;
     // Nothing is running (the line is empty and no call is inside), so this stops at once.
     if (delivery) await delivery.stop(0);
+    await this.#pusher?.maybePush(true);
     if (this.#alarmAt !== undefined) {
       this.#alarmAt = undefined;
       await this.ctx.storage.deleteAlarm();
@@ -309,6 +319,8 @@ export interface RoomDeliveryOptions {
   readonly setup: RoomSetup;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Count outcomes in this isolate's metrics (when the room objects' counts are not summed in). */
+  readonly count?: boolean;
   readonly now?: () => number;
 }
 
@@ -341,8 +353,10 @@ export class RoomDelivery implements DeliveryService {
     }
     const now = this.#now();
     const progress = { sent: outcome.kind === "delivered" ? job.messages.length : 0, uncertain: false, attempts: 1 };
-    metrics.deliveries.inc({ outcome: outcome.kind });
-    if (outcome.kind === "delivered") metrics.deliverySeconds.observe((now - job.acceptedAt) / 1000);
+    if (this.#opts.count !== false) {
+      metrics.deliveries.inc({ outcome: outcome.kind });
+      if (outcome.kind === "delivered") metrics.deliverySeconds.observe((now - job.acceptedAt) / 1000);
+    }
     this.#recent.add(
       recordFacts(job, outcome.kind, progress, now, outcome.kind === "failed" ? { error: outcome.error } : {}),
     );

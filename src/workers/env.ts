@@ -6,6 +6,7 @@
 import { createLogger, type Logger, type LogLevel } from "../observability/log.ts";
 import type { SlacklineRoom } from "./delivery.ts";
 import type { SlacklineLimiter } from "./limits.ts";
+import type { SlacklineMetrics } from "./metrics.ts";
 import type { SlacklineState } from "./state.ts";
 
 export interface WorkerEnv {
@@ -19,6 +20,8 @@ export interface WorkerEnv {
   readonly ROOMS?: DurableObjectNamespace<SlacklineRoom>;
   /** One token bucket per hook; without it each isolate counts on its own. */
   readonly LIMITS?: DurableObjectNamespace<SlacklineLimiter>;
+  /** Sums every isolate's and room's metrics for `/metrics`; without it, this isolate's only. */
+  readonly METRICS?: DurableObjectNamespace<SlacklineMetrics>;
   readonly [name: string]: unknown;
 }
 

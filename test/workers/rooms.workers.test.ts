@@ -170,3 +170,32 @@ describe("a hook's rate limit across isolates (LIMITS)", () => {
     expect(ok).toBe(12);
   });
 });
+
+describe("/metrics across isolates (METRICS)", () => {
+  it("sums what every isolate and room object counted", async () => {
+    const isolates = [createWorker({ metricsPushMs: 0 }), createWorker({ metricsPushMs: 0 })];
+    const { fake, post } = await setUp({}, isolates);
+    const env = { ...testEnv, SLACKLINE_CONFIG: JSON.stringify(gatewayConfigJson(fake, { delivery: QUICK })) } as WorkerEnv;
+    const scrape = async () => {
+      const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+      const res = await isolates[0]!.fetch(new Request("http://localhost/metrics"), env, ctx);
+      expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+      return res.text();
+    };
+    const value = (text: string, series: RegExp) =>
+      text.split("\n").filter((l) => series.test(l)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+    const hooks = /^slackline_http_requests_total\{route="\/services\/:team\/:bot\/:token",status="200"\} /;
+    const delivered = /^slackline_deliveries_total\{outcome="delivered"\} /;
+    const before = await scrape();
+    expect(before).toContain("# TYPE slackline_http_requests_total counter");
+    expect((await post("x1", isolates[0])).body).toBe("ok");
+    expect((await post("x2", isolates[1])).body).toBe("ok");
+    expect((await post("x3", isolates[1])).body).toBe("ok");
+    const after = await scrape();
+    // Both isolates' requests, in one answer.
+    expect(value(after, hooks) - value(before, hooks)).toBe(3);
+    // The room object's deliveries are summed in (it pushes its first count at once).
+    expect(value(after, delivered)).toBeGreaterThan(value(before, delivered));
+    expect(await texts(fake)).toEqual(["x1", "x2", "x3"]);
+  });
+});
