@@ -17,7 +17,8 @@ export interface Limiter {
   take(key: string, limit: RateLimit): RateLimitAnswer | Promise<RateLimitAnswer>;
 }
 
-interface Bucket {
+/** A key's tokens and when they were counted (epoch ms). */
+export interface Bucket {
   tokens: number;
   updated: number;
 }
@@ -28,6 +29,16 @@ export class RateLimiter implements Limiter {
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
+  }
+
+  /** A key's bucket as it stands after its last `take`, to keep elsewhere. */
+  bucket(key: string): Readonly<Bucket> | undefined {
+    return this.#buckets.get(key);
+  }
+
+  /** Puts back a bucket kept elsewhere (a restart in between refills it as time passed). */
+  restore(key: string, bucket: Bucket): void {
+    this.#buckets.set(key, { tokens: bucket.tokens, updated: bucket.updated });
   }
 
   /** Take one token; when there is none, how many seconds until there will be. */

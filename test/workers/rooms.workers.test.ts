@@ -143,7 +143,8 @@ describe("a hook's rate limit across isolates (LIMITS)", () => {
 
   it("holds one bucket for the hook wherever its requests land", async () => {
     const isolates = [createWorker(), createWorker(), createWorker()];
-    const { fake, post } = await setUp(limited(`limited-${crypto.randomUUID()}`), isolates);
+    const name = `limited-${crypto.randomUUID()}`;
+    const { fake, post } = await setUp(limited(name), isolates);
     const answers: string[] = [];
     for (let i = 0; i < 12; i++) {
       const a = await post(`r${i}`, isolates[i % 3]);
@@ -152,6 +153,13 @@ describe("a hook's rate limit across isolates (LIMITS)", () => {
     expect(answers.filter((a) => a === "200 ok")).toHaveLength(4);
     expect(answers.filter((a) => a === "429 rate_limited")).toHaveLength(8);
     expect(await texts(fake)).toEqual(["r0", "r1", "r2", "r3"]);
+    // A slow limit is kept in the object's storage: a restarted object does not start afresh.
+    const limits = testEnv.LIMITS!;
+    const object = limits.get(limits.idFromName(name));
+    await runInDurableObject(object, (_instance, state) => state.abort("test: restart")).catch(() => {});
+    const after = await post("after a restart", isolates[0]);
+    expect([after.status, after.body]).toEqual([429, "rate_limited"]);
+    expect(Number(after.retryAfter)).toBeGreaterThan(1);
   });
 
   it("counts per isolate without the LIMITS binding (what the binding fixes)", async () => {
