@@ -75,10 +75,11 @@ export const roomObjectName = (url: string, room: string): string => `${url}\n${
 /** How often a room with unfinished jobs is woken if nothing else runs it (after a restart). */
 export const WATCHDOG_MS = 30_000;
 /**
- * How long an empty line keeps its delivery (timer, room cache, Rocket.Chat client) before
- * letting go of it, so the object can be evicted. Busy rooms never rebuild it.
+ * How long an empty line keeps the policy's timer before stopping it: a pending timer keeps the
+ * object awake and billed, so a room without work lets go soon. The Rocket.Chat client and the
+ * room lookup are kept (memory only) for the next job.
  */
-export const IDLE_MS = 10_000;
+export const IDLE_MS = 2_000;
 
 /** The Durable Object's SQLite as the outbox's driver: the same statements as node:sqlite. */
 const sqlDriver = (storage: DurableObjectStorage): SqlDriver => ({
@@ -158,6 +159,8 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
   #line: LineOutbox | undefined;
   #delivery: DurableDelivery | undefined;
   #setup: RoomSetup | undefined;
+  /** The Rocket.Chat side for `#setup`, kept across deliveries while the object lives. */
+  #deliverer: Deliverer | undefined;
   /** A delivery being stopped for a new config: later calls wait for it. */
   #switching: Promise<void> | undefined;
   /** `submit` calls inside the object now (their jobs may be on the fast path, not stored). */
@@ -238,6 +241,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
       });
       await this.#switching;
     }
+    if (this.#setup?.key !== setup.key) this.#deliverer = undefined;
     this.#setup = setup;
     this.#delivery = this.#build(setup);
     return this.#delivery;
@@ -245,10 +249,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
 
   #build(setup: RoomSetup): DurableDelivery {
     const logger: Logger = workerLogger(parseLogLevel(setup.logLevel));
-    const client = new RocketChatClient({ ...setup.rocketchat, upstream });
-    const state = this.env.STATE;
-    const threads = state ? threadLookup(new DurableTsStore(state)) : undefined;
-    const deliverer = new Deliverer(client, new RoomResolver(client), threads);
+    const deliverer = (this.#deliverer ??= this.#delivererFor(setup));
     const delivery = new DurableDelivery({
       outbox: this.#outbox(),
       deliverer,
@@ -258,6 +259,13 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     });
     delivery.start();
     return delivery;
+  }
+
+  #delivererFor(setup: RoomSetup): Deliverer {
+    const client = new RocketChatClient({ ...setup.rocketchat, upstream });
+    const state = this.env.STATE;
+    const threads = state ? threadLookup(new DurableTsStore(state)) : undefined;
+    return new Deliverer(client, new RoomResolver(client), threads);
   }
 
   /** Woken by its alarm alone: the Worker's own config, if it names this object's server. */
