@@ -72,8 +72,10 @@ export function roomSetup(config: Config, logLevel: string | undefined): RoomSet
 /** The object holding a room's line: one per Rocket.Chat server and room name. */
 export const roomObjectName = (url: string, room: string): string => `${url}\n${room}`;
 
-/** How often a room with unfinished jobs is woken if nothing else runs it (after a restart). */
+/** A room with unfinished jobs has an alarm at most this far ahead (it resumes after a restart). */
 export const WATCHDOG_MS = 30_000;
+/** ...and at least this far: an alarm is a billed request. */
+export const MIN_ALARM_MS = 1_000;
 /**
  * How long an empty line keeps the policy's timer before stopping it: a pending timer keeps the
  * object awake and billed, so a room without work lets go soon. The Rocket.Chat client and the
@@ -92,12 +94,13 @@ const sqlDriver = (storage: DurableObjectStorage): SqlDriver => ({
 /** The SQL outbox plus a count of its unfinished jobs (the line's bound), kept as it changes. */
 class LineOutbox implements Outbox {
   readonly #inner: SqlOutbox;
-  readonly #shrunk: () => void;
+  readonly #changed: () => void;
   unfinished: number;
 
-  constructor(inner: SqlOutbox, shrunk: () => void) {
+  /** `changed`: after a job left the line or was put back with a new due time. */
+  constructor(inner: SqlOutbox, changed: () => void) {
     this.#inner = inner;
-    this.#shrunk = shrunk;
+    this.#changed = changed;
     this.unfinished = 0;
     this.stats();
   }
@@ -117,16 +120,17 @@ class LineOutbox implements Outbox {
   }
   requeue(...args: Parameters<Outbox["requeue"]>): void {
     this.#inner.requeue(...args);
+    this.#changed();
   }
   bury(id: string, progress: OutboxEntry["progress"], error: SlackErrorCode, reason: string, now: number): void {
     this.#inner.bury(id, progress, error, reason, now);
     this.unfinished--;
-    this.#shrunk();
+    this.#changed();
   }
   remove(id: string): void {
     this.#inner.remove(id);
     this.unfinished--;
-    this.#shrunk();
+    this.#changed();
   }
   revive(id: string, now: number, expiresAt: number): OutboxEntry | undefined {
     const revived = this.#inner.revive(id, now, expiresAt);
@@ -218,7 +222,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
   }
 
   #outbox(): LineOutbox {
-    this.#line ??= new LineOutbox(new SqlOutbox(sqlDriver(this.ctx.storage)), () => this.#onShrink());
+    this.#line ??= new LineOutbox(new SqlOutbox(sqlDriver(this.ctx.storage)), () => this.#onChange());
     return this.#line;
   }
 
@@ -279,8 +283,8 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     return setup && (name === undefined || name.startsWith(`${setup.rocketchat.url}\n`)) ? setup : undefined;
   }
 
-  /** A job left the line: once it is empty, stop the timer (nothing keeps the object awake). */
-  #onShrink(): void {
+  /** The line moved: look at the alarm again, and at idleness (outside the policy's own call). */
+  #onChange(): void {
     if (this.#idleCheck) return;
     this.#idleCheck = true;
     setTimeout(() => {
@@ -289,15 +293,22 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     }, 0);
   }
 
-  /** Jobs waiting: a watchdog alarm is set. None, and no call inside: let go after a while. */
+  /**
+   * Jobs waiting: a watchdog alarm is set for when the room's head is next due (within
+   * `MIN_ALARM_MS`..`WATCHDOG_MS`), so a restarted object resumes about when its timer would
+   * have. None, and no call inside: let go after `IDLE_MS`.
+   */
   async #watch(): Promise<void> {
     const line = this.#outbox();
     if (line.unfinished > 0) {
       clearTimeout(this.#idleTimer);
       this.#idleTimer = undefined;
-      if (this.#alarmAt !== undefined) return;
-      this.#alarmAt = Date.now() + WATCHDOG_MS;
-      await this.ctx.storage.setAlarm(this.#alarmAt);
+      const now = Date.now();
+      const head = line.list("unfinished", 1)[0];
+      const due = Math.min(Math.max(head?.nextAt ?? now, now + MIN_ALARM_MS), now + WATCHDOG_MS);
+      if (this.#alarmAt !== undefined && this.#alarmAt <= due + MIN_ALARM_MS) return;
+      this.#alarmAt = due;
+      await this.ctx.storage.setAlarm(due);
       return;
     }
     if (this.#submitting > 0 || this.#switching || this.#idleTimer !== undefined) return;
