@@ -69,6 +69,8 @@ export function roomSetup(config: Config, logLevel: string | undefined): RoomSet
   return { key: JSON.stringify(fields), ...fields };
 }
 
+const setupOf = (key: string): RoomSetup => ({ key, ...(JSON.parse(key) as Omit<RoomSetup, "key">) });
+
 /** The object holding a room's line: one per Rocket.Chat server and room name. */
 export const roomObjectName = (url: string, room: string): string => `${url}\n${room}`;
 
@@ -179,8 +181,12 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     this.#pusher = env.METRICS && new MetricsPusher(env.METRICS, this.#metrics, `room:${ctx.id.toString()}`);
   }
 
-  /** Accepts a job for this room: delivered, stored for later, or refused (line full included). */
-  async submit(job: DeliveryJob, setup: RoomSetup): Promise<SubmitOutcome> {
+  /**
+   * Accepts a job for this room: delivered, stored for later, or refused (line full included).
+   * `setupKey` is a `RoomSetup.key`, the setup's JSON: one string is cheaper to pass than the object.
+   */
+  async submit(job: DeliveryJob, setupKey: string): Promise<SubmitOutcome> {
+    const setup = this.#setup?.key === setupKey ? this.#setup : setupOf(setupKey);
     const line = this.#outbox();
     if (line.unfinished + this.#submitting >= setup.delivery.maxQueuedPerRoom) return this.#full(line);
     this.#submitting++;
@@ -364,7 +370,7 @@ export class RoomDelivery implements DeliveryService {
     const { metrics, logger, setup } = this.#opts;
     let outcome: SubmitOutcome;
     try {
-      outcome = await this.room(job.room).submit(job, setup);
+      outcome = await this.room(job.room).submit(job, setup.key);
     } catch (e) {
       // The object could not be reached or failed: nothing is known to be stored.
       logger.error("room object: cannot submit a job", { job: job.id, room: job.room, error: String(e) });
