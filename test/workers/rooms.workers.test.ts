@@ -49,7 +49,9 @@ const texts = async (fake: FakeControl) => (await fake.messages("alerts")).map((
 
 describe("a room's Durable Object as the outbox", () => {
   it("stores every ok'd message exactly once and in order through an outage, 429s and resets after storing", async () => {
-    const { fake, post, room } = await setUp();
+    // Requests spread over three isolates: each one's answer comes before the next request.
+    const isolates = [createWorker(), createWorker(), createWorker()];
+    const { fake, post, room } = await setUp({}, isolates);
     const sent: string[] = [];
     for (let i = 0; i < 200; i++) {
       if (i === 30) await fake.setDown(true);
@@ -59,7 +61,7 @@ describe("a room's Durable Object as the outbox", () => {
       }
       if (i === 130) await fake.faults({ resetAfterStore: 6 });
       const text = `m${String(i).padStart(3, "0")}`;
-      const answer = await post(text);
+      const answer = await post(text, isolates[i % 3]);
       expect([answer.status, answer.body]).toEqual([200, "ok"]);
       sent.push(text);
     }
