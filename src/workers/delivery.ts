@@ -69,6 +69,9 @@ export function roomSetup(config: Config, logLevel: string | undefined): RoomSet
   return { key: JSON.stringify(fields), ...fields };
 }
 
+/** Work started from a timer has no caller to tell: its failure is logged. */
+const logged = (e: unknown): void => console.error(`slackline: room object: ${String(e)}`);
+
 const setupOf = (key: string): RoomSetup => ({ key, ...(JSON.parse(key) as Omit<RoomSetup, "key">) });
 
 /** The object holding a room's line: one per Rocket.Chat server and room name. */
@@ -295,7 +298,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     this.#idleCheck = true;
     setTimeout(() => {
       this.#idleCheck = false;
-      void this.#watch();
+      this.#watch().catch(logged);
     }, 0);
   }
 
@@ -320,7 +323,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     if (this.#submitting > 0 || this.#switching || this.#idleTimer !== undefined) return;
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
-      void this.#release();
+      this.#release().catch(logged);
     }, IDLE_MS);
   }
 
@@ -331,11 +334,12 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     this.#delivery = undefined;
     // Nothing is running (the line is empty and no call is inside), so this stops at once.
     if (delivery) await delivery.stop(0);
-    await this.#pusher?.maybePush(true);
-    if (this.#alarmAt !== undefined) {
+    if (this.#alarmAt !== undefined && this.#outbox().unfinished === 0) {
       this.#alarmAt = undefined;
       await this.ctx.storage.deleteAlarm();
     }
+    // Last: a call to another object lets new calls in meanwhile.
+    await this.#pusher?.maybePush(true);
   }
 }
 
