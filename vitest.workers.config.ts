@@ -2,8 +2,8 @@
  * The Cloudflare Workers suites (`*.workers.test.ts`, left out of vitest.config.ts), in two
  * projects:
  *
- * - `workerd`: inside workerd, the Worker from wrangler.toml with its real bindings (the STATE
- *   Durable Object, the DELIVERIES and DEAD_LETTERS queues, the queue consumer). The fake
+ * - `workerd`: inside workerd, the Worker from wrangler.toml with its real bindings (the STATE,
+ *   ROOMS and LIMITS Durable Objects, their storage and alarms). The fake
  *   Rocket.Chat and the bots run in Node (globalSetup), reachable on 127.0.0.1; tests drive them
  *   over the control API, whose URL is a binding.
  * - `wrangler`: on Node, what wrangler makes of the Worker: the dry-run bundle (size, nothing
@@ -13,7 +13,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-const WRANGLER_TESTS = ["test/workers/bundle.workers.test.ts", "test/workers/dev.workers.test.ts"];
+const WRANGLER_TESTS = ["test/workers/bundle.workers.test.ts", "test/workers/dev.workers.test.ts", "test/workers/dev-faults.workers.test.ts"];
 
 export default defineConfig({
   test: {

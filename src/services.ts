@@ -6,7 +6,7 @@ import type { Config, IncomingHook } from "./config/schema.ts";
 import { Deliverer, type ThreadLookup } from "./delivery/deliver.ts";
 import { DirectDelivery, type DeliveryService } from "./delivery/service.ts";
 import type { Upstream } from "./http/upstream.ts";
-import { RateLimiter } from "./http/rate-limit.ts";
+import { RateLimiter, type Limiter } from "./http/rate-limit.ts";
 import { TokenIndex } from "./http/tokens.ts";
 import { Inbox } from "./inbox/inbox.ts";
 import type { Logger } from "./observability/log.ts";
@@ -30,7 +30,8 @@ export interface Services {
   readonly delivery: DeliveryService;
   /** Present when messages go to the built-in inbox instead of a Rocket.Chat server. */
   readonly inbox: Inbox | undefined;
-  readonly rateLimiter: RateLimiter;
+  /** Hook (and bot) rate limits: per process by default; shared by every isolate on Workers. */
+  readonly rateLimiter: Limiter;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly upstream: Upstream;
@@ -60,6 +61,8 @@ export interface ServiceOptions {
   readonly tsStore?: TsStore;
   readonly responseUrls?: ResponseUrlStore;
   readonly seenEvents?: SeenEvents;
+  /** Where rate limits are counted; in this process by default. */
+  readonly rateLimiter?: Limiter;
   /** Swap in durable delivery (an outbox); defaults to one attempt while the sender waits. */
   readonly delivery?: (deliverer: Deliverer, metrics: Metrics, rocketchat: RocketChatApi) => DeliveryService;
 }
@@ -126,7 +129,7 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
       inbox,
     ),
     inbox,
-    rateLimiter: new RateLimiter(now),
+    rateLimiter: opts.rateLimiter ?? new RateLimiter(now),
     metrics,
     logger: opts.logger,
     upstream: opts.upstream,

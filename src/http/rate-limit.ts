@@ -7,12 +7,23 @@ export interface RateLimit {
   readonly burst: number;
 }
 
-interface Bucket {
+export type RateLimitAnswer = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+/**
+ * Where a limit is counted: in this process (`RateLimiter`), or somewhere every isolate shares
+ * (a Durable Object per key on Workers, src/workers/limits.ts).
+ */
+export interface Limiter {
+  take(key: string, limit: RateLimit): RateLimitAnswer | Promise<RateLimitAnswer>;
+}
+
+/** A key's tokens and when they were counted (epoch ms). */
+export interface Bucket {
   tokens: number;
   updated: number;
 }
 
-export class RateLimiter {
+export class RateLimiter implements Limiter {
   readonly #buckets = new Map<string, Bucket>();
   readonly #now: () => number;
 
@@ -20,8 +31,18 @@ export class RateLimiter {
     this.#now = now;
   }
 
+  /** A key's bucket as it stands after its last `take`, to keep elsewhere. */
+  bucket(key: string): Readonly<Bucket> | undefined {
+    return this.#buckets.get(key);
+  }
+
+  /** Puts back a bucket kept elsewhere (a restart in between refills it as time passed). */
+  restore(key: string, bucket: Bucket): void {
+    this.#buckets.set(key, { tokens: bucket.tokens, updated: bucket.updated });
+  }
+
   /** Take one token; when there is none, how many seconds until there will be. */
-  take(key: string, limit: RateLimit): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+  take(key: string, limit: RateLimit): RateLimitAnswer {
     const now = this.#now();
     let bucket = this.#buckets.get(key);
     if (!bucket) this.#buckets.set(key, (bucket = { tokens: limit.burst, updated: now }));

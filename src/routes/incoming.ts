@@ -65,7 +65,7 @@ export function incomingHandler(services: Services): IncomingHandler {
     const hook = services.hooks.find(request.token);
     if (!hook) return refuse(undefined, "no_service", "no hook has this token");
 
-    const allowed = services.rateLimiter.take(hook.name, hook.rateLimit);
+    const allowed = await services.rateLimiter.take(hook.name, hook.rateLimit);
     if (!allowed.allowed)
       return refuse(hook.name, "rate_limited", `over the hook's rate limit (${hook.rateLimit.perSecond}/s, burst ${hook.rateLimit.burst})`, allowed.retryAfterSeconds);
 

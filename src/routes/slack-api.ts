@@ -60,7 +60,7 @@ export function slackApiRoutes(services: Services): Hono {
     delete args.value["token"];
 
     if (bot.rateLimit && WRITES.has(name)) {
-      const allowed = services.rateLimiter.take(`bot:${bot.name}`, bot.rateLimit);
+      const allowed = await services.rateLimiter.take(`bot:${bot.name}`, bot.rateLimit);
       if (!allowed.allowed) {
         services.metrics.webApi.inc({ bot: bot.name, method: name, answer: "ratelimited" });
         return answer(c, { ok: false, error: "ratelimited", retryAfterSeconds: allowed.retryAfterSeconds }, bot.name);

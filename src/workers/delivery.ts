@@ -1,269 +1,417 @@
 /**
- * Delivery on Workers (CONTRACT §4): a request tries Rocket.Chat first (`Deliverer.attempt`,
- * up to `delivery.fastPathMs`); what Rocket.Chat does not confirm goes to a Cloudflare Queue,
- * job and progress together, before `ok` is answered. The Worker's `queue()` handler is the
- * retry loop: `message.retry({ delaySeconds })` with exponential backoff (Rocket.Chat's 429
- * wait when it names one); permanent failures become dead letters (logged, and sent to the
- * dead-letter queue). A message that exhausts `max_retries` is moved to the same queue by the
- * platform.
+ * Workers-only delivery glue: the outbox of each room is a Durable Object (`ROOMS`,
+ * `SlacklineRoom`), running the same delivery policy as Node (`DurableDelivery` from
+ * src/delivery/durable.ts: fast path, retries with backoff, Rocket.Chat's 429 pause, the
+ * `chat.getMessage` check of an uncertain message, expiry, dead letters) over the same SQL
+ * outbox (`SqlOutbox`) in the object's own SQLite storage. Nothing here decides how to deliver;
+ * it only hosts that policy in an object and keeps it alive:
  *
- * Exactly once rests on the message `_id`s chosen at acceptance, as on Node: a job tried
- * before asks Rocket.Chat (`chat.getMessage`) before sending again, so the queue's
- * at-least-once delivery never posts twice.
+ * - One object per Rocket.Chat server and room (`idFromName(url + "\n" + room)`), so every
+ *   request for a room, from any isolate, reaches the one object that keeps its order. A request
+ *   costs one call to it (`submit`): the object tries Rocket.Chat for up to `fastPathMs`, and
+ *   what is not confirmed by then is in its storage before the call returns (the runtime holds
+ *   the answer until the write is durable), so `ok` is never answered for a job not stored.
+ * - The line is bounded: over `delivery.maxQueuedPerRoom` unfinished jobs the object answers
+ *   `rate_limited` with a Retry-After (when its head is next tried), and stores nothing.
+ * - While its line has jobs, the policy's own timer runs the retries in the object, and an alarm
+ *   is set as a watchdog: after an eviction or a restart the alarm wakes the object, which
+ *   recovers (jobs cut short are checked with Rocket.Chat before being sent again) and carries on.
+ *   Once the line is empty the timer stops and the alarm is deleted, so an idle room costs nothing.
+ * - A job is one row, whatever its size: no 128 KB message limit as with Queues.
  *
- * Order: Queues do not keep order, and a request's fast path does not know what other
- * isolates have queued, so a room's retried message may arrive after later ones. Within one
- * batch a room's messages stay in order (a retried one holds back the rest of its room).
+ * The object needs the Rocket.Chat URL, credentials and delivery settings: each `submit` brings
+ * them (`RoomSetup`); an object woken by its alarm alone reads `SLACKLINE_CONFIG` from its env.
  */
-import { backoffMs } from "../delivery/backoff.ts";
+import { DurableObject } from "cloudflare:workers";
+import { upstream } from "#upstream";
+import { loadConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { Deliverer, type DeliveryJob } from "../delivery/deliver.ts";
+import { DurableDelivery } from "../delivery/durable.ts";
+import type { Outbox, OutboxEntry, OutboxStats, OutboxWrite } from "../delivery/outbox.ts";
 import {
-  freshProgress,
-  type AttemptResult,
-  type Deliverer,
-  type DeliveryJob,
-  type JobProgress,
-} from "../delivery/deliver.ts";
-import {
-  recordFacts,
   RecentDeliveries,
-  type DeliveryDeps,
+  recordFacts,
   type DeliveryService,
   type DeliverySettings,
   type DeliveryView,
   type SubmitOutcome,
 } from "../delivery/service.ts";
+import { SqlOutbox, type SqlDriver } from "../delivery/sql-outbox.ts";
 import type { Logger } from "../observability/log.ts";
+import { parseLogLevel } from "../observability/log.ts";
+import { Metrics } from "../observability/metrics.ts";
+import { threadLookup } from "../outgoing/ids.ts";
+import { RocketChatClient } from "../rocketchat/client.ts";
+import { RoomResolver } from "../rocketchat/rooms.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
+import { stringVars, workerLogger, type WorkerEnv } from "./env.ts";
+import { MetricsPusher } from "./metrics.ts";
+import { DurableTsStore } from "./stores.ts";
 
-/** A queued job: what the consumer needs to carry on where the last attempt stopped. */
-export interface DeliveryMessage {
-  readonly kind: "slackline.delivery";
-  readonly job: DeliveryJob;
-  readonly progress: JobProgress;
+/** What a room object needs to deliver; built once per isolate and config. */
+export interface RoomSetup {
+  /** Changes whenever a field below does: the object then rebuilds its delivery. */
+  readonly key: string;
+  readonly rocketchat: { readonly url: string; readonly userId: string; readonly authToken: string; readonly timeoutMs: number };
+  readonly delivery: DeliverySettings;
+  readonly logLevel: string;
 }
 
-/** A permanent failure, kept in the dead-letter queue with the reason. */
-export interface DeadLetter {
-  readonly kind: "slackline.dead-letter";
-  readonly job: DeliveryJob;
-  readonly progress: JobProgress;
-  readonly error: SlackErrorCode;
-  readonly reason: string;
-  readonly at: string;
+export function roomSetup(config: Config, logLevel: string | undefined): RoomSetup | undefined {
+  const rc = config.rocketchat;
+  if (!rc) return undefined;
+  const fields = {
+    rocketchat: { url: rc.url, userId: rc.userId, authToken: rc.authToken, timeoutMs: rc.timeoutMs },
+    delivery: config.delivery,
+    logLevel: logLevel ?? "info",
+  };
+  return { key: JSON.stringify(fields), ...fields };
 }
 
-/** The longest `delaySeconds` Queues accept (12 h on the older limits page; 24 h on the newer). */
-export const MAX_DELAY_SECONDS = 12 * 60 * 60;
+/** Work started from a timer has no caller to tell: its failure is logged. */
+const logged = (e: unknown): void => console.error(`slackline: room object: ${String(e)}`);
 
-/** Exponential backoff with full jitter, in whole seconds for `delaySeconds`. */
-export function retryDelaySeconds(
-  result: Extract<AttemptResult, { kind: "retry" }>,
-  settings: Pick<DeliverySettings, "retryBaseMs" | "retryMaxMs">,
-  random: () => number = Math.random,
-): number {
-  const ms = result.afterMs ?? backoffMs(result.progress.attempts, settings.retryBaseMs, settings.retryMaxMs, random);
-  return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(ms / 1000)));
+const setupOf = (key: string): RoomSetup => ({ key, ...(JSON.parse(key) as Omit<RoomSetup, "key">) });
+
+/** The object holding a room's line: one per Rocket.Chat server and room name. */
+export const roomObjectName = (url: string, room: string): string => `${url}\n${room}`;
+
+/** A room with unfinished jobs has an alarm at most this far ahead (it resumes after a restart). */
+export const WATCHDOG_MS = 30_000;
+/** ...and at least this far: an alarm is a billed request. */
+export const MIN_ALARM_MS = 1_000;
+/**
+ * How long an empty line keeps the policy's timer before stopping it: a pending timer keeps the
+ * object awake and billed, so a room without work lets go soon. The Rocket.Chat client and the
+ * room lookup are kept (memory only) for the next job.
+ */
+export const IDLE_MS = 2_000;
+
+/** The Durable Object's SQLite as the outbox's driver: the same statements as node:sqlite. */
+const sqlDriver = (storage: DurableObjectStorage): SqlDriver => ({
+  exec: (sql, ...params) => storage.sql.exec(sql, ...params).toArray() as Array<Record<string, unknown>>,
+  transaction: (fn) => storage.transactionSync(fn),
+  // The storage belongs to the object and outlives any one delivery built on it.
+  close() {},
+});
+
+/** The SQL outbox plus a count of its unfinished jobs (the line's bound), kept as it changes. */
+class LineOutbox implements Outbox {
+  readonly #inner: SqlOutbox;
+  readonly #changed: () => void;
+  /** Unfinished jobs (queued or being tried): the line's length. */
+  pending: number;
+
+  /** `changed`: after a job left the line or was put back with a new due time. */
+  constructor(inner: SqlOutbox, changed: () => void) {
+    this.#inner = inner;
+    this.#changed = changed;
+    this.pending = 0;
+    this.stats();
+  }
+
+  write(ops: readonly OutboxWrite[]): void {
+    this.#inner.write(ops);
+    let moved = false;
+    for (const op of ops) {
+      if (op.op === "add") {
+        if (op.entry.state !== "dead") this.pending++;
+      } else {
+        if (op.op !== "requeue") this.pending--;
+        moved = true;
+      }
+    }
+    if (moved) this.#changed();
+  }
+  unfinished(): OutboxEntry[] {
+    return this.#inner.unfinished();
+  }
+
+  add(entry: OutboxEntry): void {
+    this.#inner.add(entry);
+    if (entry.state !== "dead") this.pending++;
+  }
+  recover(now: number): number {
+    return this.#inner.recover(now);
+  }
+  due(now: number, limit: number): OutboxEntry[] {
+    return this.#inner.due(now, limit);
+  }
+  claim(ids: readonly string[], now: number): void {
+    this.#inner.claim(ids, now);
+  }
+  requeue(...args: Parameters<Outbox["requeue"]>): void {
+    this.#inner.requeue(...args);
+    this.#changed();
+  }
+  bury(id: string, progress: OutboxEntry["progress"], error: SlackErrorCode, reason: string, now: number): void {
+    this.#inner.bury(id, progress, error, reason, now);
+    this.pending--;
+    this.#changed();
+  }
+  remove(id: string): void {
+    this.#inner.remove(id);
+    this.pending--;
+    this.#changed();
+  }
+  revive(id: string, now: number, expiresAt: number): OutboxEntry | undefined {
+    const revived = this.#inner.revive(id, now, expiresAt);
+    if (revived) this.pending++;
+    return revived;
+  }
+  get(id: string): OutboxEntry | undefined {
+    return this.#inner.get(id);
+  }
+  list(which: "unfinished" | "dead", limit: number): OutboxEntry[] {
+    return this.#inner.list(which, limit);
+  }
+  stats(): OutboxStats {
+    const stats = this.#inner.stats();
+    this.pending = [...stats.waiting.values()].reduce((a, b) => a + b, 0);
+    return stats;
+  }
+  close(_clean?: boolean): void {}
 }
 
-export interface QueueDeliveryOptions extends DeliveryDeps {
-  readonly queue: Queue<DeliveryMessage>;
-  /** How long an attempt still running when the answer is due may take (the client timeout). */
-  readonly attemptTimeoutMs: number;
+export interface RoomCounts {
+  /** Unfinished jobs: queued, or being tried. */
+  readonly pending: number;
+  readonly dead: number;
 }
 
-/** Attempt now; on anything but a confirmation or a permanent error, queue it and answer `ok`. */
-export class QueueDelivery implements DeliveryService {
-  readonly #opts: QueueDeliveryOptions;
+export class SlacklineRoom extends DurableObject<WorkerEnv> {
+  readonly #metrics = new Metrics();
+  readonly #pusher: MetricsPusher | undefined;
+  #line: LineOutbox | undefined;
+  #delivery: DurableDelivery | undefined;
+  #setup: RoomSetup | undefined;
+  /** The Rocket.Chat side for `#setup`, kept across deliveries while the object lives. */
+  #deliverer: Deliverer | undefined;
+  /** A delivery being stopped for a new config: later calls wait for it. */
+  #switching: Promise<void> | undefined;
+  /** `submit` calls inside the object now (their jobs may be on the fast path, not stored). */
+  #submitting = 0;
+  /** The watchdog alarm this instance set, if any. */
+  #alarmAt: number | undefined;
+  #idleCheck = false;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, env);
+    this.#pusher = env.METRICS && new MetricsPusher(env.METRICS, this.#metrics, `room:${ctx.id.toString()}`);
+  }
+
+  /**
+   * Accepts a job for this room: delivered, stored for later, or refused (line full included).
+   * `setupKey` is a `RoomSetup.key`, the setup's JSON: one string is cheaper to pass than the object.
+   */
+  async submit(job: DeliveryJob, setupKey: string): Promise<SubmitOutcome> {
+    const setup = this.#setup?.key === setupKey ? this.#setup : setupOf(setupKey);
+    const line = this.#outbox();
+    if (line.pending + this.#submitting >= setup.delivery.maxQueuedPerRoom) return this.#full(line);
+    this.#submitting++;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    try {
+      const delivery = await this.#deliveryFor(setup);
+      return await delivery.submit(job);
+    } finally {
+      this.#submitting--;
+      await this.#watch();
+      if (this.#pusher) this.ctx.waitUntil(this.#pusher.maybePush());
+    }
+  }
+
+  /** The line's size and its dead letters (tests, and the operator through /metrics). */
+  counts(): RoomCounts {
+    const stats = this.#outbox().stats();
+    return { pending: this.#line!.pending, dead: stats.dead };
+  }
+
+  /** The watchdog: resumes a line whose object was restarted; re-arms while jobs remain. */
+  override async alarm(): Promise<void> {
+    this.#alarmAt = undefined;
+    const line = this.#outbox();
+    if (line.pending === 0) return this.#watch();
+    if (!this.#delivery) {
+      const setup = this.#setup ?? this.#setupFromEnv();
+      if (!setup) {
+        console.error("slackline: a room has undelivered jobs but SLACKLINE_CONFIG names no Rocket.Chat for it; retrying in 60 s");
+        this.#alarmAt = Date.now() + 60_000;
+        await this.ctx.storage.setAlarm(this.#alarmAt);
+        return;
+      }
+      await this.#deliveryFor(setup);
+    }
+    await this.#watch();
+    await this.#pusher?.maybePush();
+  }
+
+  #outbox(): LineOutbox {
+    this.#line ??= new LineOutbox(new SqlOutbox(sqlDriver(this.ctx.storage)), () => this.#onChange());
+    return this.#line;
+  }
+
+  #full(line: LineOutbox): SubmitOutcome {
+    const head = line.list("unfinished", 1)[0];
+    const wait = head ? Math.ceil((head.nextAt - Date.now()) / 1000) : 1;
+    return { kind: "failed", error: "rate_limited", retryAfterSeconds: Math.max(1, wait) };
+  }
+
+  async #deliveryFor(setup: RoomSetup): Promise<DurableDelivery> {
+    while (this.#switching) await this.#switching;
+    if (this.#delivery && this.#setup?.key === setup.key) return this.#delivery;
+    const old = this.#delivery;
+    if (old) {
+      // A new config (a rotated token, say): let the old one's attempts end first, so no job
+      // is tried by both.
+      this.#delivery = undefined;
+      this.#switching = old.stop(setup.rocketchat.timeoutMs + 1000).then(() => {
+        this.#switching = undefined;
+      });
+      await this.#switching;
+    }
+    if (this.#setup?.key !== setup.key) this.#deliverer = undefined;
+    this.#setup = setup;
+    this.#delivery = this.#build(setup);
+    return this.#delivery;
+  }
+
+  #build(setup: RoomSetup): DurableDelivery {
+    const logger: Logger = workerLogger(parseLogLevel(setup.logLevel));
+    const deliverer = (this.#deliverer ??= this.#delivererFor(setup));
+    const delivery = new DurableDelivery({
+      outbox: this.#outbox(),
+      deliverer,
+      metrics: this.#metrics,
+      logger,
+      settings: setup.delivery,
+    });
+    delivery.start();
+    return delivery;
+  }
+
+  #delivererFor(setup: RoomSetup): Deliverer {
+    const client = new RocketChatClient({ ...setup.rocketchat, upstream });
+    const state = this.env.STATE;
+    const threads = state ? threadLookup(new DurableTsStore(state)) : undefined;
+    return new Deliverer(client, new RoomResolver(client), threads);
+  }
+
+  /** Woken by its alarm alone: the Worker's own config, if it names this object's server. */
+  #setupFromEnv(): RoomSetup | undefined {
+    const text = this.env.SLACKLINE_CONFIG?.trim();
+    if (!text) return undefined;
+    const loaded = loadConfig(text, stringVars(this.env));
+    if (!loaded.ok) return undefined;
+    const setup = roomSetup(loaded.config, this.env.LOG_LEVEL);
+    const name = this.ctx.id.name;
+    return setup && (name === undefined || name.startsWith(`${setup.rocketchat.url}\n`)) ? setup : undefined;
+  }
+
+  /** The line moved: look at the alarm again, and at idleness (outside the policy's own call). */
+  #onChange(): void {
+    if (this.#idleCheck) return;
+    this.#idleCheck = true;
+    setTimeout(() => {
+      this.#idleCheck = false;
+      this.#watch().catch(logged);
+    }, 0);
+  }
+
+  /**
+   * Jobs waiting: a watchdog alarm is set for when the room's head is next due (within
+   * `MIN_ALARM_MS`..`WATCHDOG_MS`), so a restarted object resumes about when its timer would
+   * have. None, and no call inside: let go after `IDLE_MS`.
+   */
+  async #watch(): Promise<void> {
+    const line = this.#outbox();
+    if (line.pending > 0) {
+      clearTimeout(this.#idleTimer);
+      this.#idleTimer = undefined;
+      const now = Date.now();
+      const head = line.list("unfinished", 1)[0];
+      const due = Math.min(Math.max(head?.nextAt ?? now, now + MIN_ALARM_MS), now + WATCHDOG_MS);
+      if (this.#alarmAt !== undefined && this.#alarmAt <= due + MIN_ALARM_MS) return;
+      this.#alarmAt = due;
+      await this.ctx.storage.setAlarm(due);
+      return;
+    }
+    if (this.#submitting > 0 || this.#switching || this.#idleTimer !== undefined) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      this.#release().catch(logged);
+    }, IDLE_MS);
+  }
+
+  /** Still idle: stop the delivery's timer and drop the alarm, so nothing keeps the object. */
+  async #release(): Promise<void> {
+    if (this.#outbox().pending > 0 || this.#submitting > 0 || this.#switching) return;
+    const delivery = this.#delivery;
+    this.#delivery = undefined;
+    // Nothing is running (the line is empty and no call is inside), so this stops at once.
+    if (delivery) await delivery.stop(0);
+    if (this.#alarmAt !== undefined && this.#outbox().pending === 0) {
+      this.#alarmAt = undefined;
+      await this.ctx.storage.deleteAlarm();
+    }
+    // Last: a call to another object lets new calls in meanwhile.
+    await this.#pusher?.maybePush(true);
+  }
+}
+
+export interface RoomDeliveryOptions {
+  readonly rooms: DurableObjectNamespace<SlacklineRoom>;
+  readonly setup: RoomSetup;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Count outcomes in this isolate's metrics (when the room objects' counts are not summed in). */
+  readonly count?: boolean;
+  readonly now?: () => number;
+}
+
+/** The Worker's side: each job goes to its room's object, one call per request. */
+export class RoomDelivery implements DeliveryService {
+  readonly #opts: RoomDeliveryOptions;
   readonly #now: () => number;
   readonly #recent = new RecentDeliveries();
 
-  constructor(opts: QueueDeliveryOptions) {
+  constructor(opts: RoomDeliveryOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
   }
 
+  /** The room's object (a stub is cheap; one made in a request is not reused in another). */
+  room(room: string): DurableObjectStub<SlacklineRoom> {
+    const { rooms, setup } = this.#opts;
+    return rooms.get(rooms.idFromName(roomObjectName(setup.rocketchat.url, room)));
+  }
+
   async submit(job: DeliveryJob): Promise<SubmitOutcome> {
-    const { settings, metrics } = this.#opts;
-    if (settings.fastPathMs === 0) return this.#enqueue(job, freshProgress, 0, "queued first (fastPathMs 0)");
-    const running = attempt(this.#opts.deliverer, job, freshProgress, this.#opts.logger);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const due = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), settings.fastPathMs);
-    });
-    const result = await Promise.race([running, due]);
-    clearTimeout(timer);
+    const { metrics, logger, setup } = this.#opts;
+    let outcome: SubmitOutcome;
+    try {
+      outcome = await this.room(job.room).submit(job, setup.key);
+    } catch (e) {
+      // The object could not be reached or failed: nothing is known to be stored.
+      logger.error("room object: cannot submit a job", { job: job.id, room: job.room, error: String(e) });
+      outcome = { kind: "failed", error: "service_unavailable" };
+    }
     const now = this.#now();
-    if (result === undefined) {
-      // Still running: the message may get stored any moment, so the queued copy checks first,
-      // and waits until that attempt is surely over.
-      const progress: JobProgress = { sent: 0, uncertain: true, attempts: 1 };
-      const afterIt = Math.ceil(this.#opts.attemptTimeoutMs / 1000);
-      return this.#enqueue(job, progress, afterIt, "unconfirmed when the answer was due");
+    const progress = { sent: outcome.kind === "delivered" ? job.messages.length : 0, uncertain: false, attempts: 1 };
+    if (this.#opts.count !== false) {
+      metrics.deliveries.inc({ outcome: outcome.kind });
+      if (outcome.kind === "delivered") metrics.deliverySeconds.observe((now - job.acceptedAt) / 1000);
     }
-    switch (result.kind) {
-      case "delivered":
-        metrics.deliveries.inc({ hook: job.source, outcome: "delivered" });
-        metrics.deliverySeconds.observe((now - job.acceptedAt) / 1000);
-        this.#recent.add(recordFacts(job, "delivered", result.progress, now));
-        return { kind: "delivered", stored: result.stored };
-      case "failed":
-        this.#opts.logger.warn("delivery refused", { job: job.id, source: job.source, reason: result.reason });
-        metrics.deliveries.inc({ hook: job.source, outcome: "failed" });
-        this.#recent.add(
-          recordFacts(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }),
-        );
-        return { kind: "failed", error: result.error };
-      case "retry": {
-        const delaySeconds = retryDelaySeconds(result, settings, this.#opts.random);
-        const outcome = await this.#enqueue(job, result.progress, delaySeconds, result.reason);
-        if (outcome.kind !== "failed" || result.afterMs === undefined) return outcome;
-        return { ...outcome, retryAfterSeconds: result.afterMs / 1000 };
-      }
-    }
+    this.#recent.add(
+      recordFacts(job, outcome.kind, progress, now, outcome.kind === "failed" ? { error: outcome.error } : {}),
+    );
+    return outcome;
   }
 
   async view(): Promise<DeliveryView> {
-    // The queue holds the pending jobs and the dead-letter queue the dead ones (dashboard).
+    // The lines are in the room objects; this isolate knows what it submitted.
     return { counts: { pending: 0, dead: 0 }, pending: [], dead: [], recent: this.#recent.list() };
-  }
-
-  async #enqueue(
-    job: DeliveryJob,
-    progress: JobProgress,
-    delaySeconds: number,
-    reason: string,
-  ): Promise<SubmitOutcome> {
-    const { queue, metrics, logger } = this.#opts;
-    const now = this.#now();
-    try {
-      await queue.send({ kind: "slackline.delivery", job, progress }, { contentType: "json", delaySeconds });
-    } catch (e) {
-      // "503 remains for nothing could be queued."
-      logger.error("queue: cannot store a job", { job: job.id, error: String(e) });
-      metrics.deliveries.inc({ hook: job.source, outcome: "failed" });
-      const lastError = `queue: ${String(e)}`;
-      this.#recent.add(recordFacts(job, "failed", progress, now, { error: "service_unavailable", lastError }));
-      return { kind: "failed", error: "service_unavailable" };
-    }
-    logger.info("delivery queued", { job: job.id, source: job.source, inSeconds: delaySeconds, reason });
-    metrics.deliveries.inc({ hook: job.source, outcome: "queued" });
-    const nextAt = now + delaySeconds * 1000;
-    this.#recent.add(recordFacts(job, "queued", progress, now, { nextAt, lastError: reason }));
-    return { kind: "queued" };
-  }
-}
-
-/** One attempt that never rejects: a surprise mid-send may have stored the message. */
-function attempt(
-  deliverer: Deliverer,
-  job: DeliveryJob,
-  progress: JobProgress,
-  logger: Logger,
-): Promise<AttemptResult> {
-  return deliverer.attempt(job, progress).catch((e: unknown): AttemptResult => {
-    logger.error("delivery attempt threw", { job: job.id, error: String(e) });
-    const after = { ...progress, attempts: progress.attempts + 1, uncertain: true };
-    return { kind: "retry", reason: `unexpected: ${String(e)}`, progress: after };
-  });
-}
-
-export interface ConsumerOptions extends DeliveryDeps {
-  /** Where permanent failures are kept; without it they are only logged. */
-  readonly deadLetters?: Queue<DeadLetter> | undefined;
-}
-
-const isDeliveryMessage = (body: unknown): body is DeliveryMessage => {
-  const b = body as Partial<DeliveryMessage> | null;
-  return (
-    typeof b === "object" &&
-    b !== null &&
-    b.kind === "slackline.delivery" &&
-    typeof b.job?.id === "string" &&
-    Array.isArray(b.job.messages) &&
-    typeof b.progress?.sent === "number"
-  );
-};
-
-/**
- * The `queue()` handler's work: each message acked (delivered, or kept as a dead letter) or
- * retried later; nothing is dropped. Messages run one after another, in batch order.
- */
-export async function consumeDeliveries(batch: MessageBatch<unknown>, opts: ConsumerOptions): Promise<void> {
-  const { deliverer, metrics, logger, settings } = opts;
-  const now = opts.now ?? Date.now;
-  /** Rooms with a retried message in this batch: their later messages wait as long. */
-  const held = new Map<string, number>();
-  /** After a 429 nothing more goes to Rocket.Chat in this batch (its limit is per route). */
-  let pausedUntil = 0;
-
-  for (const message of batch.messages) {
-    if (!isDeliveryMessage(message.body)) {
-      logger.error("queue: not a delivery, dropped", { id: message.id, queue: batch.queue });
-      message.ack();
-      continue;
-    }
-    const { job } = message.body;
-    const wait = Math.max(held.get(job.room) ?? 0, Math.ceil((pausedUntil - now()) / 1000));
-    if (wait > 0) {
-      message.retry({ delaySeconds: wait });
-      continue;
-    }
-    // Each earlier delivery of this message was an attempt whose end is unknown: check first.
-    const before: JobProgress = {
-      ...message.body.progress,
-      attempts: message.body.progress.attempts + message.attempts - 1,
-      uncertain: message.body.progress.uncertain || message.attempts > 1,
-    };
-    const expiresAt = job.acceptedAt + settings.maxAgeSeconds * 1000;
-    const tooOld = `not delivered within maxAgeSeconds (${settings.maxAgeSeconds})`;
-    const result: AttemptResult =
-      now() >= expiresAt
-        ? { kind: "failed", error: "service_unavailable", reason: tooOld, progress: before }
-        : await attempt(deliverer, job, before, logger);
-
-    switch (result.kind) {
-      case "delivered":
-        metrics.deliveries.inc({ hook: job.source, outcome: "delivered" });
-        metrics.deliverySeconds.observe((now() - job.acceptedAt) / 1000);
-        logger.info("delivery delivered from the queue", { job: job.id, attempts: result.progress.attempts });
-        message.ack();
-        break;
-      case "failed":
-        if (await bury(job, result, opts, now())) message.ack();
-        else message.retry({ delaySeconds: 60 });
-        break;
-      case "retry": {
-        const delaySeconds = Math.max(1, retryDelaySeconds(result, settings, opts.random));
-        if (result.afterMs !== undefined) pausedUntil = Math.max(pausedUntil, now() + result.afterMs);
-        held.set(job.room, delaySeconds);
-        metrics.deliveries.inc({ hook: job.source, outcome: "retried" });
-        const { attempts } = result.progress;
-        logger.debug("delivery retry", { job: job.id, attempts, inSeconds: delaySeconds, reason: result.reason });
-        message.retry({ delaySeconds });
-        break;
-      }
-    }
-  }
-}
-
-/** Logs the dead letter and keeps it in the dead-letter queue; false when it could not be kept. */
-async function bury(
-  job: DeliveryJob,
-  result: Extract<AttemptResult, { kind: "failed" }>,
-  opts: ConsumerOptions,
-  now: number,
-): Promise<boolean> {
-  const { error, reason, progress } = result;
-  opts.logger.warn("delivery dead letter", { job: job.id, source: job.source, room: job.room, error, reason });
-  opts.metrics.deliveries.inc({ hook: job.source, outcome: "dead" });
-  if (!opts.deadLetters) return true;
-  try {
-    const at = new Date(now).toISOString();
-    const letter: DeadLetter = { kind: "slackline.dead-letter", job, progress, error, reason, at };
-    await opts.deadLetters.send(letter, { contentType: "json" });
-    return true;
-  } catch (e) {
-    opts.logger.error("queue: cannot keep a dead letter, retrying it later", { job: job.id, error: String(e) });
-    return false;
   }
 }

@@ -146,7 +146,7 @@ export function rocketChatHooks(rt: ContractRuntime): void {
 
     it("429 rate_limited as JSON with Retry-After over the hook's rate", async () => {
       const limited = await rt.gateway(
-        gatewayConfigJson(fake, { incoming: [{ name: "slow", token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.5, burst: 1 } }] }),
+        gatewayConfigJson(fake, { incoming: [{ name: "slow-rocketchat", token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.5, burst: 1 } }] }),
       );
       await success(await limited.post(rc(), json({ text: "1" })));
       const second = await limited.post(rc(), json({ text: "2" }));

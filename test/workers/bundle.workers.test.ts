@@ -45,7 +45,7 @@ describe("the Worker bundle (wrangler deploy --dry-run --minify)", () => {
     const [, raw, gzip] = size!;
     console.log(`Worker bundle: Total Upload ${raw} KiB / gzip ${gzip} KiB (budget ${GZIP_BUDGET_KIB} KiB gzip)`);
     expect(Number(gzip)).toBeLessThan(GZIP_BUDGET_KIB);
-    for (const binding of ["env.STATE (SlacklineState)", "env.DELIVERIES (slackline-deliveries)", "env.DEAD_LETTERS (slackline-dead-letters)"])
+    for (const binding of ["env.STATE (SlacklineState)", "env.ROOMS (SlacklineRoom)", "env.LIMITS (SlacklineLimiter)", "env.METRICS (SlacklineMetrics)"])
       expect(output).toContain(binding);
   });
 

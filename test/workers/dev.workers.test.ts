@@ -62,7 +62,8 @@ afterAll(async () => {
 
 it("serves the Worker locally in demo mode", async () => {
   expect(log).toMatch(/env\.STATE \(SlacklineState\)\s+Durable Object\s+local/);
-  expect(log).toMatch(/env\.DELIVERIES \(slackline-deliveries\)\s+Queue\s+local/);
+  expect(log).toMatch(/env\.ROOMS \(SlacklineRoom\)\s+Durable Object\s+local/);
+  expect(log).toMatch(/env\.LIMITS \(SlacklineLimiter\)\s+Durable Object\s+local/);
   const hook = `${base}/services/T0000000/B0000000/slackline-demo-hook`;
   const res = await fetch(hook, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text":"Hello *world*"}' });
   expect([res.status, await res.text()]).toEqual([200, "ok"]);

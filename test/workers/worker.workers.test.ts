@@ -20,7 +20,7 @@ afterEach(() => {
 
 describe("the Worker", () => {
   it("exports only its handlers and its Durable Object class (workerd reads every export)", () => {
-    expect(Object.keys(main).sort()).toEqual(["SlacklineState", "default"]);
+    expect(Object.keys(main).sort()).toEqual(["SlacklineLimiter", "SlacklineMetrics", "SlacklineRoom", "SlacklineState", "default"]);
   });
 
   it("serves the app from wrangler.toml's main, with the config binding", async () => {
