@@ -2,7 +2,7 @@
  * Config loading (docs/contract.md §2): JSON text + environment → a validated Config, or one line per
  * problem naming its key path. Pure, so the Node CLI and the Worker share it.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import { configSchema, type Config } from "./schema.ts";
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -67,7 +67,11 @@ function describe(issue: z.core.$ZodIssue): string[] {
   return [`${formatPath(issue.path)}: ${explain(issue)}`];
 }
 
-/** zod's own wording ("Invalid input: expected …") for the cases a config file gets wrong most. */
+/**
+ * zod's own wording, replaced for the cases a config file gets wrong most: zod/mini loads no locale,
+ * so it says "Invalid input"; with the English locale configured it says "Invalid input: expected …",
+ * "Too small: …". Every check in the schema without its own message is one of those cases.
+ */
 const ZOD_DEFAULT = /^(Invalid|Too small|Too big)/;
 
 function explain(issue: z.core.$ZodIssue): string {

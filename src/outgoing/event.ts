@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /**
  * The body Rocket.Chat POSTs to an outgoing webhook URL (docs/rocketchat.md §4.4). Lenient on purpose:
@@ -8,7 +8,10 @@ import * as z from "zod";
  */
 
 /** `null` → absent, so `"channel_name": null` and a missing key mean the same. */
-const optionalString = z.preprocess((v) => (v === null ? undefined : v), z.string().optional());
+const optionalString = z.pipe(
+  z.transform((v: unknown) => (v === null ? undefined : v)),
+  z.optional(z.string()),
+);
 
 /** A marker that may come as a boolean, an object (`bot: {i: "…"}`) or a string. */
 const isTruthyMarker = (v: unknown): boolean =>
@@ -17,12 +20,12 @@ const isTruthyMarker = (v: unknown): boolean =>
     : v !== undefined && v !== null && v !== "false" && v !== 0 && v !== "";
 
 /** "`bot` is `true` when the source message has a `bot` marker"; missing → `false`. */
-const botFlag = z.preprocess(isTruthyMarker, z.boolean());
+const botFlag = z.pipe(z.transform(isTruthyMarker), z.boolean());
 
 /** `isEdited` "appear[s] only when [it] appl[ies]". */
-const optionalFlag = z.preprocess(
-  (v) => (v === undefined || v === null ? undefined : isTruthyMarker(v)),
-  z.boolean().optional(),
+const optionalFlag = z.pipe(
+  z.transform((v: unknown) => (v === undefined || v === null ? undefined : isTruthyMarker(v))),
+  z.optional(z.boolean()),
 );
 
 const isEpochMs = (v: unknown): v is number =>
@@ -37,9 +40,9 @@ export const rocketChatOutgoingEvent = z.object({
   channel_name: optionalString,
   message_id: optionalString,
   /** ISO 8601 ("Dates are serialised as ISO strings"); epoch milliseconds are accepted too. */
-  timestamp: z.preprocess(
-    (v) => (v === null ? undefined : isEpochMs(v) ? new Date(v).toISOString() : v),
-    z.string().optional(),
+  timestamp: z.pipe(
+    z.transform((v: unknown) => (v === null ? undefined : isEpochMs(v) ? new Date(v).toISOString() : v)),
+    z.optional(z.string()),
   ),
   user_id: optionalString,
   user_name: optionalString,

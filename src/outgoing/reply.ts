@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { trimEndOf } from "../text/trim.ts";
 
 /**
@@ -7,30 +7,33 @@ import { trimEndOf } from "../text/trim.ts";
  */
 
 /** `""`, `null`, a wrong type and a missing key all mean "absent"; numbers are taken as text. */
-const text = z.preprocess(
-  (v) => (typeof v === "number" && Number.isFinite(v) ? String(v) : v === "" ? undefined : v),
-  z.string().optional().catch(undefined),
+const text = z.pipe(
+  z.transform((v: unknown) => (typeof v === "number" && Number.isFinite(v) ? String(v) : v === "" ? undefined : v)),
+  z.catch(z.optional(z.string()), undefined),
 );
 
 /** Arrays pass through for the translator; a JSON array in a string is decoded; `[]` → absent. */
-const list = z.preprocess((v) => {
-  if (typeof v === "string") {
-    try {
-      v = JSON.parse(v);
-    } catch {
-      return undefined;
+const list = z.pipe(
+  z.transform((v: unknown) => {
+    if (typeof v === "string") {
+      try {
+        v = JSON.parse(v);
+      } catch {
+        return undefined;
+      }
     }
-  }
-  return Array.isArray(v) && v.length > 0 ? v : undefined;
-}, z.array(z.unknown()).optional().catch(undefined));
+    return Array.isArray(v) && v.length > 0 ? v : undefined;
+  }),
+  z.catch(z.optional(z.array(z.unknown())), undefined),
+);
 
-const flag = z.preprocess(
-  (v) => (v === "true" || v === 1 ? true : v === "false" || v === 0 ? false : v),
-  z.boolean().optional().catch(undefined),
+const flag = z.pipe(
+  z.transform((v: unknown) => (v === "true" || v === 1 ? true : v === "false" || v === 0 ? false : v)),
+  z.catch(z.optional(z.boolean()), undefined),
 );
 
 /** Only Slack's two values; anything else (Mattermost's `comment`, a typo) is dropped. */
-const responseType = z.enum(["in_channel", "ephemeral"]).optional().catch(undefined);
+const responseType = z.catch(z.optional(z.enum(["in_channel", "ephemeral"])), undefined);
 
 export const slackReply = z.object({
   text,

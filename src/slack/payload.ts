@@ -5,46 +5,61 @@
  * stand where strings are documented (Grafana's field values, apprise's float `ts`); unknown
  * keys are ignored. Only a top-level shape that cannot be a message is `invalid_payload`.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** A string, a number or a boolean as a non-empty string; anything else as absent. */
-const text = z
-  .unknown()
-  .transform((v): string | undefined => {
-    if (typeof v === "string") return v === "" ? undefined : v;
-    if (typeof v === "number" && Number.isFinite(v)) return String(v);
-    if (typeof v === "boolean") return String(v);
-    return undefined;
-  })
-  .optional();
+const text = z.optional(
+  z.pipe(
+    z.unknown(),
+    z.transform((v): string | undefined => {
+      if (typeof v === "string") return v === "" ? undefined : v;
+      if (typeof v === "number" && Number.isFinite(v)) return String(v);
+      if (typeof v === "boolean") return String(v);
+      return undefined;
+    }),
+  ),
+);
 
 /** Slack sends booleans as `true`, `1`, `"true"` (winston, slack-notify, Mattermost's SlackCompatibleBool). */
-const flag = z.unknown().transform((v): boolean | undefined => {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "number") return v !== 0;
-  if (typeof v === "string") {
-    const s = v.trim().toLowerCase();
-    if (s === "true" || s === "1" || s === "yes") return true;
-    if (s === "false" || s === "0" || s === "no" || s === "") return false;
-  }
-  return undefined;
-}).optional();
+const flag = z.optional(
+  z.pipe(
+    z.unknown(),
+    z.transform((v): boolean | undefined => {
+      if (typeof v === "boolean") return v;
+      if (typeof v === "number") return v !== 0;
+      if (typeof v === "string") {
+        const s = v.trim().toLowerCase();
+        if (s === "true" || s === "1" || s === "yes") return true;
+        if (s === "false" || s === "0" || s === "no" || s === "") return false;
+      }
+      return undefined;
+    }),
+  ),
+);
 
 /** Objects only; everything else (including `null` items, slack-go's `"blocks":null`) is dropped. */
-const objects = z.unknown().transform((v): Record<string, unknown>[] | undefined =>
-  Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x)) : undefined,
-).optional();
+const objects = z.optional(
+  z.pipe(
+    z.unknown(),
+    z.transform((v): Record<string, unknown>[] | undefined =>
+      Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x)) : undefined,
+    ),
+  ),
+);
 
-const stringList = z.unknown().transform((v): string[] | undefined =>
-  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined,
-).optional();
+const stringList = z.optional(
+  z.pipe(
+    z.unknown(),
+    z.transform((v): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined)),
+  ),
+);
 
 export const slackField = z.object({ title: text, value: text, short: flag });
 export type SlackField = z.infer<typeof slackField>;
 
 export const slackAction = z.object({
   type: text,
-  text: z.unknown().optional(),
+  text: z.optional(z.unknown()),
   url: text,
   name: text,
   value: text,
@@ -62,14 +77,14 @@ export const slackAttachment = z.object({
   title: text,
   title_link: text,
   text: text,
-  fields: objects.transform((items) => items?.map((f) => slackField.parse(f))).optional(),
+  fields: z.optional(z.pipe(objects, z.transform((items) => items?.map((f) => slackField.parse(f))))),
   image_url: text,
   thumb_url: text,
   footer: text,
   footer_icon: text,
   ts: text,
   mrkdwn_in: stringList,
-  actions: objects.transform((items) => items?.map((a) => slackAction.parse(a))).optional(),
+  actions: z.optional(z.pipe(objects, z.transform((items) => items?.map((a) => slackAction.parse(a))))),
   blocks: objects,
 });
 export type SlackAttachment = z.infer<typeof slackAttachment>;
@@ -77,14 +92,19 @@ export type SlackAttachment = z.infer<typeof slackAttachment>;
 export const slackPayload = z.object({
   text: text,
   blocks: objects,
-  attachments: z.unknown().transform((v, ctx): Record<string, unknown>[] | undefined => {
-    if (v === undefined || v === null || v === "") return undefined;
-    if (!Array.isArray(v)) {
-      ctx.addIssue({ code: "custom", message: "attachments must be an array" });
-      return z.NEVER;
-    }
-    return v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x));
-  }).optional(),
+  attachments: z.optional(
+    z.pipe(
+      z.unknown(),
+      z.transform((v, ctx): Record<string, unknown>[] | undefined => {
+        if (v === undefined || v === null || v === "") return undefined;
+        if (!Array.isArray(v)) {
+          ctx.issues.push({ code: "custom", message: "attachments must be an array", input: v });
+          return z.NEVER;
+        }
+        return v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x));
+      }),
+    ),
+  ),
   thread_ts: text,
   reply_broadcast: flag,
   username: text,
@@ -97,10 +117,12 @@ export const slackPayload = z.object({
   unfurl_links: flag,
   unfurl_media: flag,
   // Mattermost extras (docs/mattermost.md §1.3).
-  props: z
-    .unknown()
-    .transform((v) => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined))
-    .optional(),
+  props: z.optional(
+    z.pipe(
+      z.unknown(),
+      z.transform((v) => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined)),
+    ),
+  ),
   root_id: text,
   type: text,
 });

@@ -13,7 +13,7 @@
  *   non-empty strings, bad URLs dropped, Slack's named colours as hex) instead of rejected.
  * Pure: no I/O.
  */
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { RocketChatAttachment } from "../model/message.ts";
 import { httpUrl, linkButton, showsNothing, slackColor, validField } from "../slack/attachments.ts";
 import { escapeMarkdown, slackTokensToMarkdown, type TextTarget } from "../slack/mrkdwn.ts";
@@ -80,13 +80,18 @@ export function rocketChatText(text: string | undefined, ctx: TranslateContext, 
 }
 
 /** `ts` as Rocket.Chat takes it: a string or a number. */
-const timestamp = z.unknown().transform((v): string | number | undefined => {
-  if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
-  return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
-}).optional();
+const timestamp = z.optional(
+  z.pipe(
+    z.unknown(),
+    z.transform((v): string | number | undefined => {
+      if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
+      return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
+    }),
+  ),
+);
 
 /** Slack's attachment keys (same names, same leniency) plus Rocket.Chat's own. */
-const rocketChatAttachmentSchema = slackAttachment.extend({
+const rocketChatAttachmentSchema = z.extend(slackAttachment, {
   msg: looseText,
   title_link_download: looseFlag,
   collapsed: looseFlag,
