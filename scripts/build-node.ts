@@ -24,14 +24,14 @@ export interface BuiltNode {
 export async function buildNode(outdir = resolve(ROOT, "dist/node")): Promise<BuiltNode> {
   const file = resolve(outdir, "slackline.mjs");
   const result = await build({
-    // bin/slackline.js (`main()` from src/node.ts) is the entry from source and for the bundle;
+    // bin/slackline.js (`main()` from src/node/main.ts) is the entry from source and for the bundle;
     // its `#!/usr/bin/env node` line is kept.
     entryPoints: [resolve(ROOT, "bin/slackline.js")],
     absWorkingDir: ROOT,
     outfile: file,
     bundle: true, // every npm dependency inside; only Node's builtins (node:sqlite…) stay imports
     format: "esm",
-    platform: "node", // adds the "node" condition: `#upstream` is src/http/upstream.undici.ts
+    platform: "node", // adds the "node" condition: `#upstream` is src/node/upstream.ts
     target: "node24",
     sourcemap: "linked", // slackline.mjs.map; `node --enable-source-maps` uses it for stack traces
     // undici is CommonJS and `require`s Node's builtins, which an ES module has no `require` for.

@@ -2,7 +2,7 @@
  * The inbox page on Workers: no emoji table (~100 KB) and no script, filter, Clear button or send
  * form (the Worker bundle's budget; and each isolate keeps an inbox of its own, so live updates
  * would show one isolate's). The page shows `:name:` as written and times in UTC, and refreshes
- * on reload. Node's: extras.node.ts.
+ * on reload. Node's: src/node/inbox-extras.ts.
  */
 import type { Hono } from "hono";
 import type { EmojiLookup } from "./emoji.ts";

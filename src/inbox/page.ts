@@ -173,7 +173,7 @@ export interface InboxHook {
   readonly path: string;
 }
 
-/** The page's interactive parts (Node: src/inbox/extras.node.ts), already rendered. */
+/** The page's interactive parts (Node: src/node/inbox-extras.ts), already rendered. */
 export interface InboxControls {
   /** In the top bar: the hook filter and the Clear button. */
   readonly header: string;

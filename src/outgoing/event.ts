@@ -103,3 +103,22 @@ export function parseOutgoingEvent(body: unknown): ParsedOutgoingEvent {
   }
   return { kind: "other", token: e.token };
 }
+
+// Replays (src/state/seen.ts): one key, and one Events API `event_id`, per event.
+
+/**
+ * What makes an event the same event: its rule, its message (id and creation time, which a
+ * replay repeats) and, for an edit, the edited text.
+ */
+export const eventKey = (rule: string, event: OutgoingMessageEvent): string =>
+  JSON.stringify([rule, event.message_id, event.timestamp ?? null, event.isEdited === true ? (event.text ?? "") : null]);
+
+const ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/** A Slack-shaped `event_id` (`Ev` + 11 uppercase alphanumerics) derived from the event's key. */
+export async function eventIdFor(key: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
+  let id = "Ev";
+  for (let i = 0; i < 11; i++) id += ID_CHARS[digest[i]! % ID_CHARS.length];
+  return id;
+}

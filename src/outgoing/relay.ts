@@ -7,9 +7,11 @@ import type { OutgoingConfig, TargetConfigInput } from "../config/schema.ts";
 import type { UpstreamResponse } from "../http/upstream.ts";
 import type { Services } from "../services.ts";
 import type { OutgoingMessageEvent } from "./event.ts";
-import { isTime, mintTs, toSlackChannelId, toSlackTeamId, toSlackUserId } from "./ids.ts";
+import { isTime, toSlackChannelId, toSlackTeamId, toSlackUserId } from "../slack/ids.ts";
+import { mintTs } from "../state/ts-map.ts";
 import type { MatchSuccess } from "./match.ts";
-import { inlineReply, postMessages, prepareReply, type ReplyOrigin } from "./replies.ts";
+import { inlineReply, postMessages, prepareReply } from "./replies.ts";
+import { type ReplyOrigin } from "../state/response-urls.ts";
 import { parseSlackReply } from "./reply.ts";
 import {
   buildSlackRequest,

@@ -10,29 +10,18 @@
 import type { DeliveryJob } from "../delivery/deliver.ts";
 import type { SubmitOutcome } from "../delivery/service.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
-import { threadRootIn } from "../rocketchat/threads.ts";
+import { threadRootIn } from "../state/threads.ts";
 import type { RocketChatMessageDraft } from "../model/message.ts";
 import type { Services } from "../services.ts";
 import { fail, type SlackResult } from "../slack/errors.ts";
 import { ok } from "../result.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
 import { translateIncoming, type HookSettings } from "../translate/incoming.ts";
-import { fromSlackChannelId, isTime, mintTs } from "./ids.ts";
+import { fromSlackChannelId, isTime } from "../slack/ids.ts";
+import type { ReplyOrigin } from "../state/response-urls.ts";
+import { mintTs } from "../state/ts-map.ts";
 import type { SlackReply } from "./reply.ts";
 
-/** Where an event came from: all a later answer needs. Plain data (it is stored for response_url). */
-export interface ReplyOrigin {
-  /** The outgoing rule's name (delivery source, logs). */
-  readonly source: string;
-  /** The event's room id. */
-  readonly rid: string;
-  /** The event's own message id. */
-  readonly messageId: string;
-  /** The thread root's message id, when the event was a thread reply. */
-  readonly tmid?: string;
-  /** The invoking user's Rocket.Chat username: ephemeral answers go to them. */
-  readonly userName: string;
-}
 
 /** How the answer came: Slack shows slash-command and response_url answers ephemerally by default. */
 export type AnswerKind = "outgoing-webhook" | "slash-command" | "response-url";

@@ -1,5 +1,5 @@
 import type { OutgoingMessageEvent } from "./event.ts";
-import { toSlackChannelId, toSlackTs, toSlackUserId } from "./ids.ts";
+import { toSlackChannelId, toSlackTs, toSlackUserId } from "../slack/ids.ts";
 import type { MatchSuccess } from "./match.ts";
 import { slackSignatureHeaders } from "./signing.ts";
 

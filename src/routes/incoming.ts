@@ -5,7 +5,7 @@
  *
  * The handler sees a request as `IncomingRequest`, not a web `Request`: the Hono routes below
  * adapt one, and on Node the server answers these routes straight from node:http
- * (src/http/node-server.ts) with the same handler. It answers in Slack's terms; `answerIn`
+ * (src/node/server.ts) with the same handler. It answers in Slack's terms; `answerIn`
  * puts that into the route's own words.
  */
 import { Hono } from "hono/tiny";
@@ -14,7 +14,7 @@ import { noted, rocketChatAnswer, slackError, slackOk, toResponse, type SlackAns
 import { noteAnswer } from "../observability/access.ts";
 import { decodePayload, queryOf, readLimited, type BodyError } from "../http/body.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
-import { threadRootIn } from "../rocketchat/threads.ts";
+import { threadRootIn } from "../state/threads.ts";
 import type { Services } from "../services.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
 import type { Result } from "../result.ts";

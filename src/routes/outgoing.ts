@@ -9,7 +9,7 @@ import { secretEquals } from "../http/tokens.ts";
 import { parseOutgoingEvent } from "../outgoing/event.ts";
 import { matchEvent } from "../outgoing/match.ts";
 import { relayEvent } from "../outgoing/relay.ts";
-import { eventIdFor, eventKey } from "../outgoing/seen.ts";
+import { eventIdFor, eventKey } from "../outgoing/event.ts";
 import { slackDirectory } from "../outgoing/to-slack.ts";
 import type { Services } from "../services.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toSlackChannelId } from "../outgoing/ids.ts";
+import { toSlackChannelId } from "../slack/ids.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
 import { defaultTranslateContext, type TranslateContext } from "../model/context.ts";
 import { translateIncoming, type HookSettings } from "./incoming.ts";

@@ -11,7 +11,7 @@ import { fail, type SlackResult } from "../slack/errors.ts";
 import { ok } from "../result.ts";
 import { mrkdwnToRocketChat, slackTokensToMarkdown } from "../slack/mrkdwn.ts";
 import { parseSlackAttachment, type SlackPayload } from "../slack/payload.ts";
-import { fromSlackChannelId } from "../outgoing/ids.ts";
+import { fromSlackChannelId } from "../slack/ids.ts";
 import type { TranslateContext } from "../model/context.ts";
 import { rocketChatAttachment, rocketChatText } from "./rocketchat-payload.ts";
 import { splitText } from "./split.ts";

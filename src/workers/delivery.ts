@@ -41,7 +41,7 @@ import { SqlOutbox, type SqlDriver } from "../delivery/sql-outbox.ts";
 import type { Logger } from "../observability/log.ts";
 import { parseLogLevel } from "../observability/log.ts";
 import { Metrics } from "../observability/metrics.ts";
-import { threadLookup } from "../outgoing/ids.ts";
+import { threadLookup } from "../state/ts-map.ts";
 import { RocketChatClient } from "../rocketchat/client.ts";
 import { RoomResolver } from "../rocketchat/rooms.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";

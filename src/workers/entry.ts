@@ -1,5 +1,5 @@
 /**
- * The Worker's handler (`src/worker.ts` exports it): the same app as `src/node.ts`
+ * The Worker's handler (`src/worker.ts` exports it): the same app as `src/node/main.ts`
  * (`createApp` + `buildServices`), with the platform's pieces injected: `fetch` as the HTTP
  * client (`#upstream` picks it under the `workerd` condition), the `STATE` Durable Object for
  * the relay's stores, a `ROOMS` object per room as the outbox (workers/delivery.ts), and a

@@ -9,14 +9,14 @@
  * runs between its read and its write.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { TsRef } from "../outgoing/ids.ts";
-import type { ReplyOrigin } from "../outgoing/replies.ts";
+import type { TsRef } from "../state/ts-map.ts";
+import type { ReplyOrigin } from "../state/response-urls.ts";
 import {
   newResponseUrlId,
   RESPONSE_URL_MAX_USES,
   RESPONSE_URL_TTL_MS,
   type ResponseUrlUse,
-} from "../outgoing/response-urls.ts";
+} from "../state/response-urls.ts";
 
 /** How long a ts stays mapped: bots answer in threads days later. */
 export const TS_TTL_MS = 30 * 24 * 60 * 60 * 1000;

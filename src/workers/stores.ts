@@ -3,10 +3,10 @@
  * in-memory ones (`TsStore`, `ResponseUrlStore`), one RPC per call. A stub is made per call:
  * stubs are cheap, and one made in a request's context is not to be used from another's.
  */
-import type { TsRef, TsStore } from "../outgoing/ids.ts";
-import type { ReplyOrigin } from "../outgoing/replies.ts";
-import type { ResponseUrlStore, ResponseUrlUse } from "../outgoing/response-urls.ts";
-import { SEEN_TTL_MS, type SeenEvents } from "../outgoing/seen.ts";
+import type { TsRef, TsStore } from "../state/ts-map.ts";
+import type { ReplyOrigin } from "../state/response-urls.ts";
+import type { ResponseUrlStore, ResponseUrlUse } from "../state/response-urls.ts";
+import { SEEN_TTL_MS, type SeenEvents } from "../state/seen.ts";
 import type { SlacklineState } from "./state.ts";
 
 export interface DurableStoreOptions {

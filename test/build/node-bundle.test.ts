@@ -38,7 +38,7 @@ describe("the Node bundle", () => {
     expect(imports.length).toBeGreaterThan(0);
     expect(imports.filter((path) => !isBuiltin(path))).toEqual([]);
     // `#upstream` resolved for Node (undici's pool), not for workerd.
-    expect(Object.keys(output![1].inputs)).toContain("src/http/upstream.undici.ts");
+    expect(Object.keys(output![1].inputs)).toContain("src/node/upstream.ts");
     expect(Object.keys(output![1].inputs)).not.toContain("src/http/upstream.fetch.ts");
     const text = readFileSync(bundle, "utf8");
     expect(text.startsWith("#!/usr/bin/env node\n")).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * The HTTP contract suite against the Node server slackline runs (src/http/node-server.ts) on a
+ * The HTTP contract suite against the Node server slackline runs (src/node/server.ts) on a
  * real socket: incoming webhooks through its node:http fast path, the rest through Hono, the
  * undici upstream to the fake Rocket.Chat. Same cases as node.test.ts and inside workerd.
  */

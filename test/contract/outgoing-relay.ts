@@ -6,8 +6,8 @@
  */
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { OutgoingMessageEvent } from "../../src/outgoing/event.ts";
-import { toSlackChannelId, toSlackTs, toSlackUserId } from "../../src/outgoing/ids.ts";
-import { eventIdFor, eventKey } from "../../src/outgoing/seen.ts";
+import { toSlackChannelId, toSlackTs, toSlackUserId } from "../../src/slack/ids.ts";
+import { eventIdFor, eventKey } from "../../src/outgoing/event.ts";
 import { eventFor, LEGACY_TOKEN, RC_TOKEN, seed } from "./config.ts";
 import { form, json, sendEvent, type BotAnswer, type BotControl, type ContractRuntime, type FakeControl, type FakeInfo, type GatewayClient, type StoredMessage } from "./runtime.ts";
 

@@ -11,7 +11,7 @@ import type { Config } from "../../src/config/schema.ts";
 import { DurableDelivery } from "../../src/delivery/durable.ts";
 import type { DeliverySettings } from "../../src/delivery/service.ts";
 import type { Outbox } from "../../src/delivery/outbox.ts";
-import { openSqliteOutbox, type SqliteOutboxOptions } from "../../src/delivery/sqlite.ts";
+import { openSqliteOutbox, type SqliteOutboxOptions } from "../../src/node/outbox-sqlite.ts";
 import { silentLogger, type Logger } from "../../src/observability/log.ts";
 import { probeOf, type ServiceOptions } from "../../src/services.ts";
 import type { FakeRocketChat, FakeRocketChatOptions } from "../support/fake-rocketchat.ts";

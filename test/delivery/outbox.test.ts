@@ -9,7 +9,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { DeliveryJob, JobProgress } from "../../src/delivery/deliver.ts";
 import type { OutboxEntry } from "../../src/delivery/outbox.ts";
-import { openSqliteOutbox } from "../../src/delivery/sqlite.ts";
+import { openSqliteOutbox } from "../../src/node/outbox-sqlite.ts";
 import type { SqlOutbox } from "../../src/delivery/sql-outbox.ts";
 import { tempDir } from "./harness.ts";
 
@@ -97,7 +97,7 @@ describe("SqlOutbox over node:sqlite", () => {
 
   it("a write that returned survives SIGKILL; the file reopens with integrity_check ok", async () => {
     const path = join(temp.dir, "killed.sqlite");
-    const module = new URL("../../src/delivery/sqlite.ts", import.meta.url).pathname;
+    const module = new URL("../../src/node/outbox-sqlite.ts", import.meta.url).pathname;
     const script = `
       import { openSqliteOutbox } from ${JSON.stringify(module)};
       const o = openSqliteOutbox(${JSON.stringify(path)});

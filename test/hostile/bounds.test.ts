@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readLimited } from "../../src/http/body.ts";
-import { readStreamLimited } from "../../src/http/node-body.ts";
+import { readStreamLimited } from "../../src/node/body.ts";
 import { parseSlackPayload } from "../../src/slack/payload.ts";
 import { defaultTranslateContext } from "../../src/model/context.ts";
 import { translateIncoming, type HookSettings } from "../../src/translate/incoming.ts";

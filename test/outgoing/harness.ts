@@ -7,7 +7,7 @@ import type { Hono } from "hono";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { configSchema, type Config } from "../../src/config/schema.ts";
-import { createNodeServer } from "../../src/http/node-server.ts";
+import { createNodeServer } from "../../src/node/server.ts";
 import { upstream } from "../../src/http/upstream.fetch.ts";
 import { silentLogger } from "../../src/observability/log.ts";
 import { buildServices, type ServiceOptions, type Services } from "../../src/services.ts";

@@ -5,7 +5,7 @@
  * which runs on Node and inside workerd; the trigger matrix and metrics stay here.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { toSlackChannelId } from "../../src/outgoing/ids.ts";
+import { toSlackChannelId } from "../../src/slack/ids.ts";
 import { legacyAnswer } from "../contract/bots.ts";
 import { LEGACY_TOKEN } from "../contract/config.ts";
 import { startFakeRocketChat, type FakeRocketChat, type StoredMessage } from "../support/fake-rocketchat.ts";

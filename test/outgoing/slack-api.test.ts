@@ -4,7 +4,7 @@
  */
 import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { toSlackBotId, toSlackChannelId, toSlackUserId } from "../../src/outgoing/ids.ts";
+import { toSlackBotId, toSlackChannelId, toSlackUserId } from "../../src/slack/ids.ts";
 import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
 import { configFor, RC_TOKEN, slackline, type Slackline } from "./harness.ts";
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
-import { createNodeServer } from "../../src/http/node-server.ts";
+import { createNodeServer } from "../../src/node/server.ts";
 import { upstream } from "../../src/http/upstream.fetch.ts";
 import { silentLogger } from "../../src/observability/log.ts";
 import { buildServices, type ServiceOptions, type Services } from "../../src/services.ts";
@@ -43,7 +43,7 @@ export async function startGateway(
   fake.addUser("alice");
   const config = opts.config ? opts.config(fake) : gatewayConfig(fake);
   const services = buildServices(config, { upstream, logger: silentLogger, ...opts.services });
-  // The Node server slackline runs (src/node.ts): `listen` serves it, `post` asks its app.
+  // The Node server slackline runs (src/node/main.ts): `listen` serves it, `post` asks its app.
   const { app, server } = createNodeServer(services);
   let listening = false;
   return {

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { toSlackChannelId, toSlackUserId } from "../../src/outgoing/ids.ts";
-import { SqliteTsStore } from "../../src/webapi/sqlite-ts.ts";
+import { toSlackChannelId, toSlackUserId } from "../../src/slack/ids.ts";
+import { SqliteTsStore } from "../../src/node/ts-map-sqlite.ts";
 import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
 import { configFor, slackline, type Slackline } from "../outgoing/harness.ts";
 

@@ -5,9 +5,10 @@
  */
 import { evictAllDurableObjects, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { mintTs, threadLookup, toSlackTs } from "../../src/outgoing/ids.ts";
-import type { ReplyOrigin } from "../../src/outgoing/replies.ts";
-import { RESPONSE_URL_TTL_MS } from "../../src/outgoing/response-urls.ts";
+import { mintTs, threadLookup } from "../../src/state/ts-map.ts";
+import { toSlackTs } from "../../src/slack/ids.ts";
+import type { ReplyOrigin } from "../../src/state/response-urls.ts";
+import { RESPONSE_URL_TTL_MS } from "../../src/state/response-urls.ts";
 import { TS_TTL_MS } from "../../src/workers/state.ts";
 import { DurableResponseUrlStore, DurableTsStore } from "../../src/workers/stores.ts";
 import { testEnv } from "./support.ts";

@@ -1,11 +1,11 @@
 /**
- * The Node outbox file (`delivery.outboxPath`): `node:sqlite`, imported only from `src/node.ts`
+ * The Node outbox file (`delivery.outboxPath`): `node:sqlite`, imported only from `src/node/main.ts`
  * so the Worker bundle never sees it (reference/hono-workers.md §4.1).
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { SqlOutbox, type SqlDriver, type SqlValue } from "./sql-outbox.ts";
+import { SqlOutbox, type SqlDriver, type SqlValue } from "../delivery/sql-outbox.ts";
 
 export interface SqliteOutboxOptions {
   /**

@@ -8,10 +8,10 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Hono } from "hono";
-import type { EmojiLookup } from "./emoji.ts";
-import type { Inbox } from "./inbox.ts";
-import { escapeHtml, messagesHtml, type InboxControls, type InboxHook } from "./page.ts";
-import { INBOX_JS } from "./script.ts";
+import type { EmojiLookup } from "../inbox/emoji.ts";
+import type { Inbox } from "../inbox/inbox.ts";
+import { escapeHtml, messagesHtml, type InboxControls, type InboxHook } from "../inbox/page.ts";
+import { INBOX_JS } from "../inbox/script.ts";
 
 const EXAMPLE = JSON.stringify(
   {

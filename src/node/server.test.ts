@@ -7,8 +7,8 @@ import { GATEWAY_ROOMS } from "../../test/contract/config.ts";
 import { rawRequest } from "../../test/support/raw-http.ts";
 import { createLogger } from "../observability/log.ts";
 import { buildServices } from "../services.ts";
-import { createNodeServer, type NodeServer } from "./node-server.ts";
-import { upstream } from "./upstream.undici.ts";
+import { createNodeServer, type NodeServer } from "./server.ts";
+import { upstream } from "./upstream.ts";
 
 const exchange = (port: number, raw: string) => rawRequest(`http://127.0.0.1:${port}`, raw);
 

@@ -6,8 +6,6 @@
  * Workers. The same key also gives the Events API `event_id`, so a bot that de-duplicates by it
  * (Bolt) sees one id per event too.
  */
-import type { OutgoingMessageEvent } from "./event.ts";
-
 /** Longer than Rocket.Chat's retries of one call (powers of ten up to 1,000 s). */
 export const SEEN_TTL_MS = 60 * 60 * 1000;
 
@@ -15,13 +13,6 @@ export interface SeenEvents {
   /** true the first time `key` is offered within the TTL; false for a replay. */
   firstSight(key: string): Promise<boolean>;
 }
-
-/**
- * What makes an event the same event: its rule, its message (id and creation time, which a
- * replay repeats) and, for an edit, the edited text.
- */
-export const eventKey = (rule: string, event: OutgoingMessageEvent): string =>
-  JSON.stringify([rule, event.message_id, event.timestamp ?? null, event.isEdited === true ? (event.text ?? "") : null]);
 
 export interface MemorySeenEventsOptions {
   readonly now?: () => number;
@@ -53,14 +44,4 @@ export class MemorySeenEvents implements SeenEvents {
     while (this.#seen.size > this.#max) this.#seen.delete(this.#seen.keys().next().value!);
     return true;
   }
-}
-
-const ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-/** A Slack-shaped `event_id` (`Ev` + 11 uppercase alphanumerics) derived from the event's key. */
-export async function eventIdFor(key: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
-  let id = "Ev";
-  for (let i = 0; i < 11; i++) id += ID_CHARS[digest[i]! % ID_CHARS.length];
-  return id;
 }

@@ -1,7 +1,7 @@
 /**
  * The Slack ts ↔ Rocket.Chat message map on Node, durable: a small SQLite file of its own
  * (`slack-ts.sqlite` beside the outbox), so `thread_ts`, `chat.update` and `chat.delete` find a
- * message after a restart. Imported only from `src/node.ts`: the Worker keeps the map in its
+ * message after a restart. Imported only from `src/node/main.ts`: the Worker keeps the map in its
  * `STATE` Durable Object instead (src/workers/state.ts), with the same 30-day lifetime.
  *
  * WAL with synchronous=NORMAL: a crash loses nothing; a power loss may lose the last mappings
@@ -11,7 +11,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { TsRef, TsStore } from "../outgoing/ids.ts";
+import type { TsRef, TsStore } from "../state/ts-map.ts";
 
 /** How long a ts stays mapped (as on Workers): bots answer in threads and edit days later. */
 export const TS_TTL_MS = 30 * 24 * 60 * 60 * 1000;

@@ -6,7 +6,7 @@
  */
 import type { Readable } from "node:stream";
 import type { Result } from "../result.ts";
-import type { BodyError } from "./body.ts";
+import type { BodyError } from "../http/body.ts";
 
 export function readStreamLimited(
   stream: Readable,

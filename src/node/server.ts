@@ -16,9 +16,9 @@ import { answerIn, incomingHandler, INCOMING_ROUTES } from "../routes/incoming.t
 import type { Services } from "../services.ts";
 import type { Result } from "../result.ts";
 import type { Dialect } from "../translate/incoming.ts";
-import { rollupError, slackError, type SlackAnswer } from "./answers.ts";
-import type { BodyError } from "./body.ts";
-import { readStreamLimited } from "./node-body.ts";
+import { rollupError, slackError, type SlackAnswer } from "../http/answers.ts";
+import type { BodyError } from "../http/body.ts";
+import { readStreamLimited } from "./body.ts";
 
 /**
  * INCOMING_ROUTES as Hono matches them: a `:param` is one path segment, the token the last one,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ReplyOrigin } from "./replies.ts";
+import type { ReplyOrigin } from "./response-urls.ts";
 import { MemoryResponseUrlStore, newResponseUrlId, RESPONSE_URL_TTL_MS } from "./response-urls.ts";
 
 const origin: ReplyOrigin = { source: "deploy", rid: "GENERAL", messageId: "m1", userName: "alice" };

@@ -3,7 +3,21 @@
  * (docs/slack.md §7.3). The id in the URL is the only secret, so it is unguessable: 144 random bits,
  * base64url.
  */
-import type { ReplyOrigin } from "./replies.ts";
+
+/** Where an event came from: all a later answer needs. Plain data (it is stored for response_url). */
+export interface ReplyOrigin {
+  /** The outgoing rule's name (delivery source, logs). */
+  readonly source: string;
+  /** The event's room id. */
+  readonly rid: string;
+  /** The event's own message id. */
+  readonly messageId: string;
+  /** The thread root's message id, when the event was a thread reply. */
+  readonly tmid?: string;
+  /** The invoking user's Rocket.Chat username: ephemeral answers go to them. */
+  readonly userName: string;
+}
+
 
 export const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
 export const RESPONSE_URL_MAX_USES = 5;

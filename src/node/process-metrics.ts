@@ -6,7 +6,7 @@
  */
 import type { Server } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { Collected, type Metrics } from "./metrics.ts";
+import { Collected, type Metrics } from "../observability/metrics.ts";
 
 export function watchProcess(metrics: Metrics, server: Server): () => void {
   const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -16,8 +16,8 @@
  */
 import { EventEmitter } from "node:events";
 import { Agent, fetch as undiciFetch, type Dispatcher } from "undici";
-import { readStreamLimited } from "./node-body.ts";
-import { fromResponse, type Upstream, type UpstreamResponse } from "./upstream.ts";
+import { readStreamLimited } from "./body.ts";
+import { fromResponse, type Upstream, type UpstreamResponse } from "../http/upstream.ts";
 
 const dispatcher = new Agent({
   connections: 64,

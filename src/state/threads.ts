@@ -4,10 +4,10 @@
  * out of the rooms its hook or bot may post to (docs/hostile-input.md). Callers keep a thread only
  * when its root is in the very room the message goes to.
  */
-import type { TsStore } from "../outgoing/ids.ts";
-import type { RocketChatApi } from "./client.ts";
-import { looksLikeMessageId } from "./ids.ts";
-import type { RoomResolver } from "./rooms.ts";
+import type { TsStore } from "./ts-map.ts";
+import type { RocketChatApi } from "../rocketchat/client.ts";
+import { looksLikeMessageId } from "../rocketchat/ids.ts";
+import type { RoomResolver } from "../rocketchat/rooms.ts";
 
 export interface ThreadCheck {
   readonly rocketchat: RocketChatApi;

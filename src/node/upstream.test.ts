@@ -2,9 +2,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RocketChatClient } from "../rocketchat/client.ts";
-import { upstream as viaFetch } from "./upstream.fetch.ts";
-import type { Upstream } from "./upstream.ts";
-import { upstream } from "./upstream.undici.ts";
+import { upstream as viaFetch } from "../http/upstream.fetch.ts";
+import type { Upstream } from "../http/upstream.ts";
+import { upstream } from "./upstream.ts";
 
 // The Node upstream is undici's `request` with a lean answer: every answer must read the same as
 // the fetch upstream (Workers) gives it.
