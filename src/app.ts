@@ -5,12 +5,13 @@ import { Hono } from "hono/tiny";
 import { rollupError, toResponse } from "./http/answers.ts";
 import { accessLog, answerNoted } from "./observability/access.ts";
 import { deliveriesRoutes } from "./routes/deliveries.ts";
-import { answerIn, incomingHandler, incomingRoutes, INCOMING_ROUTES, type IncomingHandler } from "./routes/incoming.ts";
+import { answerIn, incomingHandler, incomingRoutes, INCOMING_ROUTES, slackHookPath, type IncomingHandler } from "./routes/incoming.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { outgoingRoutes } from "./routes/outgoing.ts";
 import { respondRoutes } from "./routes/respond.ts";
 import { slackApiRoutes } from "./routes/slack-api.ts";
 import type { Services } from "./services.ts";
+import { trimEndOf } from "./text/trim.ts";
 
 export interface AppOptions {
   /** The base URL printed for hooks when the config has no `publicUrl` (e.g. http://127.0.0.1:3000). */
@@ -31,10 +32,10 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
     access.request(c.req.method, c.req.routePath === "/*" ? "unmatched" : c.req.routePath, c.res.status, started, answerNoted(c.req.raw));
   });
 
-  const base = (config.publicUrl ?? opts.baseUrl ?? "").replace(/\/+$/, "");
+  const base = trimEndOf(config.publicUrl ?? opts.baseUrl ?? "", "/");
   const hooks = () =>
     config.incoming.map((h) => {
-      const path = `/services/T0000000/B0000000/${h.token}`;
+      const path = slackHookPath(h.token);
       return { name: h.name, path, url: `${base}${path}` };
     });
 

@@ -3,6 +3,7 @@
  * token (hooks are named by `name`, Rocket.Chat by URL and user id).
  */
 import type { Config } from "./schema.ts";
+import { trimEndOf } from "../text/trim.ts";
 
 export interface SummaryLine {
   readonly level: "info" | "warn";
@@ -22,7 +23,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" 
 export const where = (url: string, keepPath: boolean): string => {
   try {
     const u = new URL(url);
-    return keepPath ? `${u.origin}${u.pathname.replace(/\/+$/, "")}` : u.origin;
+    return keepPath ? `${u.origin}${trimEndOf(u.pathname, "/")}` : u.origin;
   } catch {
     return "(invalid URL)";
   }

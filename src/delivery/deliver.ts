@@ -7,7 +7,7 @@
  * timeout or a reset may come after Rocket.Chat stored it (rocketchat.md §2.4).
  */
 import type { RocketChatApi, RocketChatFailure, StoredMessage } from "../rocketchat/client.ts";
-import { looksLikeMessageId } from "../rocketchat/ids.ts";
+import { looksLikeMessageId, newMessageId } from "../rocketchat/ids.ts";
 import type { RoomResolver } from "../rocketchat/rooms.ts";
 import type { RocketChatMessageDraft } from "../model/message.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
@@ -27,6 +27,15 @@ export interface DeliveryJob {
   readonly threadTs?: string;
   readonly messages: readonly JobMessage[];
   readonly acceptedAt: number;
+}
+
+/**
+ * A job for `room`: each message gets the `_id` it keeps through every retry (so a retry can never
+ * post twice), chosen now, when the sender is answered.
+ */
+export function newJob(source: string, room: string, drafts: readonly RocketChatMessageDraft[], acceptedAt: number, threadTs?: string): DeliveryJob {
+  const messages = drafts.map((m) => ({ ...m, _id: newMessageId() }));
+  return { id: messages[0]!._id, source, room, messages, acceptedAt, ...(threadTs !== undefined ? { threadTs } : {}) };
 }
 
 /** What a job has achieved so far; stored with it between attempts. */

@@ -27,9 +27,14 @@ const PLAIN = { "content-type": TEXT_PLAIN } as const;
 
 export const slackOk: SlackAnswer = { status: 200, body: "ok", headers: PLAIN };
 
+/** A `Retry-After` value: whole seconds, at least 1 (clients read 0 as "now" and retry at once). */
+export const retryAfter = (seconds: number): string => String(Math.max(1, Math.ceil(seconds)));
+
+/** The token of an `Authorization: Bearer …` header (the scheme in any case, as HTTP allows). */
+export const bearerToken = (authorization: string | null | undefined): string | undefined => /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "")?.[1];
+
 export function slackError(error: SlackError): SlackAnswer {
-  const headers =
-    error.retryAfterSeconds === undefined ? PLAIN : { ...PLAIN, "retry-after": String(Math.max(1, Math.ceil(error.retryAfterSeconds))) };
+  const headers = error.retryAfterSeconds === undefined ? PLAIN : { ...PLAIN, "retry-after": retryAfter(error.retryAfterSeconds) };
   return { status: slackErrorStatus[error.code], body: error.code, headers };
 }
 

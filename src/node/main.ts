@@ -19,8 +19,10 @@ import { watchProcess } from "./process-metrics.ts";
 import { stdoutLines } from "../observability/stdout.ts";
 import { newMessageId } from "../rocketchat/ids.ts";
 import { buildServices, probeOf } from "../services.ts";
+import { slackHookPath } from "../routes/incoming.ts";
 import { VERSION } from "../version.ts";
 import { SqliteTsStore, tsPathFor } from "./ts-map-sqlite.ts";
+import { trimEndOf } from "../text/trim.ts";
 
 /** Exit codes: 1 cannot run (port, outbox, Node), 2 config or usage, 3 `check --probe` failed. */
 const EXIT_RUN = 1;
@@ -155,13 +157,13 @@ function serve(argv: string[]): void {
   server.once("error", (e) => fatal([`cannot listen on ${origin(port)}: ${e.message}`], EXIT_RUN));
   server.listen(port, host, () => {
     const listening = (server.address() as AddressInfo).port;
-    const base = (loaded.config.publicUrl ?? origin(listening)).replace(/\/+$/, "");
+    const base = trimEndOf(loaded.config.publicUrl ?? origin(listening), "/");
     logger.info(`slackline ${VERSION} on Node ${process.version}, config: ${source.kind === "file" ? source.path : source.kind === "inline" ? "SLACKLINE_CONFIG" : "none (demo mode)"}`);
     for (const line of summarize(loaded.config, { demo: source.kind === "demo", ...(outbox && { outboxPath: settings.outboxPath }) }))
       logger[line.level](line.message);
     logger.info(`slackline listening on ${origin(listening)}`);
     if (source.kind === "demo") {
-      const url = `${base}/services/T0000000/B0000000/${loaded.config.incoming[0]!.token}`;
+      const url = `${base}${slackHookPath(loaded.config.incoming[0]!.token)}`;
       // After the log lines above, which go out together at the end of this turn.
       const banner = (text: string) => setImmediate(() => process.stdout.write(text));
       banner(

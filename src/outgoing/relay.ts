@@ -21,6 +21,7 @@ import {
   type SlackRequestContext,
 } from "./slack-requests.ts";
 import { rocketChatToSlack, type SlackDirectory } from "./to-slack.ts";
+import { trimEndOf } from "../text/trim.ts";
 
 export type TargetOutcome =
   /** The bot answered and its reply was posted (or is queued). */
@@ -61,7 +62,7 @@ const MAX_REPLY_BYTES = 1024 * 1024;
 
 /** The workspace bots are told they are in: derived from the Rocket.Chat server, stable. */
 export function workspaceOf(services: Services): { teamId: string; teamDomain: string; url: string } {
-  const base = (services.config.rocketchat?.url ?? services.config.publicUrl ?? "http://slackline").replace(/\/+$/, "");
+  const base = trimEndOf(services.config.rocketchat?.url ?? services.config.publicUrl ?? "http://slackline", "/");
   const url = new URL(base);
   // `chat.example.com` → `chat`; an IP address names no workspace.
   const label = url.hostname.split(".")[0]!.toLowerCase().replace(/[^a-z0-9-]/g, "");

@@ -7,9 +7,8 @@
  * `replace_original` and `delete_original` apply to the last message a `response_url` posted
  * (src/routes/respond.ts); here a reply is always a new message.
  */
-import type { DeliveryJob } from "../delivery/deliver.ts";
+import { newJob } from "../delivery/deliver.ts";
 import type { SubmitOutcome } from "../delivery/service.ts";
-import { newMessageId } from "../rocketchat/ids.ts";
 import { threadRootIn } from "../state/threads.ts";
 import type { RocketChatMessageDraft } from "../model/message.ts";
 import type { Services } from "../services.ts";
@@ -109,15 +108,7 @@ export async function postMessages(
   drafts: readonly RocketChatMessageDraft[],
   threadTs?: string,
 ): Promise<Posted> {
-  const messages = drafts.map((m) => ({ ...m, _id: newMessageId() }));
-  const job: DeliveryJob = {
-    id: messages[0]!._id,
-    source,
-    room,
-    messages,
-    acceptedAt: services.now(),
-    ...(threadTs !== undefined ? { threadTs } : {}),
-  };
+  const job = newJob(source, room, drafts, services.now(), threadTs);
   const outcome = await services.delivery.submit(job);
   if (outcome.kind === "failed") return { outcome };
   const stored: ReadonlyArray<{ _id: string; rid: string; ts?: string }> =

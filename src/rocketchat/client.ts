@@ -4,6 +4,7 @@
  */
 import type { Upstream, UpstreamResponse } from "../http/upstream.ts";
 import type { RocketChatMessage } from "../model/message.ts";
+import { trimEndOf } from "../text/trim.ts";
 
 export type RocketChatFailureKind =
   /** The room (or user, or message) does not exist. */
@@ -86,7 +87,7 @@ export class RocketChatClient implements RocketChatApi {
 
   constructor(opts: RocketChatClientOptions) {
     this.#opts = opts;
-    this.#base = opts.url.replace(/\/+$/, "") + "/api/v1/";
+    this.#base = trimEndOf(opts.url, "/") + "/api/v1/";
     this.#headers = { "X-User-Id": opts.userId, "X-Auth-Token": opts.authToken, Accept: "application/json" };
     this.#jsonHeaders = { ...this.#headers, "Content-Type": "application/json" };
   }

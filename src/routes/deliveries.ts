@@ -5,10 +5,9 @@
  */
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
+import { bearerToken } from "../http/answers.ts";
 import { secretEquals } from "../http/tokens.ts";
 import type { Services } from "../services.ts";
-
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 export function deliveriesRoutes(services: Services): Hono {
   const app = new Hono();
@@ -17,7 +16,7 @@ export function deliveriesRoutes(services: Services): Hono {
   /** "404 when no admin token is configured, 401 otherwise." */
   const denied = (c: Context): Response | undefined => {
     if (token === undefined) return c.text("not_found", 404);
-    const presented = BEARER.exec(c.req.header("authorization") ?? "")?.[1] ?? "";
+    const presented = bearerToken(c.req.header("authorization")) ?? "";
     if (secretEquals(presented, token)) return undefined;
     return c.json({ error: "unauthorized" }, 401, { "www-authenticate": 'Bearer realm="slackline"' });
   };

@@ -9,11 +9,10 @@
  * puts that into the route's own words.
  */
 import { Hono } from "hono/tiny";
-import type { DeliveryJob } from "../delivery/deliver.ts";
+import { newJob } from "../delivery/deliver.ts";
 import { noted, rocketChatAnswer, slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
 import { noteAnswer } from "../observability/access.ts";
 import { decodePayload, queryOf, readLimited, type BodyError } from "../http/body.ts";
-import { newMessageId } from "../rocketchat/ids.ts";
 import { threadRootIn } from "../state/threads.ts";
 import type { Services } from "../services.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
@@ -29,6 +28,9 @@ export const INCOMING_ROUTES = {
   markdown: "/hooks/:token",
   rocketchat: "/hooks/:id/:token",
 } as const satisfies Record<Dialect, string>;
+
+/** A hook's Slack-style URL path (team and bot ids are free text: any hook answers on these). */
+export const slackHookPath = (token: string): string => `/services/T0000000/B0000000/${token}`;
 
 /** The handler's (Slack) answer as the route gives it: Rocket.Chat's JSON on its own route. */
 export const answerIn = (dialect: Dialect, answer: SlackAnswer): SlackAnswer => (dialect === "rocketchat" ? rocketChatAnswer(answer) : answer);
@@ -88,9 +90,7 @@ export function incomingHandler(services: Services): IncomingHandler {
     for (const { room, threadTs: given, messages } of translations) {
       // A thread root elsewhere never moves the message: it goes to `room`, outside the thread.
       const threadTs = given !== undefined && (await threadRootIn(services, room, given)) ? given : undefined;
-      const withIds = messages.map((m) => ({ ...m, _id: newMessageId() }));
-      const job: DeliveryJob = { id: withIds[0]!._id, source: hook.name, room, messages: withIds, acceptedAt: services.now(), ...(threadTs ? { threadTs } : {}) };
-      const outcome = await services.delivery.submit(job);
+      const outcome = await services.delivery.submit(newJob(hook.name, room, messages, services.now(), threadTs));
       if (outcome.kind === "failed") return refuse(hook.name, outcome.error, `delivery: ${outcome.reason ?? outcome.error}`, outcome.retryAfterSeconds);
     }
     return oks.get(hook.name)!;

@@ -12,6 +12,7 @@ import { relayEvent } from "../outgoing/relay.ts";
 import { eventIdFor, eventKey } from "../outgoing/event.ts";
 import { slackDirectory } from "../outgoing/to-slack.ts";
 import type { Services } from "../services.ts";
+import { trimEndOf } from "../text/trim.ts";
 
 export function outgoingRoutes(services: Services): Hono {
   const app = new Hono();
@@ -46,7 +47,7 @@ export function outgoingRoutes(services: Services): Hono {
     // answer to its webhook holds: one target's reply goes back inline. With several targets
     // only one answer is possible, so their replies go to the built-in inbox as usual.
     const inline = config.rocketchat === undefined && rule.targets.length === 1;
-    const baseUrl = (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+    const baseUrl = trimEndOf(config.publicUrl ?? new URL(c.req.url).origin, "/");
     const results = await relayEvent(services, { rule, event: parsed.event, match, directory, baseUrl, inline, eventId: await eventIdFor(key) });
     const reply = results.find((r) => r.inline !== undefined)?.inline;
     if (reply) return c.json(reply);

@@ -8,6 +8,7 @@
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
 import { decodePayload, queryOf, readLimited } from "../http/body.ts";
+import { retryAfter } from "../http/answers.ts";
 import { postMessages, prepareReply } from "../outgoing/replies.ts";
 import { parseSlackReply, replyFromObject, type SlackReplyResult } from "../outgoing/reply.ts";
 import type { Services } from "../services.ts";
@@ -61,7 +62,7 @@ export function respondRoutes(services: Services): Hono {
 
 /** Delivery's error, in the status an incoming webhook would answer it with. */
 function failure(c: Context, code: SlackErrorCode, retryAfterSeconds?: number): Response {
-  if (retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfterSeconds))));
+  if (retryAfterSeconds !== undefined) c.header("Retry-After", retryAfter(retryAfterSeconds));
   return c.json({ ok: false, error: code }, slackErrorStatus[code]);
 }
 

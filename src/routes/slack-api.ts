@@ -8,11 +8,13 @@
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
 import { readLimited } from "../http/body.ts";
+import { bearerToken, retryAfter } from "../http/answers.ts";
 import { noteAnswer } from "../observability/access.ts";
 import type { Services } from "../services.ts";
 import { decodeArgs, str } from "../webapi/args.ts";
 import { botIndex } from "../webapi/bots.ts";
 import { webApi, WRITES, type Answer } from "../webapi/methods.ts";
+import { trimEndOf } from "../text/trim.ts";
 
 /** Multipart framing around a file, on top of its announced length. */
 const MULTIPART_SLACK = 64 * 1024;
@@ -21,7 +23,7 @@ export function slackApiRoutes(services: Services): Hono {
   const app = new Hono();
   const bots = botIndex(services.config);
   let origin = "";
-  const api = webApi(services, { baseUrl: () => (services.config.publicUrl ?? origin).replace(/\/+$/, "") });
+  const api = webApi(services, { baseUrl: () => trimEndOf(services.config.publicUrl ?? origin, "/") });
   const { maxBodyBytes } = services.config.limits;
 
   app.post("/api/upload/:id", async (c) => {
@@ -52,7 +54,7 @@ export function slackApiRoutes(services: Services): Hono {
     const args = await decodeArgs(new URL(c.req.url).search, c.req.header("content-type") ?? null, body.value);
     if (!args.ok) return answer(c, args);
 
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    const bearer = bearerToken(c.req.header("authorization"));
     const token = bearer ?? str(args.value, "token");
     if (!token) return answer(c, { ok: false, error: "not_authed" });
     const bot = bots.find(token);
@@ -78,7 +80,7 @@ function answer(c: Context, a: Answer, bot?: string): Response {
   noteAnswer(c.req.raw, { code: a.ok ? "ok" : a.error, ...(bot !== undefined && { hook: bot }) });
   if (a.ok) return c.json(a);
   if (a.retryAfterSeconds !== undefined) {
-    c.header("Retry-After", String(Math.max(1, Math.ceil(a.retryAfterSeconds))));
+    c.header("Retry-After", retryAfter(a.retryAfterSeconds));
     return c.json({ ok: false, error: a.error }, 429);
   }
   return c.json({ ok: false, error: a.error }, (a.status ?? 200) as 200);

@@ -20,6 +20,7 @@ import { flag, int, str, type Args } from "./args.ts";
 import { hookFor, type WebBot } from "./bots.ts";
 import { editMessage, restClient } from "./edit.ts";
 import { FileUploads, fileObject, type PendingFile } from "./files.ts";
+import { trimEndOf } from "../text/trim.ts";
 
 export type Answer =
   | { readonly ok: true; readonly [key: string]: unknown }
@@ -234,7 +235,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     const found = await messageAt(bot, str(args, "channel"), str(args, "message_ts"));
     if (!found.ok) return found.answer;
     const room = await rc!.roomDocument({ roomId: found.rid });
-    const base = services.config.rocketchat!.url.replace(/\/+$/, "");
+    const base = trimEndOf(services.config.rocketchat!.url, "/");
     const name = room.ok && typeof room.value["name"] === "string" ? encodeURIComponent(room.value["name"]) : undefined;
     const t = room.ok ? room.value["t"] : undefined;
     const path = t === "c" && name ? `channel/${name}` : t === "p" && name ? `group/${name}` : `direct/${encodeURIComponent(found.rid)}`;
@@ -550,7 +551,7 @@ export function userObject(user: Record<string, unknown>, services: Services): R
   const name = typeof user["name"] === "string" ? user["name"] : username;
   const emails = user["emails"] as Array<{ address?: string }> | undefined;
   const email = emails?.[0]?.address;
-  const base = services.config.rocketchat?.url.replace(/\/+$/, "") ?? "";
+  const base = trimEndOf(services.config.rocketchat?.url ?? "", "/");
   const image = `${base}/avatar/${encodeURIComponent(username)}`;
   return {
     id: toSlackUserId(String(user["_id"])),

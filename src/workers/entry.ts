@@ -14,6 +14,7 @@
 import type { Hono } from "hono";
 import { upstream } from "#upstream";
 import { createApp } from "../app.ts";
+import { slackHookPath } from "../routes/incoming.ts";
 import { loadConfig } from "../config/load.ts";
 import { demoConfigJson } from "../config/source.ts";
 import { parseLogLevel } from "../observability/log.ts";
@@ -51,7 +52,7 @@ function build(env: WorkerEnv, vars: Record<string, string>, opts: WorkerOptions
   const { config } = loaded;
   if (text === undefined) {
     logger.warn("no SLACKLINE_CONFIG: demo mode, messages go to the built-in inbox of each isolate", {
-      hook: `/services/T0000000/B0000000/${DEMO_HOOK_TOKEN}`,
+      hook: slackHookPath(DEMO_HOOK_TOKEN),
     });
   }
   const { STATE: state, ROOMS: rooms, LIMITS: limits } = env;
