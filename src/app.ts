@@ -39,7 +39,7 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
       return { name: h.name, path, url: `${base}${path}` };
     });
 
-  app.route("/", incomingRoutes(opts.incoming ?? incomingHandler(services)));
+  app.route("/", incomingRoutes(opts.incoming ?? incomingHandler(services), (route, err) => access.unexpected(route, err)));
   app.route("/", outgoingRoutes(services));
   app.route("/", respondRoutes(services));
   app.route("/", slackApiRoutes(services));

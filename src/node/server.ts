@@ -12,11 +12,11 @@ import type { Hono } from "hono";
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { createApp, type AppOptions } from "../app.ts";
 import { accessLog } from "../observability/access.ts";
-import { answerIn, incomingHandler, INCOMING_ROUTES } from "../routes/incoming.ts";
+import { incomingHandler, INCOMING_ROUTES, serveIncoming } from "../routes/incoming.ts";
 import type { Services } from "../services.ts";
 import type { Result } from "../result.ts";
 import type { Dialect } from "../translate/incoming.ts";
-import { rollupError, slackError, type SlackAnswer } from "../http/answers.ts";
+import { slackError, type SlackAnswer } from "../http/answers.ts";
 import type { BodyError } from "../http/body.ts";
 import { readStreamLimited } from "./body.ts";
 
@@ -38,6 +38,7 @@ export function createNodeServer(services: Services, opts: Omit<AppOptions, "inc
   const incoming = incomingHandler(services);
   const app = createApp(services, { ...opts, incoming });
   const access = accessLog(services.metrics, services.logger);
+  const unexpected = (route: string, err: unknown) => access.unexpected(route, err);
   const viaHono = getRequestListener(app.fetch);
 
   const guard = slowClientGuard(services);
@@ -51,22 +52,11 @@ export function createNodeServer(services: Services, opts: Omit<AppOptions, "inc
     const { dialect, token } = target;
 
     const started = performance.now();
-    const route = INCOMING_ROUTES[dialect];
-    incoming({
-      dialect,
-      token,
-      contentType: req.headers["content-type"] ?? null,
-      query: q < 0 ? "" : url.slice(q + 1),
-      readBody: (limit) => readBody(req, res, limit),
-    })
-      .catch((err: unknown) => {
-        access.unexpected(route, err);
-        return rollupError;
-      })
-      .then((answer) => {
-        write(res, answerIn(dialect, answer));
-        access.request("POST", route, answer.status, started, answer);
-      });
+    const request = { dialect, token, contentType: req.headers["content-type"] ?? null, query: q < 0 ? "" : url.slice(q + 1), readBody: (limit: number) => readBody(req, res, limit) };
+    void serveIncoming(incoming, request, unexpected).then(({ sent, noted }) => {
+      write(res, sent);
+      access.request("POST", INCOMING_ROUTES[dialect], noted.status, started, noted);
+    });
   });
   return { server, app };
 }

@@ -10,7 +10,7 @@
  */
 import { Hono } from "hono/tiny";
 import { newJob } from "../delivery/deliver.ts";
-import { noted, rocketChatAnswer, slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
+import { noted, rocketChatAnswer, rollupError, slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
 import { noteAnswer } from "../observability/access.ts";
 import { decodePayload, queryOf, readLimited, type BodyError } from "../http/body.ts";
 import { threadRootIn } from "../state/threads.ts";
@@ -108,16 +108,39 @@ const TRANSLATE_REASONS: ReadonlyMap<SlackErrorCode, string> = new Map([
 ]);
 
 
-export function incomingRoutes(handle: IncomingHandler): Hono {
+/** What the adapter does with a failure nobody expected (a bug): log it, with the route. */
+export type Unexpected = (route: string, err: unknown) => void;
+
+/**
+ * One incoming request, served the same way by both adapters (node:http on Node, the Hono route
+ * everywhere): the handler's answer, Slack's `rollup_error` for a failure nobody expected (never
+ * a stack trace), in the route's dialect. `sent` goes on the wire; `noted` (the Slack answer, with
+ * its hook and reason) goes to the access log and metrics. The adapters differ only in reading
+ * and writing bytes.
+ */
+export async function serveIncoming(
+  handle: IncomingHandler,
+  request: IncomingRequest,
+  unexpected: Unexpected,
+): Promise<{ readonly sent: SlackAnswer; readonly noted: SlackAnswer }> {
+  let noted: SlackAnswer;
+  try {
+    noted = await handle(request);
+  } catch (err) {
+    unexpected(INCOMING_ROUTES[request.dialect], err);
+    noted = rollupError;
+  }
+  return { sent: answerIn(request.dialect, noted), noted };
+}
+
+export function incomingRoutes(handle: IncomingHandler, unexpected: Unexpected): Hono {
   const app = new Hono();
-  const adapt = (dialect: Dialect, raw: Request, token: string): Promise<Response> =>
-    handle({
-      dialect,
-      token,
-      contentType: raw.headers.get("content-type"),
-      query: queryOf(raw.url),
-      readBody: (limit) => readLimited(raw, limit),
-    }).then((answer) => toResponse(answerIn(dialect, noteAnswer(raw, answer))));
+  const adapt = async (dialect: Dialect, raw: Request, token: string): Promise<Response> => {
+    const request = { dialect, token, contentType: raw.headers.get("content-type"), query: queryOf(raw.url), readBody: (limit: number) => readLimited(raw, limit) };
+    const { sent, noted } = await serveIncoming(handle, request, unexpected);
+    noteAnswer(raw, noted);
+    return toResponse(sent);
+  };
   app.post(INCOMING_ROUTES.slack, (c) => adapt("slack", c.req.raw, c.req.param("token")));
   app.post(INCOMING_ROUTES.markdown, (c) => adapt("markdown", c.req.raw, c.req.param("token")));
   app.post(INCOMING_ROUTES.rocketchat, (c) => adapt("rocketchat", c.req.raw, c.req.param("token")));
