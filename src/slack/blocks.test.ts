@@ -82,7 +82,7 @@ describe("renderBlocks: robustness and limits", () => {
     expect(out.at(-1)).toBe("b49");
   });
 
-  it("renders over-long values whole, beyond Slack's limits, in linear time", () => {
+  it("renders over-long values whole, beyond Slack's limits", () => {
     const long = "word ".repeat(20_000).trim();
     expect(text([{ type: "header", text: plain(long) }])).toBe(`*${long}*`);
     const fields = Array.from({ length: 30 }, (_, i) => plain(`f${i}`));
@@ -95,13 +95,16 @@ describe("renderBlocks: robustness and limits", () => {
     expect(msg([{ type: "actions", elements: buttons }]).attachments[0]!.actions).toHaveLength(40);
     const mixed = { ...ITALIC, ...STRIKE };
     const runs = Array.from({ length: 2000 }, (_, i) => t(`run ${i} *_~\``, i % 2 ? BOLD : mixed));
-    const started = performance.now();
     const out = text(Array.from({ length: 50 }, () => section(runs)));
-    expect(performance.now() - started).toBeLessThan(3000);
     expect(out.split("\n\n")).toHaveLength(50);
+    // Every run's words, in order, in every block.
+    expect(out.match(/run \d+/g)).toHaveLength(50 * 2000);
+    expect(out.match(/run \d+/g)!.slice(0, 2000)).toEqual(runs.map((_, i) => `run ${i}`));
   });
 
-  it("stays fast on adversarial text", () => {
+  // Linear on hostile text: at these sizes a quadratic pass would run past the test's timeout
+  // (see test/support/adversarial.ts); the time itself is measured by `npm run bench:translate`.
+  it("renders adversarial text in headers, rich text and tables, to bounded output", () => {
     const spaces = " ".repeat(200_000);
     const hostile = [
       spaces + "x" + spaces + "\n" + spaces,
@@ -113,15 +116,19 @@ describe("renderBlocks: robustness and limits", () => {
       "](".repeat(100_000),
     ];
     for (const s of hostile) {
-      const started = performance.now();
-      text([
+      const out = text([
         { type: "header", text: plain(s) },
         section([t(s), t(s, BOLD)]),
         { type: "table", rows: [[{ type: "raw_text", text: s }]] },
         { type: "table", rows: [[{ type: "raw_text", text: s }]] },
       ]);
-      text([{ type: "table", rows: [[{ type: "raw_text", text: s }]] }], oldServer);
-      expect(performance.now() - started).toBeLessThan(1000);
+      // Four blocks holding five copies of the text; escaping at most doubles a character.
+      expect(out.split("\n\n")).toHaveLength(4);
+      expect(out.length).toBeLessThanOrEqual(10 * s.length + 100);
+      // Without tables: one code block, header row and rule.
+      const old = text([{ type: "table", rows: [[{ type: "raw_text", text: s }]] }], oldServer);
+      expect(old.startsWith("```\n") && old.endsWith("\n```")).toBe(true);
+      expect(old.length).toBeLessThanOrEqual(3 * s.length + 100);
     }
   });
 

@@ -137,13 +137,15 @@ describe("splitText", () => {
     for (const p of parts) expect(p.startsWith("*Alert")).toBe(true);
   });
 
-  it("is linear on adversarial input", () => {
+  // Linear: at 400,000 characters a quadratic pass would run past the test's timeout (see
+  // test/support/adversarial.ts); the time itself is measured by `npm run bench:translate`.
+  it("splits adversarial input into full parts that keep every visible character", () => {
     for (const unit of ["[", "<", ":", "`", "](", "[a](", "```\n", " ", "\n", "\n\n", "😀"]) {
       const text = unit.repeat(Math.ceil(400_000 / unit.length));
-      const started = performance.now();
-      const parts = splitText(text, 5000);
-      expect(performance.now() - started).toBeLessThan(1500);
-      for (const p of parts) expect(p.length).toBeLessThanOrEqual(5000);
+      const parts = checkParts(text, 5000);
+      // Whitespace alone is nothing to send; anything else fills parts, none left nearly empty.
+      if (text.trim() === "") expect(parts).toEqual([]);
+      else expect(parts.length).toBeLessThanOrEqual(Math.ceil(text.length / 5000) + 1);
     }
   });
 
