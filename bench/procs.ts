@@ -12,7 +12,9 @@ const env = process.env;
 
 /** Killed when the benchmark exits, however it exits. */
 export const children: ChildProcess[] = [];
-process.on("exit", () => children.forEach((c) => c.kill("SIGKILL")));
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
 
 /** Starts `node script` and resolves with the port it prints as `{"port":N}`. */
 export function startPrinting(script: string, extraEnv: Record<string, string> = {}, flags: string[] = []): Promise<{ child: ChildProcess; port: number }> {

@@ -109,7 +109,7 @@ async function timeAll(inputs: readonly FixtureInput[]): Promise<Array<{ mixed: 
 
 function timeAlone(input: FixtureInput): Promise<Timing> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: input, argv: process.argv.slice(2) });
+    const worker = new Worker(import.meta.filename, { workerData: input, argv: process.argv.slice(2) });
     worker.once("message", resolve).once("error", reject);
   });
 }

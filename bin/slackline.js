@@ -7,6 +7,4 @@
 import nodeCheck from "../scripts/require-node.cjs";
 
 nodeCheck.requireNode();
-import("../src/node/main.ts").then(function (slackline) {
-  return slackline.main();
-});
+import("../src/node/main.ts").then((slackline) => slackline.main());

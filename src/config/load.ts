@@ -2,7 +2,7 @@
  * Config loading (docs/contract.md §2): JSON text + environment → a validated Config, or one line per
  * problem naming its key path. Pure, so the Node CLI and the Worker share it.
  */
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import { configSchema, type Config } from "./schema.ts";
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };

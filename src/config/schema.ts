@@ -169,12 +169,12 @@ export const configSchema = z
       unique(cfg.outgoing.map((o) => o.name), "outgoing", "name", ctx);
       unique(cfg.bots.map((b) => b.name), "bots", "name", ctx);
       unique(cfg.bots.map((b) => b.token), "bots", "token", ctx);
-      cfg.outgoing.forEach((o, i) =>
+      cfg.outgoing.forEach((o, i) => {
         o.targets.forEach((t, j) => {
           if (t.format === "slash-command" && !t.command)
             ctx.addIssue({ code: "custom", path: ["outgoing", i, "targets", j, "command"], message: "is required for slash-command targets" });
-        }),
-      );
+        });
+      });
     }),
   );
 
@@ -190,4 +190,3 @@ export type Config = z.infer<typeof configSchema>;
 export type IncomingHook = z.infer<typeof incomingHookSchema>;
 export type OutgoingConfig = z.infer<typeof outgoingSchema>;
 export type TargetConfigInput = z.infer<typeof targetSchema>;
-export type BotConfig = z.infer<typeof botSchema>;

@@ -165,14 +165,14 @@ export class DurableDelivery implements DeliveryService {
   async stop(graceMs: number): Promise<number> {
     if (this.#closed) return this.#stored;
     this.#stopping = true;
-    clearTimeout(this.#wakeTimer);
-    clearInterval(this.#sweepTimer);
+    if (this.#wakeTimer !== undefined) clearTimeout(this.#wakeTimer);
+    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
     const deadline = this.#now() + graceMs;
     while (this.#running.size > 0 && this.#now() < deadline) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const grace = new Promise((resolve) => (timer = setTimeout(resolve, deadline - this.#now())));
       await Promise.race([Promise.allSettled([...this.#running]), grace]);
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
     if (this.#running.size > 0)
       this.#logger.warn("outbox: grace period over, leaving deliveries in flight", { running: this.#running.size });
@@ -187,7 +187,7 @@ export class DurableDelivery implements DeliveryService {
       this.#logger.error("outbox: cannot record the jobs in flight", { error: String(e) });
     }
     this.#closed = true;
-    clearTimeout(this.#diskTimer);
+    if (this.#diskTimer !== undefined) clearTimeout(this.#diskTimer);
     this.#policy.stop();
     try {
       this.#outbox.close(clean);
@@ -409,7 +409,7 @@ export class DurableDelivery implements DeliveryService {
 
   /** Every pending write in one transaction. */
   #flush(): void {
-    clearTimeout(this.#lazyTimer);
+    if (this.#lazyTimer !== undefined) clearTimeout(this.#lazyTimer);
     this.#lazyTimer = undefined;
     if (this.#writes.length === 0) return;
     if (this.#closed) {
@@ -513,7 +513,7 @@ export class DurableDelivery implements DeliveryService {
       this.#track(this.#policy.attempt(head.job, head.progress).then((r) => this.#settle(line, head, r)));
     }
     if (earliest < this.#wakeAt) {
-      clearTimeout(this.#wakeTimer);
+      if (this.#wakeTimer !== undefined) clearTimeout(this.#wakeTimer);
       this.#wakeAt = earliest;
       this.#wakeTimer = setTimeout(() => {
         this.#wakeAt = Infinity;

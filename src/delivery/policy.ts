@@ -26,9 +26,7 @@
  * (a probe succeeded, a pause ended) so every room resumes at once.
  */
 import { backoffMs } from "./backoff.ts";
-import { freshProgress, type AttemptResult, type Deliverer, type DeliveryJob, type JobProgress } from "./deliver.ts";
-import type { Logger } from "../observability/log.ts";
-import type { Metrics } from "../observability/metrics.ts";
+import { freshProgress, type AttemptResult, type DeliveryJob, type JobProgress } from "./deliver.ts";
 import type { RocketChatResult } from "../rocketchat/client.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
 import { RecentDeliveries, recordFacts, type DeliveryDeps, type DeliveryRecord, type SubmitOutcome } from "./service.ts";
@@ -167,8 +165,8 @@ export class RocketChatState {
 
   stop(): void {
     this.#stopped = true;
-    clearTimeout(this.#probeTimer);
-    clearTimeout(this.#pauseTimer);
+    if (this.#probeTimer !== undefined) clearTimeout(this.#probeTimer);
+    if (this.#pauseTimer !== undefined) clearTimeout(this.#pauseTimer);
   }
 
   #pause(ms: number, now: number): void {
@@ -176,7 +174,7 @@ export class RocketChatState {
     if (until <= this.#pausedUntil) return;
     if (this.#pausedUntil <= now) this.#opts.logger.info("Rocket.Chat rate limit: pausing deliveries", { ms });
     this.#pausedUntil = until;
-    clearTimeout(this.#pauseTimer);
+    if (this.#pauseTimer !== undefined) clearTimeout(this.#pauseTimer);
     this.#pauseTimer = setTimeout(() => this.wake(), until - now);
     unref(this.#pauseTimer);
   }
@@ -212,7 +210,7 @@ export class RocketChatState {
     this.#downSince = undefined;
     this.#downCause = undefined;
     this.#released = false;
-    clearTimeout(this.#probeTimer);
+    if (this.#probeTimer !== undefined) clearTimeout(this.#probeTimer);
     this.#probeTimer = undefined;
     this.wake();
   }
@@ -334,7 +332,7 @@ export class DeliveryPolicy {
       timer = setTimeout(() => resolve(undefined), this.#opts.settings.fastPathMs);
     });
     const result = await Promise.race([running, due]);
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
     return result;
   }
 

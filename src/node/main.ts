@@ -125,7 +125,7 @@ function serve(argv: string[]): void {
   const { delivery: settings } = loaded.config;
   // Accept, then deliver: what Rocket.Chat does not confirm in time waits in the outbox. The
   // demo inbox is in memory and always answers, so it needs none.
-  let outbox;
+  let outbox: ReturnType<typeof openSqliteOutbox> | undefined;
   try {
     outbox = loaded.config.rocketchat ? openSqliteOutbox(settings.outboxPath) : undefined;
   } catch (e) {
@@ -133,7 +133,7 @@ function serve(argv: string[]): void {
   }
   // Slack ts ↔ Rocket.Chat message, beside the outbox: thread_ts, chat.update and chat.delete
   // find a message after a restart.
-  let tsStore;
+  let tsStore: SqliteTsStore | undefined;
   try {
     tsStore = outbox ? new SqliteTsStore(tsPathFor(settings.outboxPath)) : undefined;
   } catch (e) {

@@ -6,8 +6,8 @@
  */
 import { secretEquals } from "../http/tokens.ts";
 
-export const SIGNATURE_HEADER = "X-Slack-Signature";
-export const TIMESTAMP_HEADER = "X-Slack-Request-Timestamp";
+const SIGNATURE_HEADER = "X-Slack-Signature";
+const TIMESTAMP_HEADER = "X-Slack-Request-Timestamp";
 /** "The timestamp must not be more than 5 minutes older than the receiver's clock" (Bolt). */
 export const MAX_SKEW_SECONDS = 5 * 60;
 

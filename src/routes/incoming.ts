@@ -18,7 +18,6 @@ import type { Services } from "../services.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
 import type { Result } from "../result.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
-import type { TranslateContext } from "../model/context.ts";
 import { hookContext, translateIncoming, type Dialect } from "../translate/incoming.ts";
 import { parseRocketChatPayload, withRocketChatIdentity, type RocketChatRequest } from "../translate/rocketchat-payload.ts";
 

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { base32Decode, base32Encode, fromSlackChannelId, fromSlackTeamId, fromSlackUserId, parseSlackTs, toSlackBotId, toSlackChannelId, toSlackTeamId, toSlackTs, toSlackUserId } from "./ids.ts";
-import { MemoryTsStore, mintTs, threadLookup } from "../state/ts-map.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

@@ -1,6 +1,5 @@
-import fc from "fast-check";
+
 import { describe, expect, it } from "vitest";
-import { base32Decode, base32Encode, fromSlackChannelId, fromSlackTeamId, fromSlackUserId, parseSlackTs, toSlackBotId, toSlackChannelId, toSlackTeamId, toSlackTs, toSlackUserId } from "../slack/ids.ts";
 import { MemoryTsStore, mintTs, threadLookup } from "./ts-map.ts";
 describe("MemoryTsStore", () => {
   const ref = (n: number) => ({ rid: `room${n}`, messageId: `msg${n}` });

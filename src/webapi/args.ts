@@ -41,7 +41,7 @@ export async function decodeArgs(search: string, contentType: string | null, byt
   } else {
     let text: string;
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes).trim();
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes).trim();
     } catch {
       return { ok: false, error: media.type === "application/json" ? "invalid_json" : "invalid_form_data" };
     }

@@ -211,7 +211,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     const line = this.#outbox();
     if (line.pending + this.#submitting >= setup.delivery.maxQueuedPerRoom) return this.#full(line);
     this.#submitting++;
-    clearTimeout(this.#idleTimer);
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     try {
       const delivery = await this.#deliveryFor(setup);
@@ -328,7 +328,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
   async #watch(): Promise<void> {
     const line = this.#outbox();
     if (line.pending > 0) {
-      clearTimeout(this.#idleTimer);
+      if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
       this.#idleTimer = undefined;
       const now = Date.now();
       const head = line.list("unfinished", 1)[0];

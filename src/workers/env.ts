@@ -4,26 +4,21 @@
  * Cloudflare Workers"). Any other string var or secret is a `${NAME}` for the config.
  */
 import { createLogger, type Logger, type LogLevel } from "../observability/log.ts";
-import type { SlacklineRoom } from "./delivery.ts";
-import type { SlacklineLimiter } from "./limits.ts";
-import type { SlacklineMetrics } from "./metrics.ts";
-import type { SlacklineState } from "./state.ts";
 
-export interface WorkerEnv {
+/**
+ * The Worker's env: the bindings of wrangler.toml as `wrangler types` generates them (`Env`, in
+ * worker-configuration.d.ts), each optional (its absence degrades one feature: `STATE` the
+ * response_url state and ts map become per isolate, `ROOMS` unconfirmed messages are answered
+ * 503, `LIMITS` rate limits are counted per isolate, `METRICS` /metrics shows one isolate), plus
+ * the config secret and the string vars and secrets a `${NAME}` in it may name.
+ */
+export type WorkerEnv = Partial<Env> & {
   /** The config JSON, a secret (`wrangler secret put SLACKLINE_CONFIG`); absent → demo mode. */
   readonly SLACKLINE_CONFIG?: string;
   /** `debug|info|warn|error`, default `info`. */
   readonly LOG_LEVEL?: string;
-  /** `response_url` state and the ts map; without it both are per isolate. */
-  readonly STATE?: DurableObjectNamespace<SlacklineState>;
-  /** One outbox per room; without it a message Rocket.Chat does not confirm is answered 503. */
-  readonly ROOMS?: DurableObjectNamespace<SlacklineRoom>;
-  /** One token bucket per hook; without it each isolate counts on its own. */
-  readonly LIMITS?: DurableObjectNamespace<SlacklineLimiter>;
-  /** Sums every isolate's and room's metrics for `/metrics`; without it, this isolate's only. */
-  readonly METRICS?: DurableObjectNamespace<SlacklineMetrics>;
   readonly [name: string]: unknown;
-}
+};
 
 /** The vars and secrets `${NAME}` may name: the env's strings (bindings are objects). */
 export function stringVars(env: Readonly<Record<string, unknown>>): Record<string, string> {

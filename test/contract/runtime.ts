@@ -4,9 +4,9 @@
  * driven over HTTP). The cases see only this runtime-neutral interface: no `node:` import here
  * or in the case files, and everything about the fake is async.
  */
-import type { FakeSettings, NewRoom, StoredMessage } from "../support/fake-rocketchat.ts";
+import type { FakeSettings, NewRoom, StoredMessage } from "../support/fake-model.ts";
 
-export type { StoredMessage } from "../support/fake-rocketchat.ts";
+export type { StoredMessage } from "../support/fake-model.ts";
 
 /** Where a fake Rocket.Chat listens and the credentials it accepts. */
 export interface FakeInfo {

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The callbacks given to page.evaluate run in the browser: they need the DOM types, this file alone.
 /**
  * The inbox page in a real browser: Debian's chromium driven by puppeteer-core (no browser is
  * downloaded), against slackline started as the CLI with two hooks and no `rocketchat` section.

@@ -11,8 +11,6 @@ import { join } from "node:path";
  * `reference/captures/` (requests as real senders sent them).
  */
 export const TEST_DATA = join(import.meta.dirname, "../data");
-/** @deprecated The same folder under its old name. */
-export const SHARED = TEST_DATA;
 export const CAPTURES = join(TEST_DATA, "reference/captures");
 
 export interface CapturedRequest {

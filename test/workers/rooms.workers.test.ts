@@ -8,7 +8,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createWorker } from "../../src/workers/entry.ts";
 import { roomObjectName } from "../../src/workers/delivery.ts";
 import type { WorkerEnv } from "../../src/workers/env.ts";
