@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
     iterations: { type: "string", default: process.env["BENCH_ITERATIONS"] ?? "2000" },
     "warmup-ms": { type: "string", default: "4000" },
     "alone-warmup-ms": { type: "string", default: "600" },
-    /** Only the hostile-input section (issue #14). */
+    /** Only the hostile-input section. */
     "adversarial-only": { type: "boolean", default: false },
   },
 });
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
 }
 
 /**
- * Hostile input (issue #14): 0.9 MB bodies of one markup character or token, repeated, as text,
+ * Hostile input: 0.9 MB bodies of one markup character or token, repeated, as text,
  * as 100 attachments, as 50 blocks, as a header + rich text + table (also for a Rocket.Chat
  * without tables), and as a 60,000-character text just under the Markdown parse limit, on both
  * dialects; and a list nested 300 deep. The budgets in src/translate/bounds.ts keep each

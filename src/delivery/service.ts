@@ -1,6 +1,6 @@
 /**
  * How an accepted job reaches Rocket.Chat, as the incoming route sees it. `ok` to the sender
- * means Rocket.Chat has the message, or it is stored durably and will be delivered (CONTRACT §4).
+ * means Rocket.Chat has the message, or it is stored durably and will be delivered (docs/contract.md §4).
  */
 import type { Config } from "../config/schema.ts";
 import type { StoredMessage } from "../rocketchat/client.ts";

@@ -1,6 +1,6 @@
 /**
  * The Node outbox file (`delivery.outboxPath`): `node:sqlite`, imported only from `src/node/main.ts`
- * so the Worker bundle never sees it (reference/hono-workers.md §4.1).
+ * so the Worker bundle never sees it (docs/workers.md §4.1).
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";

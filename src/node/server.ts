@@ -5,7 +5,7 @@
  * plainly (an encoded body, an escaped path), so both answer alike.
  *
  * Why: a web `Request` and `Response` around every webhook cost more CPU than the translation
- * and delivery it carries (`npm run bench`, issue #7).
+ * and delivery it carries (`npm run bench`, docs/performance.md).
  */
 import { getRequestListener } from "@hono/node-server";
 import type { Hono } from "hono";

@@ -1,5 +1,5 @@
 /**
- * Hostile input at the incoming routes (issue #14), through HTTP against the fake Rocket.Chat, on
+ * Hostile input at the incoming routes, through HTTP against the fake Rocket.Chat, on
  * Node and in workerd: a thread root never moves a message, one request stays a bounded number of
  * messages, `allowMentionAll: false` holds on every route, Slack's block limit, own-key tables.
  */

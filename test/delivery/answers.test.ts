@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3: "delivered, or durably queued" → 200 ok; "Rocket.Chat unreachable and nothing
+ * docs/contract.md §3.1: "delivered, or durably queued" → 200 ok; "Rocket.Chat unreachable and nothing
  * could be queued" → 503 service_unavailable. One test for each side of that line.
  */
 import { afterEach, describe, expect, it } from "vitest";

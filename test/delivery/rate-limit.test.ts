@@ -1,5 +1,5 @@
 /**
- * Per-hook rate limits (CONTRACT §2 `incoming[].rateLimit`): token buckets, 429 `rate_limited`
+ * Per-hook rate limits (docs/contract.md §2 `incoming[].rateLimit`): token buckets, 429 `rate_limited`
  * with `Retry-After`: the burst, the refill, and the value of the header.
  */
 import { afterEach, describe, expect, it } from "vitest";

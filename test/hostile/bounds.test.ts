@@ -1,5 +1,5 @@
 /**
- * Property tests (issue #14): whatever the input, one request becomes at most `maxParts`
+ * Property tests: whatever the input, one request becomes at most `maxParts`
  * messages, each within Rocket.Chat's size limit, and anything cut is said in the last one; the
  * body reader never hands on more than its limit.
  */

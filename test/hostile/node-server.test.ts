@@ -1,5 +1,5 @@
 /**
- * Slow and idle clients on the Node server (issue #14), over real sockets: a trickled body, slow
+ * Slow and idle clients on the Node server, over real sockets: a trickled body, slow
  * headers and an idle keep-alive connection are closed (short configured timeouts; nothing here
  * measures speed), a body nobody will read is not waited for, bytes in flight are capped; and
  * the small ones: an HTTP/1.0 health check without Host, no credentials on `GET /`.

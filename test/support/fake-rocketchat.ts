@@ -1,5 +1,5 @@
 /**
- * A fake Rocket.Chat REST server for the test suites (rocketchat.md §2, §3). It answers like the
+ * A fake Rocket.Chat REST server for the test suites (docs/rocketchat.md §2, §3). It answers like the
  * real one does, envelope and error strings included, so a gateway bug shows up here instead of in
  * production: it validates what Rocket.Chat validates and rejects what Rocket.Chat rejects.
  *
@@ -146,7 +146,7 @@ export async function startFakeRocketChat(opts: FakeRocketChatOptions = {}): Pro
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors: Rocket.Chat's envelope (rocketchat.md §2.2)
+// Errors: Rocket.Chat's envelope (docs/rocketchat.md §2.2)
 
 type Json = Record<string, unknown>;
 
@@ -249,7 +249,7 @@ const postMessageCommon = {
   text: optStr, alias: optStr, emoji: optStr, avatar: optStr, attachments: optObjects,
   customFields: optObj, parseUrls: optBool,
 };
-// `tmid` only exists in the roomId variant (8.8.1, §2.3).
+// `tmid` only exists in the roomId variant (8.8.1, docs/rocketchat.md §2.3).
 const POST_MESSAGE: Schema = {
   oneOf: [
     {
@@ -389,7 +389,7 @@ function checkSchema<T>(schema: Schema, value: unknown): T {
 }
 
 // ---------------------------------------------------------------------------------------------
-// validateMessage (sendMessage.ts, rocketchat.md §3.2), with Meteor `check` messages
+// validateMessage (sendMessage.ts, docs/rocketchat.md §3.2), with Meteor `check` messages
 
 /** Meteor's testSubtree message for a failed pattern, or null when the value matches. */
 type Pattern = (value: unknown) => string | null;
@@ -863,7 +863,7 @@ class FakeServer implements FakeRocketChat {
     }
   }
 
-  /** The REST rate limiter's answer (§2.6). */
+  /** The REST rate limiter's answer (docs/rocketchat.md §2.6). */
   #tooManyRequests(): Reply {
     const seconds = this.faults.rateLimitSeconds;
     return json(
@@ -896,7 +896,7 @@ class FakeServer implements FakeRocketChat {
     });
   }
 
-  /** `chat.sendMessage` → `executeSendMessage` → `sendMessage` (§2.4). */
+  /** `chat.sendMessage` → `executeSendMessage` → `sendMessage` (docs/rocketchat.md §2.4). */
   sendMessage(body: unknown): Outcome {
     const { message } = checkSchema<{ message: Json }>(SEND_MESSAGE, body);
     const input: Json = { ...message };
@@ -942,13 +942,13 @@ class FakeServer implements FakeRocketChat {
     const room = this.#canSendMessage(rid);
     const doc = this.#prepare(input, room, ts);
     // sendMessage() returns undefined for an existing _id and the REST handler then reads
-    // `.starred` on it (§2.4): nothing new is stored and the answer is a TypeError's message.
+    // `.starred` on it (docs/rocketchat.md §2.4): nothing new is stored and the answer is a TypeError's message.
     if (typeof input["_id"] === "string" && this.#byId.has(input["_id"]))
       throw plainError("Cannot read properties of undefined (reading 'starred')");
     return this.#insert(doc) ? DESTROY : json(200, { message: doc, success: true });
   }
 
-  /** `chat.postMessage` → `processWebhookMessage` → `sendMessage` (§2.3). */
+  /** `chat.postMessage` → `processWebhookMessage` → `sendMessage` (docs/rocketchat.md §2.3). */
   postMessage(body: unknown): Outcome {
     const params = checkSchema<Json>(POST_MESSAGE, body);
     const max = this.settings.maxMessageSize;
@@ -1016,7 +1016,7 @@ class FakeServer implements FakeRocketChat {
     if (!room) throw plainError("error-invalid-room");
     if (!this.#canAccess(room)) throw plainError("error-not-allowed");
     // canSendMessage.ts shows no archived check; refused here, in the same plain style, so that
-    // a gateway's archived-room handling gets exercised (rocketchat.md §2.8 marks it permanent).
+    // a gateway's archived-room handling gets exercised (docs/rocketchat.md §2.8 marks it permanent).
     if (room.archived) throw plainError("error-room-archived");
     return room;
   }
@@ -1086,7 +1086,7 @@ class FakeServer implements FakeRocketChat {
     });
   }
 
-  /** `chat.getMessage` (§2.8): unknown ids answer `API.v1.failure()`, i.e. `{success:false}`. */
+  /** `chat.getMessage` (docs/rocketchat.md §2.8): unknown ids answer `API.v1.failure()`, i.e. `{success:false}`. */
   getMessage(query: Record<string, string>): Reply {
     const { msgId } = checkSchema<{ msgId: string }>(GET_MESSAGE, query);
     const message = this.#byId.get(msgId);
@@ -1097,7 +1097,7 @@ class FakeServer implements FakeRocketChat {
     return json(200, { message, success: true });
   }
 
-  /** `chat.update` (§2.7): text only; identical text is a silent no-op. */
+  /** `chat.update` (docs/rocketchat.md §2.7): text only; identical text is a silent no-op. */
   update(body: unknown): Reply {
     const { roomId, msgId, text } = checkSchema<{ roomId: string; msgId: string; text: string }>(
       UPDATE,
@@ -1121,7 +1121,7 @@ class FakeServer implements FakeRocketChat {
     return json(200, { message, success: true });
   }
 
-  /** `chat.delete` (§2.7): `ts` is epoch milliseconds as a string. */
+  /** `chat.delete` (docs/rocketchat.md §2.7): `ts` is epoch milliseconds as a string. */
   delete(body: unknown): Reply {
     const { roomId, msgId } = checkSchema<{ roomId: string; msgId: string }>(DELETE, body);
     const message = this.#byId.get(msgId);
@@ -1141,7 +1141,7 @@ class FakeServer implements FakeRocketChat {
     });
   }
 
-  /** `rooms.info` (§2.8), via findRoomByIdOrName with `checkedArchived`. */
+  /** `rooms.info` (docs/rocketchat.md §2.8), via findRoomByIdOrName with `checkedArchived`. */
   roomsInfo(query: Record<string, string>): Reply {
     const { roomId, roomName } = query;
     if (roomId === undefined && roomName === undefined)

@@ -19,7 +19,7 @@ let outdir: string;
 let output: string;
 let bundle: string;
 
-/** wrangler, off the network (reference/hono-workers.md §2). */
+/** wrangler, off the network (docs/workers.md §2.3). */
 async function wrangler(...args: string[]): Promise<string> {
   const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args], {
     cwd: ROOT,

@@ -1,5 +1,5 @@
 /**
- * `npx wrangler dev` (CONTRACT §1) starts the Worker locally in workerd and serves it: demo mode
+ * `npx wrangler dev` (docs/contract.md §1 (wrangler dev itself: docs/workers.md §2.1)) starts the Worker locally in workerd and serves it: demo mode
  * without a config, the demo hook answering `ok` and the message on the inbox page. workerd is
  * stricter about the main module here than the vitest plugin (every export must be a handler or
  * a class), so this runs the real thing.
