@@ -4,7 +4,7 @@
  *
  * `attempt` is a single pass that picks up where the previous one stopped. It never re-sends a
  * message whose fate is unknown without asking Rocket.Chat first (`chat.getMessage`), because a
- * timeout or a reset may come after Rocket.Chat stored it (docs/docs/rocketchat.md §2.4).
+ * timeout or a reset may come after Rocket.Chat stored it (docs/rocketchat.md §2.4).
  */
 import type { RocketChatApi, RocketChatFailure, StoredMessage } from "../rocketchat/client.ts";
 import { looksLikeMessageId, newMessageId } from "../rocketchat/ids.ts";

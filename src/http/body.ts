@@ -144,7 +144,7 @@ async function decodeMultipart(bytes: Uint8Array, contentType: string, query: st
   }
   const payload = form.get("payload");
   if (typeof payload === "string") return unwrapPayload(parseJson(payload));
-  // Mattermost's multipart form carries the fields themselves (docs/docs/mattermost.md §1.2).
+  // Mattermost's multipart form carries the fields themselves (docs/mattermost.md §1.2).
   const fields: Record<string, unknown> = {};
   for (const [k, v] of form) if (typeof v === "string") fields[k === "iconurl" ? "icon_url" : k === "channelname" ? "channel" : k] = v;
   return Object.keys(fields).length > 0 ? fields : unwrapPayload(payloadField(new URLSearchParams(), query));

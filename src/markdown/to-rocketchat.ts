@@ -4,7 +4,7 @@
  *
  * marked's lexer reads the input; the tokens are written back out for one of two renderers:
  *
- * - `"message"`: message text, parsed by @rocket.chat/message-parser (docs/docs/rocketchat.md §5.2).
+ * - `"message"`: message text, parsed by @rocket.chat/message-parser (docs/rocketchat.md §5.2).
  *   `*b*` is bold, `_i_` italic, `~s~` strike; every line is its own paragraph; lists cannot nest;
  *   fences need their own lines; tables and `---` exist only on RC 8.7+ (`ctx.tables`).
  * - `"attachment"`: attachment `text`, rendered by the web client with marked (GFM) after

@@ -1,5 +1,5 @@
 /**
- * The one Rocket.Chat REST client (docs/docs/rocketchat.md §2). Every call answers a value: the result,
+ * The one Rocket.Chat REST client (docs/rocketchat.md §2). Every call answers a value: the result,
  * or a classified failure that delivery turns into a retry, a dead letter or a Slack answer.
  */
 import type { Upstream, UpstreamResponse } from "../http/upstream.ts";
@@ -270,7 +270,7 @@ function transportFailure(e: unknown, method: string): RocketChatFailure {
   return { kind: method === "POST" ? "ambiguous" : "unavailable", message };
 }
 
-/** Rocket.Chat's error envelope (docs/docs/rocketchat.md §2.2 (429 and its headers: §2.6) (429 and its headers: §2.6)) → what it means for delivery. */
+/** Rocket.Chat's error envelope (docs/rocketchat.md §2.2 (429 and its headers: §2.6)) → what it means for delivery. */
 function classify(res: UpstreamResponse, env: Envelope, now: number, method: string): RocketChatFailure {
   const error = typeof env.error === "string" ? env.error : JSON.stringify(env.error ?? "");
   const type = typeof env.errorType === "string" ? env.errorType : "";

@@ -1,7 +1,7 @@
 /**
  * Message ids in Rocket.Chat's own shape: 17 characters from Meteor's Random alphabet.
  * slackline picks the `_id` when it accepts a message, so every retry carries the same one
- * and Rocket.Chat stores it once (docs/docs/rocketchat.md §2.4).
+ * and Rocket.Chat stores it once (docs/rocketchat.md §2.4).
  */
 const ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz";
 const LENGTH = 17;

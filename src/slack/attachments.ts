@@ -1,9 +1,9 @@
 /**
  * Slack legacy attachments → Rocket.Chat attachments that Rocket.Chat accepts and renders.
  *
- * Rocket.Chat rejects the whole message for one bad attachment (docs/docs/rocketchat.md §3.2): a field
+ * Rocket.Chat rejects the whole message for one bad attachment (docs/rocketchat.md §3.2): a field
  * without a truthy title and value, a URL that is not http(s), a non-string colour. It does not
- * render `footer`, `footer_icon`, `ts` or `fallback` (docs/docs/rocketchat.md §3.3). So every attachment is repaired here
+ * render `footer`, `footer_icon`, `ts` or `fallback` (docs/rocketchat.md §3.3). So every attachment is repaired here
  * rather than passed through, and the parts Rocket.Chat would hide are folded into the text.
  */
 import type { RocketChatAction, RocketChatAttachment, RocketChatField } from "../model/message.ts";

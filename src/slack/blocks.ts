@@ -1,7 +1,7 @@
 /**
  * Slack Block Kit → Rocket.Chat message text plus attachments.
  *
- * Rocket.Chat drops or refuses Slack `blocks` (docs/docs/rocketchat.md §3.5), so they are flattened into
+ * Rocket.Chat drops or refuses Slack `blocks` (docs/rocketchat.md §3.5), so they are flattened into
  * text in the dialect of the target — message text is read by @rocket.chat/message-parser,
  * attachment text by marked (docs/rocketchat.md §3.3, §5) — plus attachments for what text cannot show (images,
  * link buttons). Input is untrusted JSON: any field may be missing, null or of the wrong type,
@@ -751,7 +751,7 @@ function renderPreformatted(el: Json, ctx: TranslateContext): string {
   if (body.trim() === "") return "";
   const language = string(el.language);
   const info = language && /^[\w+#.-]{1,30}$/.test(language) ? language : "";
-  // Rocket.Chat reads a fence only on lines of its own (docs/docs/rocketchat.md §5.2).
+  // Rocket.Chat reads a fence only on lines of its own (docs/rocketchat.md §5.2).
   return "```" + info + "\n" + body.replace(TRIPLE_BACKTICK, BROKEN_BACKTICKS) + "\n```";
 }
 

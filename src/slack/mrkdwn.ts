@@ -8,7 +8,7 @@
  * that is not a valid token stays literal text.
  *
  * Rocket.Chat reads message text with its message-parser and attachment text with marked
- * (docs/docs/rocketchat.md §3.3, §5), so emphasis is emitted per target: `*b*` is bold in messages
+ * (docs/rocketchat.md §3.3, §5), so emphasis is emitted per target: `*b*` is bold in messages
  * but italic in attachments, where bold must be `**b**`.
  */
 import { PLACEHOLDER_CHARS, Placeholders } from "../text/placeholders.ts";
@@ -105,7 +105,7 @@ export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: M
     }
     last = m.index + m[0].length;
     if (m[1] !== undefined) {
-      // Rocket.Chat only reads a fence on lines of its own (docs/docs/docs/rocketchat.md §5.2).
+      // Rocket.Chat only reads a fence on lines of its own (docs/rocketchat.md §5.2).
       const body = trimOf(decodeSlackEscapes(m[1]), "\n");
       const before = lineStart ? "" : "\n";
       const after = last >= source.length || source[last] === "\n" ? "" : "\n";
@@ -255,7 +255,7 @@ const neutraliseNames = (text: string): string =>
 
 /**
  * Only the `<…>` tokens, for Markdown input (Mattermost converts Slack links and mentions the
- * same way before rendering its Markdown, docs/docs/mattermost.md §1.5). Entities are left to Markdown.
+ * same way before rendering its Markdown, docs/mattermost.md §1.5). Entities are left to Markdown.
  */
 export function slackTokensToMarkdown(input: string, ctx: TranslateContext, target: TextTarget = "message"): string {
   if (!input.includes("<")) return input;

@@ -116,7 +116,7 @@ export const slackPayload = z.object({
   parse: text,
   unfurl_links: flag,
   unfurl_media: flag,
-  // Mattermost extras (docs/docs/mattermost.md §1.3).
+  // Mattermost extras (docs/mattermost.md §1.3).
   props: z.optional(
     z.pipe(
       z.unknown(),

@@ -155,7 +155,7 @@ const sameRoom = (a: string, b: string): boolean => a.replace(/^#/, "").toLowerC
 
 /**
  * Rocket.Chat refuses an attachment text over `Message_MaxAllowedSize` on `chat.postMessage`
- * (docs/docs/rocketchat.md §2.3): a longer one continues in attachments of the same colour below it.
+ * (docs/rocketchat.md §2.3): a longer one continues in attachments of the same colour below it.
  */
 const tooLong = (attachment: RocketChatAttachment, max: number): boolean => (attachment.text?.length ?? 0) > max;
 
@@ -166,7 +166,7 @@ function fitAttachment(attachment: RocketChatAttachment, max: number): RocketCha
   return [{ ...attachment, text: first! }, ...rest.map(continuation)];
 }
 
-/** Mattermost clients also send their attachments inside `props` (docs/docs/mattermost.md §1.3). */
+/** Mattermost clients also send their attachments inside `props` (docs/mattermost.md §1.3). */
 function attachmentsFromProps(props: Record<string, unknown> | undefined): Record<string, unknown>[] | undefined {
   const list = props?.["attachments"];
   if (!Array.isArray(list)) return undefined;
@@ -175,7 +175,7 @@ function attachmentsFromProps(props: Record<string, unknown> | undefined): Recor
 
 /**
  * Slack's `username` / `icon_url` / `icon_emoji` → Rocket.Chat's `alias` / `avatar` / `emoji`,
- * each allowed or not by the hook. Rocket.Chat shows `avatar` over `emoji` (docs/docs/rocketchat.md §1.3),
+ * each allowed or not by the hook. Rocket.Chat shows `avatar` over `emoji` (docs/rocketchat.md §1.3),
  * so a sender's emoji must also replace the hook's default avatar.
  */
 function senderIdentity(payload: SlackPayload, hook: HookSettings): Pick<RocketChatMessageDraft, "alias" | "avatar" | "emoji"> {

@@ -1,6 +1,6 @@
 /**
  * Long message text → several messages, each within Rocket.Chat's `Message_MaxAllowedSize`
- * (UTF-16 code units, default 5000; docs/docs/rocketchat.md §2.5). Rocket.Chat refuses a longer message
+ * (UTF-16 code units, default 5000; docs/rocketchat.md §2.5). Rocket.Chat refuses a longer message
  * outright, and the contract says text is split, never cut off.
  *
  * A part ends at the last paragraph break (blank line) in its window, else the last line break,

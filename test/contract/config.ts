@@ -47,7 +47,7 @@ export async function seed(fake: FakeInfo, rid: string, text: string, tmid?: str
   return body.message;
 }
 
-/** Rocket.Chat's outgoing `sendMessage` body for a seeded message (docs/docs/rocketchat.md §4.4). */
+/** Rocket.Chat's outgoing `sendMessage` body for a seeded message (docs/rocketchat.md §4.4). */
 export function eventFor(message: StoredMessage, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     token: RC_TOKEN,
