@@ -40,9 +40,9 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
     });
 
   app.route("/", incomingRoutes(opts.incoming ?? incomingHandler(services), (route, err) => access.unexpected(route, err)));
-  app.route("/", outgoingRoutes(services));
-  app.route("/", respondRoutes(services));
-  app.route("/", slackApiRoutes(services));
+  app.route("/", outgoingRoutes(config, services.relay));
+  app.route("/", respondRoutes(services.relay, services.rocketchat, config.limits.maxBodyBytes));
+  app.route("/", slackApiRoutes({ config, webApi: services.webApi, rateLimiter: services.rateLimiter, metrics: services.metrics, logger: services.logger }));
   app.route("/", opsRoutes(services, hooks));
   app.route("/", deliveriesRoutes(services));
 

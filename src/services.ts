@@ -18,6 +18,11 @@ import { MemorySeenEvents, type SeenEvents } from "./state/seen.ts";
 import { RocketChatClient, type RocketChatApi } from "./rocketchat/client.ts";
 import { RoomResolver } from "./rocketchat/rooms.ts";
 import type { TranslateContext } from "./model/context.ts";
+import { workspaceOf, type OutgoingStores } from "./outgoing/deps.ts";
+import { createRelay, type Relay } from "./outgoing/relay.ts";
+import type { WebApiDeps } from "./webapi/methods.ts";
+
+export type { OutgoingStores };
 
 export interface Services {
   readonly config: Config;
@@ -37,18 +42,10 @@ export interface Services {
   readonly upstream: Upstream;
   readonly now: () => number;
   readonly outgoing: OutgoingStores;
-}
-
-/** State of the outgoing relay (Rocket.Chat → Slack-style bots). */
-export interface OutgoingStores {
-  /** Slack ts ↔ Rocket.Chat message; also answers delivery's `thread_ts` lookups. */
-  readonly ts: TsStore;
-  /** `response_url` state (`/respond/{id}`). */
-  readonly responseUrls: ResponseUrlStore;
-  /** Names behind the Slack ids handed to bots (per process). */
-  readonly names: NameDirectory;
-  /** Events already relayed: a replay reaches no bot. */
-  readonly seen: SeenEvents;
+  /** The outgoing relay over exactly what it uses: what `/outgoing` and `/respond` call. */
+  readonly relay: Relay;
+  /** What the Slack Web API (`/api/{method}`) runs on. */
+  readonly webApi: WebApiDeps;
 }
 
 export interface ServiceOptions {
@@ -107,38 +104,55 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
   const threads = opts.threads ?? threadLookup(tsStore);
   const rooms = new RoomResolver(rocketchat, { now });
   const deliverer = new Deliverer(rocketchat, rooms, threads);
+  const translate: TranslateContext = {
+    users: lookupTable(config.users),
+    channels: lookupTable(config.channels),
+    timeZone: config.timeZone,
+    maxMessageSize: config.rocketchat?.maxMessageSize ?? 5000,
+    tables: config.rocketchat?.tables ?? true,
+    now,
+    maxParts: config.limits.maxParts,
+  };
+  const delivery = inboxSources(
+    opts.delivery?.(deliverer, metrics, rocketchat) ??
+      // No probe: without a line to hold there is nothing to resume; each request tries.
+      new DirectDelivery({ deliverer, metrics, logger: opts.logger, settings: config.delivery, now }),
+    inbox,
+  );
+  const outgoing: OutgoingStores = {
+    ts: tsStore,
+    responseUrls: opts.responseUrls ?? new MemoryResponseUrlStore({ now }),
+    names: new NameDirectory(),
+    seen: opts.seenEvents ?? new MemorySeenEvents({ now }),
+  };
+  const relay = createRelay({
+    upstream: opts.upstream,
+    stores: outgoing,
+    post: delivery,
+    rocketchat,
+    rooms,
+    translate,
+    now,
+    metrics,
+    logger: opts.logger,
+    workspace: workspaceOf(config),
+  });
   return {
     config,
-    translate: {
-      users: lookupTable(config.users),
-      channels: lookupTable(config.channels),
-      timeZone: config.timeZone,
-      maxMessageSize: config.rocketchat?.maxMessageSize ?? 5000,
-      tables: config.rocketchat?.tables ?? true,
-      now,
-      maxParts: config.limits.maxParts,
-    },
+    translate,
     hooks: new TokenIndex(config.incoming.map((h) => [h.token, h] as const)),
     rocketchat,
     rooms,
     deliverer,
-    delivery: inboxSources(
-      opts.delivery?.(deliverer, metrics, rocketchat) ??
-        // No probe: without a line to hold there is nothing to resume; each request tries.
-        new DirectDelivery({ deliverer, metrics, logger: opts.logger, settings: config.delivery, now }),
-      inbox,
-    ),
+    delivery,
     inbox,
     rateLimiter: opts.rateLimiter ?? new RateLimiter(now),
     metrics,
     logger: opts.logger,
     upstream: opts.upstream,
     now,
-    outgoing: {
-      ts: tsStore,
-      responseUrls: opts.responseUrls ?? new MemoryResponseUrlStore({ now }),
-      names: new NameDirectory(),
-      seen: opts.seenEvents ?? new MemorySeenEvents({ now }),
-    },
+    outgoing,
+    relay,
+    webApi: { relay, rocketchat, server: config.rocketchat && { url: config.rocketchat.url, userId: config.rocketchat.userId } },
   };
 }

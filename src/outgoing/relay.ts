@@ -5,23 +5,23 @@
  */
 import type { OutgoingConfig, TargetConfigInput } from "../config/schema.ts";
 import type { UpstreamResponse } from "../http/upstream.ts";
-import type { Services } from "../services.ts";
+import type { RelayDeps } from "./deps.ts";
 import type { OutgoingMessageEvent } from "./event.ts";
-import { isTime, toSlackChannelId, toSlackTeamId, toSlackUserId } from "../slack/ids.ts";
+import { isTime, toSlackChannelId, toSlackUserId } from "../slack/ids.ts";
 import { mintTs } from "../state/ts-map.ts";
 import type { MatchSuccess } from "./match.ts";
-import { inlineReply, postMessages, prepareReply } from "./replies.ts";
+import { inlineReply, postMessages, prepareReply, type AnswerKind, type Posted, type PreparedReply } from "./replies.ts";
 import { type ReplyOrigin } from "../state/response-urls.ts";
-import { parseSlackReply } from "./reply.ts";
+import { parseSlackReply, type SlackReply } from "./reply.ts";
+import type { RocketChatMessageDraft } from "../model/message.ts";
+import type { SlackResult } from "../slack/errors.ts";
 import {
   buildSlackRequest,
-  DEFAULT_BOT_USER_ID,
   newEventId,
   newTriggerId,
   type SlackRequestContext,
 } from "./slack-requests.ts";
 import { rocketChatToSlack, type SlackDirectory } from "./to-slack.ts";
-import { trimEndOf } from "../text/trim.ts";
 
 export type TargetOutcome =
   /** The bot answered and its reply was posted (or is queued). */
@@ -60,23 +60,29 @@ export interface RelayInput {
 /** Bot replies are messages: 1 MiB is plenty, and a bot cannot make slackline buffer more. */
 const MAX_REPLY_BYTES = 1024 * 1024;
 
-/** The workspace bots are told they are in: derived from the Rocket.Chat server, stable. */
-export function workspaceOf(services: Services): { teamId: string; teamDomain: string; url: string } {
-  const base = trimEndOf(services.config.rocketchat?.url ?? services.config.publicUrl ?? "http://slackline", "/");
-  const url = new URL(base);
-  // `chat.example.com` → `chat`; an IP address names no workspace.
-  const label = url.hostname.split(".")[0]!.toLowerCase().replace(/[^a-z0-9-]/g, "");
-  const teamDomain = label === "" || /^\d+$/.test(label) ? "slackline" : label;
-  return { teamId: toSlackTeamId(url.host), teamDomain, url: `${base}/` };
+/** The relay, over the dependencies it was built with: what the routes and the Web API call. */
+export interface Relay {
+  readonly deps: RelayDeps;
+  /** One matched event → every target of its rule (see relayEvent). */
+  relayEvent(input: RelayInput): Promise<TargetResult[]>;
+  /** A bot's answer → the messages it asks for (see prepareReply). */
+  prepareReply(origin: ReplyOrigin, reply: SlackReply, kind: AnswerKind): Promise<SlackResult<PreparedReply | undefined>>;
+  /** Messages → one delivery job, each message's ts remembered (see postMessages). */
+  postMessages(source: string, room: string, drafts: readonly RocketChatMessageDraft[], threadTs?: string): Promise<Posted>;
 }
 
-/** slackline's own Rocket.Chat user, as the bot user id Bolt learns from `auth.test`. */
-export const botUserIdOf = (services: Services): string =>
-  services.config.rocketchat ? toSlackUserId(services.config.rocketchat.userId) : DEFAULT_BOT_USER_ID;
+export function createRelay(deps: RelayDeps): Relay {
+  return {
+    deps,
+    relayEvent: (input) => relayEvent(deps, input),
+    prepareReply: (origin, reply, kind) => prepareReply(deps, origin, reply, kind),
+    postMessages: (source, room, drafts, threadTs) => postMessages(deps, source, room, drafts, threadTs),
+  };
+}
 
-export async function relayEvent(services: Services, input: RelayInput): Promise<TargetResult[]> {
+export async function relayEvent(deps: RelayDeps, input: RelayInput): Promise<TargetResult[]> {
   const { rule, event, directory } = input;
-  const nowSeconds = services.now() / 1000;
+  const nowSeconds = deps.now() / 1000;
   const origin: ReplyOrigin = {
     source: rule.name,
     rid: event.channel_id,
@@ -86,16 +92,16 @@ export async function relayEvent(services: Services, input: RelayInput): Promise
   };
 
   const sentAt = isTime(event.timestamp) ? event.timestamp : new Date(Math.floor(nowSeconds) * 1000);
-  const ts = await mintTs(services.outgoing.ts, sentAt, { rid: event.channel_id, messageId: event.message_id });
-  const threadTs = event.tmid === undefined ? undefined : await rootTs(services, event.tmid);
+  const ts = await mintTs(deps.stores.ts, sentAt, { rid: event.channel_id, messageId: event.message_id });
+  const threadTs = event.tmid === undefined ? undefined : await rootTs(deps, event.tmid);
   // Ids from the config's maps when it has them, so the bot's answer maps back the same way.
   const userId = directory.userIds.get(event.user_name) ?? toSlackUserId(event.user_id);
   const mapped = event.channel_name === undefined ? undefined : directory.channelIds.get(event.channel_name);
   const channelId = mapped ?? toSlackChannelId(event.channel_id);
-  services.outgoing.names.learnUser(userId, event.user_name);
-  if (event.channel_name !== undefined) services.outgoing.names.learnChannel(channelId, event.channel_name);
+  deps.stores.names.learnUser(userId, event.user_name);
+  if (event.channel_name !== undefined) deps.stores.names.learnChannel(channelId, event.channel_name);
 
-  const workspace = workspaceOf(services);
+  const { workspace } = deps;
   const request: TargetRequest = {
     origin,
     // Bots get the text as Slack would send it; matching was done on Rocket.Chat's.
@@ -111,13 +117,13 @@ export async function relayEvent(services: Services, input: RelayInput): Promise
       serviceId: rule.name,
       channelId,
       userId,
-      botUserId: botUserIdOf(services),
+      botUserId: workspace.botUserId,
       ...(threadTs !== undefined ? { threadTs } : {}),
     },
     baseUrl: input.baseUrl,
     inline: input.inline,
   };
-  return Promise.all(rule.targets.map((target, index) => callTarget(services, request, target, index)));
+  return Promise.all(rule.targets.map((target, index) => callTarget(deps, request, target, index)));
 }
 
 interface TargetRequest {
@@ -130,30 +136,30 @@ interface TargetRequest {
 }
 
 async function callTarget(
-  services: Services,
+  deps: RelayDeps,
   req: TargetRequest,
   target: TargetConfigInput,
   index: number,
 ): Promise<TargetResult> {
   const result = (outcome: TargetOutcome, reason?: string, inline?: Record<string, unknown>): TargetResult => {
-    services.metrics.relayed.inc({ format: target.format, outcome });
+    deps.metrics.relayed.inc({ format: target.format, outcome });
     if (reason !== undefined) {
       // The rule, the target's index and its origin only: paths and bodies may hold secrets.
       const where = { rule: req.origin.source, target: index, origin: new URL(target.url).origin };
-      services.logger.warn("outgoing target failed", { ...where, outcome, reason });
+      deps.logger.warn("outgoing target failed", { ...where, outcome, reason });
     }
     return inline === undefined ? { format: target.format, outcome } : { format: target.format, outcome, inline };
   };
   try {
     const responseUrl =
       target.format === "slash-command"
-        ? `${req.baseUrl}/respond/${await services.outgoing.responseUrls.create(req.origin)}`
+        ? `${req.baseUrl}/respond/${await deps.stores.responseUrls.create(req.origin)}`
         : undefined;
     const ctx = responseUrl === undefined ? req.ctx : { ...req.ctx, responseUrl };
     const request = await buildSlackRequest(target, req.event, req.match, ctx);
     let res: UpstreamResponse;
     try {
-      res = await services.upstream(request.url, {
+      res = await deps.upstream(request.url, {
         method: "POST",
         headers: request.headers,
         body: request.body,
@@ -179,11 +185,11 @@ async function callTarget(
     // Events API: "Apps must return a 2xx within 3 seconds"; the body means nothing to Slack.
     if (parsed.kind === "none" || target.format === "events-api") return result("no_reply");
 
-    const prepared = await prepareReply(services, req.origin, parsed.reply, target.format);
+    const prepared = await prepareReply(deps, req.origin, parsed.reply, target.format);
     if (!prepared.ok) return result("reply_failed", prepared.error.code);
     if (prepared.value === undefined) return result("no_reply");
     if (req.inline) return result("inline", undefined, inlineReply(req.origin, prepared.value));
-    const { outcome } = await postMessages(services, req.origin.source, prepared.value.room, prepared.value.messages);
+    const { outcome } = await postMessages(deps, req.origin.source, prepared.value.room, prepared.value.messages);
     return outcome.kind === "failed" ? result("reply_failed", outcome.error) : result("replied");
   } catch (e) {
     return result("reply_failed", errorText(e));
@@ -194,11 +200,11 @@ async function callTarget(
  * The thread root's ts: the one slackline minted, else minted now from the root's own time
  * (`chat.getMessage`); `undefined` when Rocket.Chat cannot tell.
  */
-async function rootTs(services: Services, tmid: string): Promise<string | undefined> {
-  const store = services.outgoing.ts;
+async function rootTs(deps: RelayDeps, tmid: string): Promise<string | undefined> {
+  const store = deps.stores.ts;
   const known = await store.tsFor(tmid);
   if (known !== undefined) return known;
-  const root = await services.rocketchat.getMessage(tmid);
+  const root = await deps.rocketchat.getMessage(tmid);
   if (!root.ok || root.value === undefined || !isTime(root.value.ts)) return undefined;
   return mintTs(store, root.value.ts, { rid: root.value.rid, messageId: tmid });
 }

@@ -9,9 +9,9 @@
  */
 import { newJob } from "../delivery/deliver.ts";
 import type { SubmitOutcome } from "../delivery/service.ts";
-import { threadRootIn } from "../state/threads.ts";
+import { threadRootIn, type ThreadCheck } from "../state/threads.ts";
 import type { RocketChatMessageDraft } from "../model/message.ts";
-import type { Services } from "../services.ts";
+import type { ReplyDeps } from "./deps.ts";
 import { fail, type SlackResult } from "../slack/errors.ts";
 import { ok } from "../result.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
@@ -42,7 +42,7 @@ export function roomForSlackChannel(channel: string): string {
  * `{"response_type":"in_channel"}`, a bare `delete_original`).
  */
 export async function prepareReply(
-  services: Services,
+  deps: ReplyDeps,
   origin: ReplyOrigin,
   reply: SlackReply,
   kind: AnswerKind,
@@ -64,12 +64,12 @@ export async function prepareReply(
     allowUsernameOverride: true,
     allowIconOverride: true,
   };
-  const ctx = services.outgoing.names.context(services.translate);
+  const ctx = deps.stores.names.context(deps.translate);
   const translated = translateIncoming(payload, hook, ctx, "slack");
   if (!translated.ok) return translated.error.code === "no_text" ? ok(undefined) : translated;
 
   const { room, messages } = translated.value;
-  const tmid = ephemeral ? undefined : await threadOf(services, origin, room, reply.thread_ts);
+  const tmid = ephemeral ? undefined : await threadOf(deps, origin, room, reply.thread_ts);
   return ok({ room, messages: tmid === undefined ? messages : messages.map((m) => ({ ...m, tmid })) });
 }
 
@@ -79,17 +79,20 @@ export async function prepareReply(
  * level, so answering "in the thread of" a thread reply means its root.
  */
 async function threadOf(
-  services: Services,
+  deps: ReplyDeps,
   origin: ReplyOrigin,
   room: string,
   threadTs: string | undefined,
 ): Promise<string | undefined> {
   // A root in another room would move the answer there (docs/hostile-input.md): not kept.
-  const root = threadTs === undefined ? undefined : await services.outgoing.ts.get(threadTs);
-  const named = root !== undefined && (await threadRootIn(services, room, threadTs!)) ? root.messageId : undefined;
+  const root = threadTs === undefined ? undefined : await deps.stores.ts.get(threadTs);
+  const named = root !== undefined && (await threadRootIn(threadCheck(deps), room, threadTs!)) ? root.messageId : undefined;
   if (named !== undefined) return named === origin.messageId && origin.tmid !== undefined ? origin.tmid : named;
   return room === origin.rid ? origin.tmid : undefined;
 }
+
+/** The thread check's view of the relay's dependencies. */
+const threadCheck = (deps: ReplyDeps): ThreadCheck => ({ rocketchat: deps.rocketchat, rooms: deps.rooms, outgoing: deps.stores });
 
 /** What posting gave: the delivery outcome and, unless it failed, the first message's ts. */
 export type Posted =
@@ -102,21 +105,21 @@ export type Posted =
  * from the acceptance time, and its room is still the target as given.
  */
 export async function postMessages(
-  services: Services,
+  deps: ReplyDeps,
   source: string,
   room: string,
   drafts: readonly RocketChatMessageDraft[],
   threadTs?: string,
 ): Promise<Posted> {
-  const job = newJob(source, room, drafts, services.now(), threadTs);
-  const outcome = await services.delivery.submit(job);
+  const job = newJob(source, room, drafts, deps.now(), threadTs);
+  const outcome = await deps.post.submit(job);
   if (outcome.kind === "failed") return { outcome };
   const stored: ReadonlyArray<{ _id: string; rid: string; ts?: string }> =
     outcome.kind === "delivered" ? outcome.stored : [{ _id: job.id, rid: room }];
   const minted: string[] = [];
   for (const m of stored) {
     const at = isTime(m.ts) ? m.ts : new Date(job.acceptedAt);
-    minted.push(await mintTs(services.outgoing.ts, at, { rid: m.rid, messageId: m._id }));
+    minted.push(await mintTs(deps.stores.ts, at, { rid: m.rid, messageId: m._id }));
   }
   return { outcome, ts: minted[0]!, rid: stored[0]!.rid };
 }

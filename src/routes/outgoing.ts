@@ -8,15 +8,14 @@ import { decodePayload, queryOf, readLimited } from "../http/body.ts";
 import { secretEquals } from "../http/tokens.ts";
 import { parseOutgoingEvent } from "../outgoing/event.ts";
 import { matchEvent } from "../outgoing/match.ts";
-import { relayEvent } from "../outgoing/relay.ts";
+import type { Relay } from "../outgoing/relay.ts";
 import { eventIdFor, eventKey } from "../outgoing/event.ts";
 import { slackDirectory } from "../outgoing/to-slack.ts";
-import type { Services } from "../services.ts";
+import type { Config } from "../config/schema.ts";
 import { trimEndOf } from "../text/trim.ts";
 
-export function outgoingRoutes(services: Services): Hono {
+export function outgoingRoutes(config: Config, relay: Relay): Hono {
   const app = new Hono();
-  const { config } = services;
   const rules = new Map(config.outgoing.map((rule) => [rule.name, rule]));
   const directory = slackDirectory(config.users, config.channels);
 
@@ -41,14 +40,14 @@ export function outgoingRoutes(services: Services): Hono {
 
     // A replayed event (Rocket.Chat's retry, or anyone's) reaches no bot a second time.
     const key = eventKey(rule.name, parsed.event);
-    if (!(await services.outgoing.seen.firstSight(key))) return c.json({ ok: true, matched: true, duplicate: true });
+    if (!(await relay.deps.stores.seen.firstSight(key))) return c.json({ ok: true, matched: true, duplicate: true });
 
     // Without REST credentials slackline cannot post as a bot, but Rocket.Chat posts what the
     // answer to its webhook holds: one target's reply goes back inline. With several targets
     // only one answer is possible, so their replies go to the built-in inbox as usual.
     const inline = config.rocketchat === undefined && rule.targets.length === 1;
     const baseUrl = trimEndOf(config.publicUrl ?? new URL(c.req.url).origin, "/");
-    const results = await relayEvent(services, { rule, event: parsed.event, match, directory, baseUrl, inline, eventId: await eventIdFor(key) });
+    const results = await relay.relayEvent({ rule, event: parsed.event, match, directory, baseUrl, inline, eventId: await eventIdFor(key) });
     const reply = results.find((r) => r.inline !== undefined)?.inline;
     if (reply) return c.json(reply);
     return c.json({ ok: true, matched: true, targets: results.map(({ format, outcome }) => ({ format, outcome })) });

@@ -9,21 +9,22 @@ import { Hono } from "hono/tiny";
 import type { Context } from "hono";
 import { decodePayload, queryOf, readLimited } from "../http/body.ts";
 import { retryAfter } from "../http/answers.ts";
-import { postMessages, prepareReply } from "../outgoing/replies.ts";
+import type { Relay } from "../outgoing/relay.ts";
 import { parseSlackReply, replyFromObject, type SlackReplyResult } from "../outgoing/reply.ts";
-import type { Services } from "../services.ts";
+import type { RocketChatApi } from "../rocketchat/client.ts";
 import { slackErrorStatus, type SlackErrorCode } from "../slack/errors.ts";
 import { editMessage, restClient } from "../webapi/edit.ts";
 
-export function respondRoutes(services: Services): Hono {
+export function respondRoutes(relay: Relay, rocketchat: RocketChatApi, maxBodyBytes: number): Hono {
   const app = new Hono();
+  const { stores } = relay.deps;
 
   app.post("/respond/:id", async (c) => {
-    const origin = await services.outgoing.responseUrls.use(c.req.param("id"));
+    const origin = await stores.responseUrls.use(c.req.param("id"));
     if (origin === "used") return c.json({ ok: false, error: "used_url" }, 410);
     if (typeof origin === "string") return c.json({ ok: false, error: "expired_url" }, 404);
 
-    const body = await readLimited(c.req.raw, services.config.limits.maxBodyBytes);
+    const body = await readLimited(c.req.raw, maxBodyBytes);
     if (!body.ok) return failure(c, body.error);
     const query = queryOf(c.req.url);
     const answer = await readAnswer(body.value, c.req.header("content-type") ?? null, query);
@@ -32,14 +33,14 @@ export function respondRoutes(services: Services): Hono {
 
     // The last message this response_url posted is its "original" (docs/web-api.md).
     const originalKey = `respond:${c.req.param("id")}`;
-    const original = answer.reply.delete_original === true || answer.reply.replace_original === true ? await services.outgoing.ts.get(originalKey) : undefined;
-    const rc = restClient(services);
+    const original = answer.reply.delete_original === true || answer.reply.replace_original === true ? await stores.ts.get(originalKey) : undefined;
+    const rc = restClient(rocketchat);
     if (original !== undefined && rc !== undefined && answer.reply.delete_original === true) {
       const deleted = await rc.deleteMessage(original.rid, original.messageId);
       if (!deleted.ok && deleted.failure.kind !== "invalid" && deleted.failure.kind !== "not_found") return failure(c, "service_unavailable");
     }
 
-    const prepared = await prepareReply(services, origin, answer.reply, "response-url");
+    const prepared = await relay.prepareReply(origin, answer.reply, "response-url");
     if (!prepared.ok) return failure(c, prepared.error.code);
     if (prepared.value === undefined) return c.json({ ok: true });
 
@@ -51,10 +52,10 @@ export function respondRoutes(services: Services): Hono {
         if (edited.ok) return c.json({ ok: true });
       }
     }
-    const posted = await postMessages(services, origin.source, prepared.value.room, prepared.value.messages);
+    const posted = await relay.postMessages(origin.source, prepared.value.room, prepared.value.messages);
     if (posted.outcome.kind === "failed") return failure(c, posted.outcome.error, posted.outcome.retryAfterSeconds);
-    const ref = "ts" in posted ? await services.outgoing.ts.get(posted.ts) : undefined;
-    if (ref !== undefined) await services.outgoing.ts.put(originalKey, ref);
+    const ref = "ts" in posted ? await stores.ts.get(posted.ts) : undefined;
+    if (ref !== undefined) await stores.ts.put(originalKey, ref);
     return c.json({ ok: true });
   });
   return app;

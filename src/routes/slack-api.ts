@@ -10,21 +10,34 @@ import type { Context } from "hono";
 import { readLimited } from "../http/body.ts";
 import { bearerToken, retryAfter } from "../http/answers.ts";
 import { noteAnswer } from "../observability/access.ts";
-import type { Services } from "../services.ts";
+import type { Config } from "../config/schema.ts";
+import type { Limiter } from "../http/rate-limit.ts";
+import type { Logger } from "../observability/log.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { decodeArgs, str } from "../webapi/args.ts";
 import { botIndex } from "../webapi/bots.ts";
-import { webApi, WRITES, type Answer } from "../webapi/methods.ts";
+import { webApi, WRITES, type Answer, type WebApiDeps } from "../webapi/methods.ts";
 import { trimEndOf } from "../text/trim.ts";
 
 /** Multipart framing around a file, on top of its announced length. */
 const MULTIPART_SLACK = 64 * 1024;
 
-export function slackApiRoutes(services: Services): Hono {
+/** What the route uses beyond the methods: the bots' tokens and limits, and each call's accounting. */
+export interface SlackApiRouteDeps {
+  readonly config: Config;
+  readonly webApi: WebApiDeps;
+  readonly rateLimiter: Limiter;
+  readonly metrics: Pick<Metrics, "webApi">;
+  readonly logger: Logger;
+}
+
+export function slackApiRoutes(deps: SlackApiRouteDeps): Hono {
   const app = new Hono();
-  const bots = botIndex(services.config);
+  const { config } = deps;
+  const bots = botIndex(config);
   let origin = "";
-  const api = webApi(services, { baseUrl: () => trimEndOf(services.config.publicUrl ?? origin, "/") });
-  const { maxBodyBytes } = services.config.limits;
+  const api = webApi(deps.webApi, { baseUrl: () => trimEndOf(config.publicUrl ?? origin, "/") });
+  const { maxBodyBytes } = config.limits;
 
   app.post("/api/upload/:id", async (c) => {
     const file = api.uploads.pending(c.req.param("id"));
@@ -62,15 +75,15 @@ export function slackApiRoutes(services: Services): Hono {
     delete args.value["token"];
 
     if (bot.rateLimit && WRITES.has(name)) {
-      const allowed = await services.rateLimiter.take(`bot:${bot.name}`, bot.rateLimit);
+      const allowed = await deps.rateLimiter.take(`bot:${bot.name}`, bot.rateLimit);
       if (!allowed.allowed) {
-        services.metrics.webApi.inc({ bot: bot.name, method: name, answer: "ratelimited" });
+        deps.metrics.webApi.inc({ bot: bot.name, method: name, answer: "ratelimited" });
         return answer(c, { ok: false, error: "ratelimited", retryAfterSeconds: allowed.retryAfterSeconds }, bot.name);
       }
     }
     const result = await method(bot, args.value);
-    services.metrics.webApi.inc({ bot: bot.name, method: name, answer: result.ok ? "ok" : result.error });
-    if (!result.ok) services.logger.info("web api call refused", { bot: bot.name, method: name, error: result.error });
+    deps.metrics.webApi.inc({ bot: bot.name, method: name, answer: result.ok ? "ok" : result.error });
+    if (!result.ok) deps.logger.info("web api call refused", { bot: bot.name, method: name, error: result.error });
     return answer(c, result, bot.name);
   });
   return app;

@@ -10,8 +10,8 @@ import { looksLikeMessageId } from "../rocketchat/ids.ts";
 import type { RoomResolver } from "../rocketchat/rooms.ts";
 
 export interface ThreadCheck {
-  readonly rocketchat: RocketChatApi;
-  readonly rooms: RoomResolver;
+  readonly rocketchat: Pick<RocketChatApi, "getMessage">;
+  readonly rooms: Pick<RoomResolver, "resolve">;
   readonly outgoing: { readonly ts: TsStore };
 }
 

@@ -3,13 +3,12 @@
  * alias, avatar or emoji through the `updateMessage` method over `method.call` (the REST route
  * takes text only). Shared by `chat.update` and `response_url`'s `replace_original`.
  */
-import { RocketChatClient, type RocketChatResult } from "../rocketchat/client.ts";
+import { RocketChatClient, type RocketChatApi, type RocketChatResult } from "../rocketchat/client.ts";
 import type { RocketChatMessage, RocketChatMessageDraft } from "../model/message.ts";
-import type { Services } from "../services.ts";
 
 /** The REST client, when messages go to a Rocket.Chat server (not the demo inbox). */
-export const restClient = (services: Services): RocketChatClient | undefined =>
-  services.rocketchat instanceof RocketChatClient ? services.rocketchat : undefined;
+export const restClient = (rocketchat: RocketChatApi): RocketChatClient | undefined =>
+  rocketchat instanceof RocketChatClient ? rocketchat : undefined;
 
 /**
  * Replaces message `id` in room `rid` (currently `doc`, as `chat.getMessage` gave it) with `m`.

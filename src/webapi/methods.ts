@@ -4,8 +4,8 @@
  * translation and the same durable delivery as an incoming webhook; edits, deletes, reactions,
  * files and look-ups call Rocket.Chat's REST API directly.
  */
-import type { Services } from "../services.ts";
-import type { RocketChatClient, RocketChatFailure, RocketChatResult } from "../rocketchat/client.ts";
+import type { Config } from "../config/schema.ts";
+import type { RocketChatApi, RocketChatClient, RocketChatFailure, RocketChatResult } from "../rocketchat/client.ts";
 import { RoomResolver } from "../rocketchat/rooms.ts";
 import { emojiName } from "../slack/emoji.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
@@ -13,8 +13,8 @@ import { parseSlackPayload, type SlackPayload } from "../slack/payload.ts";
 import { hookContext, translateIncoming } from "../translate/incoming.ts";
 import { fromSlackChannelId, fromSlackUserId, toSlackBotId, toSlackChannelId, toSlackUserId } from "../slack/ids.ts";
 import { type TsRef } from "../state/ts-map.ts";
-import { botUserIdOf, workspaceOf } from "../outgoing/relay.ts";
-import { postMessages } from "../outgoing/replies.ts";
+import type { Workspace } from "../outgoing/deps.ts";
+import type { Relay } from "../outgoing/relay.ts";
 import { DEFAULT_API_APP_ID } from "../outgoing/slack-requests.ts";
 import { flag, int, str, type Args } from "./args.ts";
 import { hookFor, type WebBot } from "./bots.ts";
@@ -41,6 +41,15 @@ const DELIVERY_ERRORS: Partial<Record<SlackErrorCode, string>> = {
 /** Slack-shaped ids: what a bot holds for a channel or user. */
 const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
 
+/** What the Web API runs on: the outgoing relay (its stores, translation, delivery, workspace) and the Rocket.Chat server. */
+export interface WebApiDeps {
+  readonly relay: Relay;
+  /** The Rocket.Chat API (or the demo inbox): rooms are resolved through it, REST calls need a server. */
+  readonly rocketchat: RocketChatApi;
+  /** The server's URL and slackline's user there; absent with the demo inbox. */
+  readonly server: Pick<NonNullable<Config["rocketchat"]>, "url" | "userId"> | undefined;
+}
+
 export interface WebApiOptions {
   /** Where `files.getUploadURLExternal` points (`publicUrl`, else the request's origin). */
   readonly baseUrl: () => string;
@@ -63,24 +72,25 @@ export interface WebApi {
   readonly uploads: FileUploads;
 }
 
-/** The methods, as closures over the services (smaller in the Worker bundle than a class). */
-export function webApi(services: Services, opts: WebApiOptions): WebApi {
-  const rooms = new RoomResolver(services.rocketchat, { now: services.now });
-  const rc = restClient(services);
-  const uploads = new FileUploads(services.now);
+/** The methods, as closures over their dependencies (smaller in the Worker bundle than a class). */
+export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
+  const { relay, server } = deps;
+  const { stores, translate, now, workspace } = relay.deps;
+  const rooms = new RoomResolver(deps.rocketchat, { now });
+  const rc = restClient(deps.rocketchat);
+  const uploads = new FileUploads(now);
   let me: string | undefined;
 
   // -- auth -----------------------------------------------------------------------------------
 
   function authTest(bot: WebBot): Answer {
-    const workspace = workspaceOf(services);
     return {
       ok: true,
       url: workspace.url,
       team: bot.teamDomain ?? workspace.teamDomain,
       user: "slackline",
       team_id: bot.teamId ?? workspace.teamId,
-      user_id: botUserIdOf(services),
+      user_id: workspace.botUserId,
       bot_id: toSlackBotId(bot.name),
       app_id: bot.apiAppId ?? DEFAULT_API_APP_ID,
       is_enterprise_install: false,
@@ -92,7 +102,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
   /** A `channel` argument as a delivery target (`#name`, `@user`, a room id), or undefined. */
   async function targetOf(channel: string | undefined): Promise<string | undefined> {
     if (channel === undefined) return undefined;
-    const ctx = services.outgoing.names.context(services.translate);
+    const ctx = stores.names.context(translate);
     const key = channel.replace(/^#/, "");
     if (Object.hasOwn(ctx.users, channel)) return `@${ctx.users[channel]}`;
     if (Object.hasOwn(ctx.channels, key)) return `#${ctx.channels[key]}`;
@@ -142,7 +152,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     const resolved = await resolve(room);
     if (!resolved.ok) return resolved;
     if (!(await allowed(bot, room, resolved.rid))) return { ok: false, answer: fail("channel_not_found") };
-    const ref = ts === undefined ? undefined : await services.outgoing.ts.get(ts);
+    const ref = ts === undefined ? undefined : await stores.ts.get(ts);
     if (ref === undefined) return { ok: false, answer: fail(missing) };
     // The whole document (text, attachments, reactions), not only StoredMessage's keys.
     const doc = (await rc.getMessage(ref.messageId)) as RocketChatResult<Record<string, unknown> | undefined>;
@@ -162,11 +172,11 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     const threadTs = str(args, "thread_ts");
     if (threadTs !== undefined && bot.channels.length > 0) {
       // A thread root never moves a message out of the rooms the bot may use.
-      const root = await services.outgoing.ts.get(threadTs);
+      const root = await stores.ts.get(threadTs);
       if (root !== undefined && !(await allowed(bot, root.rid))) return fail("channel_not_found");
     }
 
-    const ctx = hookContext(services.outgoing.names.context(services.translate), bot);
+    const ctx = hookContext(stores.names.context(translate), bot);
     const { channel: _c, ...rest } = args;
     const payload = parseSlackPayload({ ...rest, channel: room });
     if (!payload) return fail("invalid_arguments");
@@ -174,7 +184,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     if (!translated.ok) return fail(DELIVERY_ERRORS[translated.error.code] ?? translated.error.code);
 
     const { room: target, messages } = translated.value;
-    const posted = await postMessages(services, bot.name, target, messages, translated.value.threadTs);
+    const posted = await relay.postMessages(bot.name, target, messages, translated.value.threadTs);
     if (!("ts" in posted)) {
       const { error, retryAfterSeconds } = posted.outcome;
       if (retryAfterSeconds !== undefined) return { ok: false, error: "ratelimited", retryAfterSeconds };
@@ -192,7 +202,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     if (!found.ok) return found.answer;
     const { ref, rid, doc } = found;
 
-    const ctx = hookContext(services.outgoing.names.context(services.translate), bot);
+    const ctx = hookContext(stores.names.context(translate), bot);
     const { channel: _c, thread_ts: _t, ...rest } = args;
     const payload = parseSlackPayload({ ...rest, channel: rid });
     if (!payload) return fail("invalid_arguments");
@@ -221,7 +231,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     if (user === undefined) return fail("user_not_in_channel");
     const room = await targetOf(str(args, "channel"));
     if (room === undefined || !(await allowed(bot, room))) return fail("channel_not_found");
-    const ctx = hookContext(services.outgoing.names.context(services.translate), bot);
+    const ctx = hookContext(stores.names.context(translate), bot);
     const uid = fromSlackUserId(user);
     const dm = Object.hasOwn(ctx.users, user) ? `@${ctx.users[user]}` : uid !== undefined ? await usernameOf(uid) : `@${user.replace(/^@/, "")}`;
     if (dm === undefined) return fail("user_not_in_channel");
@@ -235,7 +245,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     const found = await messageAt(bot, str(args, "channel"), str(args, "message_ts"));
     if (!found.ok) return found.answer;
     const room = await rc!.roomDocument({ roomId: found.rid });
-    const base = trimEndOf(services.config.rocketchat!.url, "/");
+    const base = trimEndOf(server!.url, "/");
     const name = room.ok && typeof room.value["name"] === "string" ? encodeURIComponent(room.value["name"]) : undefined;
     const t = room.ok ? room.value["t"] : undefined;
     const path = t === "c" && name ? `channel/${name}` : t === "p" && name ? `group/${name}` : `direct/${encodeURIComponent(found.rid)}`;
@@ -264,7 +274,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
 
   async function myName(): Promise<string | undefined> {
     if (me !== undefined || !rc) return me;
-    const self = await rc.userInfo({ userId: services.config.rocketchat!.userId });
+    const self = await rc.userInfo({ userId: server!.userId });
     const name = self.ok ? self.value?.["username"] : undefined;
     if (typeof name === "string") me = name;
     return me;
@@ -320,7 +330,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     if (!rc) return fail("not_supported");
     const user = str(args, "user");
     if (user === undefined) return fail("user_not_found");
-    const ctx = services.outgoing.names.context(services.translate);
+    const ctx = stores.names.context(translate);
     const uid = fromSlackUserId(user);
     const query = Object.hasOwn(ctx.users, user)
       ? { username: ctx.users[user]! }
@@ -330,7 +340,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     const found = await rc.userInfo(query);
     if (!found.ok) return failure(found.failure, "user_not_found", "user_not_found");
     if (found.value === undefined) return fail("user_not_found");
-    return { ok: true, user: userObject(found.value, services) };
+    return { ok: true, user: userObject(found.value, server, workspace) };
   }
 
   async function lookupByEmail(_bot: WebBot, args: Args): Promise<Answer> {
@@ -340,7 +350,7 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     const found = await rc.userInfo({ email });
     if (!found.ok) return failure(found.failure, "users_not_found", "users_not_found");
     if (found.value === undefined) return fail("users_not_found");
-    return { ok: true, user: userObject(found.value, services) };
+    return { ok: true, user: userObject(found.value, server, workspace) };
   }
 
   // -- files ----------------------------------------------------------------------------------
@@ -417,13 +427,13 @@ export function webApi(services: Services, opts: WebApiOptions): WebApi {
     const resolved = await resolve(room);
     if (!resolved.ok) return resolved.answer;
     if (!(await allowed(bot, room, resolved.rid))) return fail("channel_not_found");
-    const ctx = hookContext(services.outgoing.names.context(services.translate), bot);
+    const ctx = hookContext(stores.names.context(translate), bot);
     let msg: string | undefined;
     if (comment !== undefined) {
       const t = translateIncoming({ text: comment, channel: resolved.rid }, hookFor(bot, resolved.rid), ctx, "slack");
       msg = t.ok ? t.value.messages.map((m) => m.msg).join("\n") : comment;
     }
-    const root = threadTs === undefined ? undefined : await services.outgoing.ts.get(threadTs);
+    const root = threadTs === undefined ? undefined : await stores.ts.get(threadTs);
     const posted = await rc.upload(
       resolved.rid,
       { name: file.name, type, bytes: file.bytes! },
@@ -546,16 +556,16 @@ export function channelObject(room: Record<string, unknown>): Record<string, unk
 }
 
 /** A Rocket.Chat user as Slack's user object. */
-export function userObject(user: Record<string, unknown>, services: Services): Record<string, unknown> {
+export function userObject(user: Record<string, unknown>, server: WebApiDeps["server"], workspace: Workspace): Record<string, unknown> {
   const username = String(user["username"] ?? "");
   const name = typeof user["name"] === "string" ? user["name"] : username;
   const emails = user["emails"] as Array<{ address?: string }> | undefined;
   const email = emails?.[0]?.address;
-  const base = trimEndOf(services.config.rocketchat?.url ?? "", "/");
+  const base = trimEndOf(server?.url ?? "", "/");
   const image = `${base}/avatar/${encodeURIComponent(username)}`;
   return {
     id: toSlackUserId(String(user["_id"])),
-    team_id: workspaceOf(services).teamId,
+    team_id: workspace.teamId,
     name: username,
     real_name: name,
     deleted: user["active"] === false,
