@@ -11,7 +11,7 @@ import { isTime, toSlackChannelId, toSlackUserId } from "../slack/ids.ts";
 import { mintTs } from "../state/ts-map.ts";
 import type { MatchSuccess } from "./match.ts";
 import { inlineReply, postMessages, prepareReply, type AnswerKind, type Posted, type PreparedReply } from "./replies.ts";
-import { type ReplyOrigin } from "../state/response-urls.ts";
+import type { ReplyOrigin } from "../state/response-urls.ts";
 import { parseSlackReply, type SlackReply } from "./reply.ts";
 import type { RocketChatMessageDraft } from "../model/message.ts";
 import type { SlackResult } from "../slack/errors.ts";

@@ -5,14 +5,14 @@
  * files and look-ups call Rocket.Chat's REST API directly.
  */
 import type { Config } from "../config/schema.ts";
-import type { RocketChatApi, RocketChatClient, RocketChatFailure, RocketChatResult } from "../rocketchat/client.ts";
+import type { RocketChatApi, RocketChatFailure, RocketChatResult } from "../rocketchat/client.ts";
 import { RoomResolver } from "../rocketchat/rooms.ts";
 import { emojiName } from "../slack/emoji.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
 import { parseSlackPayload, type SlackPayload } from "../slack/payload.ts";
 import { hookContext, translateIncoming } from "../translate/incoming.ts";
 import { fromSlackChannelId, fromSlackUserId, toSlackBotId, toSlackChannelId, toSlackUserId } from "../slack/ids.ts";
-import { type TsRef } from "../state/ts-map.ts";
+import type { TsRef } from "../state/ts-map.ts";
 import type { Workspace } from "../outgoing/deps.ts";
 import type { Relay } from "../outgoing/relay.ts";
 import { DEFAULT_API_APP_ID } from "../outgoing/slack-requests.ts";
