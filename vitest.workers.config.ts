@@ -13,7 +13,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-const WRANGLER_TESTS = ["test/workers/bundle.workers.test.ts", "test/workers/dev.workers.test.ts", "test/workers/dev-faults.workers.test.ts"];
+const WRANGLER_TESTS = [
+  "test/workers/bundle.workers.test.ts",
+  "test/workers/dev.workers.test.ts",
+  "test/workers/dev-faults.workers.test.ts",
+];
 
 export default defineConfig({
   test: {

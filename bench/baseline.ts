@@ -13,7 +13,12 @@ import { Pool } from "undici";
 const sink = process.env["SINK_URL"];
 if (!sink) throw new Error("SINK_URL is required");
 const pool = new Pool(sink, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 });
-const headers = { "content-type": "application/json", "x-user-id": "bench", "x-auth-token": "bench", accept: "application/json" };
+const headers = {
+  "content-type": "application/json",
+  "x-user-id": "bench",
+  "x-auth-token": "bench",
+  accept: "application/json",
+};
 
 const reply = (res: ServerResponse, status: number, text: string): void => {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(text) });
@@ -22,7 +27,13 @@ const reply = (res: ServerResponse, status: number, text: string): void => {
 
 async function forward(res: ServerResponse, body: Buffer): Promise<void> {
   try {
-    const answer = await pool.request({ origin: sink, path: "/api/v1/chat.sendMessage", method: "POST", headers, body });
+    const answer = await pool.request({
+      origin: sink,
+      path: "/api/v1/chat.sendMessage",
+      method: "POST",
+      headers,
+      body,
+    });
     await answer.body.text();
     reply(res, answer.statusCode === 200 ? 200 : 502, answer.statusCode === 200 ? "ok" : "upstream_error");
   } catch {

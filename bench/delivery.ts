@@ -45,10 +45,24 @@ interface Gateway {
   readonly exited: Promise<number | null>;
 }
 
-async function startGateway(o: ScenarioOptions, rcUrl: string, delivery: Record<string, unknown>, name: string, root = ROOT): Promise<Gateway> {
+async function startGateway(
+  o: ScenarioOptions,
+  rcUrl: string,
+  delivery: Record<string, unknown>,
+  name: string,
+  root = ROOT,
+): Promise<Gateway> {
   const config = {
     rocketchat: { url: rcUrl, userId: "bench-user", authToken: "bench-auth-token", timeoutMs: 5000 },
-    incoming: [{ name: "bench", token: TOKEN, channel: "#bench", allowChannelOverride: true, rateLimit: { perSecond: 1_000_000_000, burst: 1_000_000_000 } }],
+    incoming: [
+      {
+        name: "bench",
+        token: TOKEN,
+        channel: "#bench",
+        allowChannelOverride: true,
+        rateLimit: { perSecond: 1_000_000_000, burst: 1_000_000_000 },
+      },
+    ],
     delivery: { outboxPath: join(o.dir, `${name}.sqlite`), ...delivery },
     admin: { token: ADMIN },
   };
@@ -56,11 +70,17 @@ async function startGateway(o: ScenarioOptions, rcUrl: string, delivery: Record<
   writeFileSync(configFile, JSON.stringify(config));
   const port = await freePort();
   const log = openSync(join(o.dir, `${name}.log`), "a");
-  const profile = o.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(o.profile)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...o.nodeFlags, ...profile, join(root, "bin/slackline.js"), "--config", configFile, "--port", String(port)], {
-    env: { ...process.env, LOG_LEVEL: "warn" },
-    stdio: ["ignore", log, log],
-  });
+  const profile = o.profile
+    ? ["--cpu-prof", `--cpu-prof-dir=${resolve(o.profile)}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...o.nodeFlags, ...profile, join(root, "bin/slackline.js"), "--config", configFile, "--port", String(port)],
+    {
+      env: { ...process.env, LOG_LEVEL: "warn" },
+      stdio: ["ignore", log, log],
+    },
+  );
   children.push(child);
   const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
   const url = `http://127.0.0.1:${port}`;
@@ -73,8 +93,12 @@ async function pending(g: Gateway): Promise<number> {
   return ((await res.json()) as { counts: { pending: number } }).counts.pending;
 }
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(" ");
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
 
 /** Requests per second one keep-alive connection gets from `url`, one request after another. */
 async function sequentialLimit(url: string, seconds: number): Promise<number> {
@@ -102,14 +126,19 @@ async function flood(o: ScenarioOptions): Promise<void> {
   const limit = await sequentialLimit(sinkUrl, 3);
   await fetch(`${sinkUrl}/__reset`, { method: "POST" });
   const gw = await startGateway(o, sinkUrl, {}, "flood");
-  console.log(`# flood: ${senders} keep-alive senders → one room for ${seconds} s; Rocket.Chat stalls (SIGSTOP) for the last 4 s; load average ${load()}`);
+  console.log(
+    `# flood: ${senders} keep-alive senders → one room for ${seconds} s; Rocket.Chat stalls (SIGSTOP) for the last 4 s; load average ${load()}`,
+  );
   const agent = new Agent({ connections: senders });
   const oks: string[][] = Array.from({ length: senders }, () => []);
   const statuses: Record<string, number> = {};
   const retryAfters = new Map<string, number>();
   let badRetryAfter = 0;
   const stopAt = Date.now() + seconds * 1000;
-  const delivered = async () => ((await (await fetch(`${sinkUrl}/__stats`)).json()) as { calls: Record<string, number> }).calls["chat.sendMessage"] ?? 0;
+  const delivered = async () =>
+    ((await (await fetch(`${sinkUrl}/__stats`)).json()) as { calls: Record<string, number> }).calls[
+      "chat.sendMessage"
+    ] ?? 0;
   // Rocket.Chat stalls (the sink is SIGSTOPped) for the last 4 s of the flood: the room's line
   // fills to its bound (429s). The load stops and Rocket.Chat resumes at the same moment: the
   // backlog then drains at Rocket.Chat's pace, nothing else running.
@@ -129,7 +158,12 @@ async function flood(o: ScenarioOptions): Promise<void> {
       for (let i = 0; Date.now() < stopAt; i++) {
         const text = `c${c}-${i}`;
         try {
-          const res = await request(gw.url + PATH, { method: "POST", body: JSON.stringify({ text, channel: "#flood" }), headers: { "content-type": "application/json" }, dispatcher: agent });
+          const res = await request(gw.url + PATH, {
+            method: "POST",
+            body: JSON.stringify({ text, channel: "#flood" }),
+            headers: { "content-type": "application/json" },
+            dispatcher: agent,
+          });
           await res.body.text();
           statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
           if (res.statusCode === 200) oks[c]!.push(text);
@@ -182,13 +216,19 @@ async function flood(o: ScenarioOptions): Promise<void> {
   console.log(`
 | figure | measured | budget |
 | --- | --- | --- |
-| answers | ${Object.entries(statuses).map(([k, v]) => `${k}: ${fmt(v)}`).join(", ")} | |
+| answers | ${Object.entries(statuses)
+    .map(([k, v]) => `${k}: ${fmt(v)}`)
+    .join(", ")} | |
 | sink's sequential limit (1 keep-alive connection) | ${fmt(limit)} req/s | |
 | longest line (room) | ${fmt(peak)} messages | ≤ maxQueuedPerRoom (1000) |
 | backlog when the load stopped | ${fmt(backlog)} jobs | |
 | drained per second (the backlog, after the load stopped) | ${fmt(rate)} (${fmt(rate / limit, 2)}× the sequential limit) | ≥ 0.8× |
 | last ok delivered after the load stopped | ${fmt(after, 1)} s | ≤ 20 s |
-| Retry-After values on 429 | ${[...retryAfters].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} s × ${fmt(v)}`).join(", ")}${badRetryAfter ? `; ${badRetryAfter} not a whole number` : ""} | integer |
+| Retry-After values on 429 | ${[...retryAfters]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([k, v]) => `${k} s × ${fmt(v)}`)
+    .join(", ")}${badRetryAfter ? `; ${badRetryAfter} not a whole number` : ""} | integer |
 | lost / twice / refused but delivered / out of order | ${missing} / ${twice} / ${unexpected} / ${outOfOrder} | 0 / 0 / 0 / 0 |
 `);
 }
@@ -199,8 +239,12 @@ async function slow(o: ScenarioOptions): Promise<void> {
   const rate = 400; // requests per second, over 50 rooms
   const seconds = o.duration ?? 10;
   const roots = [{ name: "after", root: ROOT }, ...(o.before ? [{ name: "before", root: resolve(o.before) }] : [])];
-  console.log(`# slow: ${rate} req/s over 50 rooms for ${seconds} s; fastPathMs 20; sink answers at once (fast path) or after 60 ms (outbox); load average ${load()}`);
-  console.log("\n| checkout | Rocket.Chat | accepted | server CPU ms | CPU µs per accepted message | outbox commits |\n| --- | --- | --- | --- | --- | --- |");
+  console.log(
+    `# slow: ${rate} req/s over 50 rooms for ${seconds} s; fastPathMs 20; sink answers at once (fast path) or after 60 ms (outbox); load average ${load()}`,
+  );
+  console.log(
+    "\n| checkout | Rocket.Chat | accepted | server CPU ms | CPU µs per accepted message | outbox commits |\n| --- | --- | --- | --- | --- | --- |",
+  );
   const results: Record<string, number> = {};
   for (const { name, root } of roots) {
     for (const mode of ["fast", "slow"] as const) {
@@ -210,7 +254,12 @@ async function slow(o: ScenarioOptions): Promise<void> {
       const agent = new Agent({ connections: 64 });
       const send = async (i: number): Promise<boolean> => {
         try {
-          const res = await request(gw.url + PATH, { method: "POST", body: JSON.stringify({ text: `m${i}`, channel: `#r${i % 50}` }), headers: { "content-type": "application/json" }, dispatcher: agent });
+          const res = await request(gw.url + PATH, {
+            method: "POST",
+            body: JSON.stringify({ text: `m${i}`, channel: `#r${i % 50}` }),
+            headers: { "content-type": "application/json" },
+            dispatcher: agent,
+          });
           await res.body.text();
           return res.statusCode === 200;
         } catch {
@@ -239,21 +288,33 @@ async function slow(o: ScenarioOptions): Promise<void> {
       await stop(sink.child);
       const perMessage = (cpu * 1000) / accepted;
       results[`${name}-${mode}`] = perMessage;
-      console.log(`| ${name} | ${mode === "slow" ? "slower than fastPathMs (outbox)" : "fast (fast path)"} | ${fmt(accepted)} | ${fmt(cpu)} | ${fmt(perMessage)} | ${Number.isNaN(commits) ? "–" : fmt(commits)} |`);
+      console.log(
+        `| ${name} | ${mode === "slow" ? "slower than fastPathMs (outbox)" : "fast (fast path)"} | ${fmt(accepted)} | ${fmt(cpu)} | ${fmt(perMessage)} | ${Number.isNaN(commits) ? "–" : fmt(commits)} |`,
+      );
     }
   }
   for (const { name } of roots)
-    console.log(`\n${name}: outbox / fast path CPU per message = ${fmt(results[`${name}-slow`]! / results[`${name}-fast`]!, 2)}× (budget ≤ 1.5×)`);
+    console.log(
+      `\n${name}: outbox / fast path CPU per message = ${fmt(results[`${name}-slow`]! / results[`${name}-fast`]!, 2)}× (budget ≤ 1.5×)`,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function recovery(o: ScenarioOptions): Promise<void> {
   const roots = [{ name: "after", root: ROOT }, ...(o.before ? [{ name: "before", root: resolve(o.before) }] : [])];
-  console.log(`# recovery: 300 messages over 3 rooms; Rocket.Chat down 3 s, then 30 × 429 (1 s), then 5 resets after storing; SIGKILL + restart meanwhile; load average ${load()}\n`);
-  console.log("| checkout | accepted | lost in the kill | delivered ≤ s after Rocket.Chat is normal | lost / twice / out of order |\n| --- | --- | --- | --- | --- |");
+  console.log(
+    `# recovery: 300 messages over 3 rooms; Rocket.Chat down 3 s, then 30 × 429 (1 s), then 5 resets after storing; SIGKILL + restart meanwhile; load average ${load()}\n`,
+  );
+  console.log(
+    "| checkout | accepted | lost in the kill | delivered ≤ s after Rocket.Chat is normal | lost / twice / out of order |\n| --- | --- | --- | --- | --- |",
+  );
   for (const { name, root } of roots) {
-    const fake = await startFakeRocketChat({ userId: "bench-user", authToken: "bench-auth-token", recordRequests: false });
+    const fake = await startFakeRocketChat({
+      userId: "bench-user",
+      authToken: "bench-auth-token",
+      recordRequests: false,
+    });
     const rooms = ["alerts", "ops", "deploys"];
     for (const room of rooms) fake.addRoom({ name: room });
     const dir = join(o.dir, `recovery-${name}`);
@@ -268,7 +329,11 @@ async function recovery(o: ScenarioOptions): Promise<void> {
         const text = `${rooms[i % 3]}-${String(i).padStart(3, "0")}`;
         await ready;
         try {
-          const res = await fetch(gw.url + PATH, { method: "POST", body: JSON.stringify({ text, channel: `#${rooms[i % 3]}` }), headers: { "content-type": "application/json" } });
+          const res = await fetch(gw.url + PATH, {
+            method: "POST",
+            body: JSON.stringify({ text, channel: `#${rooms[i % 3]}` }),
+            headers: { "content-type": "application/json" },
+          });
           await res.text();
           if (res.status === 200) oks.push(text);
         } catch {
@@ -317,9 +382,13 @@ async function recovery(o: ScenarioOptions): Promise<void> {
     }
     await stop(gw.child);
     await fake.close();
-    console.log(`| ${name} | ${oks.length} | ${lost} | ${Number.isNaN(doneAt) ? "> 120" : fmt((doneAt - normal) / 1000, 1)} | ${missing} / ${twice} / ${outOfOrder} |`);
+    console.log(
+      `| ${name} | ${oks.length} | ${lost} | ${Number.isNaN(doneAt) ? "> 120" : fmt((doneAt - normal) / 1000, 1)} | ${missing} / ${twice} / ${outOfOrder} |`,
+    );
   }
-  console.log("\nBudget: every accepted message delivered ≤ 10 s after Rocket.Chat answers normally; none lost, none twice.");
+  console.log(
+    "\nBudget: every accepted message delivered ≤ 10 s after Rocket.Chat answers normally; none lost, none twice.",
+  );
 }
 
 export async function runScenario(name: string, o: ScenarioOptions): Promise<void> {
@@ -331,6 +400,8 @@ export async function runScenario(name: string, o: ScenarioOptions): Promise<voi
     case "recovery":
       return recovery(o);
     default:
-      throw new Error(`--scenario: flood, slow or recovery (the 50-room case is the default run: npm run bench -- --payloads small --before DIR)`);
+      throw new Error(
+        `--scenario: flood, slow or recovery (the 50-room case is the default run: npm run bench -- --payloads small --before DIR)`,
+      );
   }
 }

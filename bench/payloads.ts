@@ -22,8 +22,19 @@ function alertmanager(): Record<string, unknown> {
 export function loadPayloads(): BenchPayload[] {
   const json = "application/json";
   return [
-    { name: "small", contentType: json, body: { text: "Deploy *finished* for <https://ci.example.com/jobs/42|api> in 42 s :tada:" } },
+    {
+      name: "small",
+      contentType: json,
+      body: { text: "Deploy *finished* for <https://ci.example.com/jobs/42|api> in 42 s :tada:" },
+    },
     { name: "alertmanager", contentType: json, body: alertmanager() },
-    { name: "blockkit", contentType: json, body: JSON.parse(readFileSync(join(TEST_DATA, "corpus/zulip/complicated.json"), "utf8")) as Record<string, unknown> },
+    {
+      name: "blockkit",
+      contentType: json,
+      body: JSON.parse(readFileSync(join(TEST_DATA, "corpus/zulip/complicated.json"), "utf8")) as Record<
+        string,
+        unknown
+      >,
+    },
   ];
 }

@@ -17,8 +17,15 @@ process.on("exit", () => {
 });
 
 /** Starts `node script` and resolves with the port it prints as `{"port":N}`. */
-export function startPrinting(script: string, extraEnv: Record<string, string> = {}, flags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...flags, join(ROOT, script)], { env: { ...env, ...extraEnv }, stdio: ["ignore", "pipe", "inherit"] });
+export function startPrinting(
+  script: string,
+  extraEnv: Record<string, string> = {},
+  flags: string[] = [],
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...flags, join(ROOT, script)], {
+    env: { ...env, ...extraEnv },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   children.push(child);
   return new Promise((ok, fail) => {
     child.once("exit", (code) => fail(new Error(`${script} exited (${code})`)));
@@ -63,4 +70,3 @@ export function cpuMs(pid: number): number {
   // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second).
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
-

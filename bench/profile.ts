@@ -19,7 +19,10 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "30" } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: "string", default: "30" } },
+});
 const file = positionals[0];
 if (!file) throw new Error("usage: node bench/profile.ts FILE.cpuprofile [--top N]");
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
@@ -29,7 +32,9 @@ const self = new Map<number, number>();
 profile.samples.forEach((id, i) => {
   self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 });
-const idle = profile.nodes.filter((n) => n.callFrame.functionName === "(idle)").reduce((a, n) => a + (self.get(n.id) ?? 0), 0);
+const idle = profile.nodes
+  .filter((n) => n.callFrame.functionName === "(idle)")
+  .reduce((a, n) => a + (self.get(n.id) ?? 0), 0);
 /** Shares are of the busy time: waiting for I/O is not a cost. */
 const total = [...self.values()].reduce((a, b) => a + b, 0) - idle;
 
@@ -60,7 +65,8 @@ for (const [id, us] of self) {
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const inclusive = new Map<string, number>();
-const label = (n: ProfileNode) => `${n.callFrame.functionName || "(anonymous)"} ${where(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ""}`;
+const label = (n: ProfileNode) =>
+  `${n.callFrame.functionName || "(anonymous)"} ${where(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ""}`;
 for (const [id, us] of self) {
   const seen = new Set<string>();
   for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
@@ -75,9 +81,15 @@ for (const [id, us] of self) {
 
 const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
 const top = Number(values.top);
-console.log(`${file}: ${(total / 1e6).toFixed(1)} s busy (+ ${(idle / 1e6).toFixed(1)} s idle); shares of the busy time\n\nself time by function:`);
+console.log(
+  `${file}: ${(total / 1e6).toFixed(1)} s busy (+ ${(idle / 1e6).toFixed(1)} s idle); shares of the busy time\n\nself time by function:`,
+);
 for (const [k, v] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);
 console.log("\ninclusive time, slackline's own functions:");
-for (const [k, v] of [...inclusive].filter(([k]) => / src\//.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);
+for (const [k, v] of [...inclusive]
+  .filter(([k]) => / src\//.test(k))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top))
+  console.log(`${pct(v)}  ${k}`);
 console.log("\nself time by file or package:");
 for (const [k, v] of [...files].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);

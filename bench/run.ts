@@ -31,7 +31,16 @@
  */
 import autocannon, { type Client, type Result } from "autocannon";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -108,7 +117,13 @@ const benchConfig = (sinkUrl: string) => ({
   rocketchat: { url: sinkUrl, userId: "bench", authToken: "bench" },
   incoming: [
     // The limiter allows a burst of `burst`: make it big enough never to refuse.
-    { name: "bench", token: TOKEN, channel: "#bench", allowChannelOverride: true, rateLimit: { perSecond: 1_000_000_000, burst: 1_000_000_000 } },
+    {
+      name: "bench",
+      token: TOKEN,
+      channel: "#bench",
+      allowChannelOverride: true,
+      rateLimit: { perSecond: 1_000_000_000, burst: 1_000_000_000 },
+    },
   ],
 });
 
@@ -122,17 +137,25 @@ async function startSlackline(sinkUrl: string, dir: string, root = ROOT, name = 
   const log = openSync(logFile, "a");
   const flags = [...profileFlags(name), ...nodeFlags];
   // LOG_LEVEL as the operator has it (default info: one access-log line per request).
-  const child = spawn(process.execPath, [...flags, entryOf(root, join(dir, name)), "--config", configFile, "--port", String(port)], {
-    env,
-    stdio: ["ignore", log, "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...flags, entryOf(root, join(dir, name)), "--config", configFile, "--port", String(port)],
+    {
+      env,
+      stdio: ["ignore", log, "inherit"],
+    },
+  );
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilUp(`${url}/healthz`);
   return { child, url, logFile };
 }
 
-const WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" };
+const WRANGLER_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+};
 
 /** `wrangler deploy --dry-run --minify` (offline) into `out`: what a deploy uploads. Answers wrangler's output. */
 function buildWorker(out: string): string {
@@ -158,17 +181,46 @@ interface WorkerDev {
  * `dir`). Local observability (a trace collector streaming every invocation) and the local
  * explorer are wrangler dev's, not a deployed Worker's: off, unless the caller's env says otherwise.
  */
-async function startDev(dir: string, name: string, script: string, config: string, flags: string[] = []): Promise<WorkerDev> {
+async function startDev(
+  dir: string,
+  name: string,
+  script: string,
+  config: string,
+  flags: string[] = [],
+): Promise<WorkerDev> {
   const [port, inspector] = [await freePort(), await freePort()];
   const logFile = join(dir, `${name}.log`);
   const log = openSync(logFile, "a");
-  flags = [...flags, "--no-bundle", "--local", "--config", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector)];
+  flags = [
+    ...flags,
+    "--no-bundle",
+    "--local",
+    "--config",
+    config,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspector),
+  ];
   flags.push("--persist-to", join(dir, `${name}-state`), "--show-interactive-dev-session=false");
-  const child = spawn(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", script, ...flags], {
-    cwd: dirname(config),
-    env: { X_LOCAL_OBSERVABILITY: "false", X_LOCAL_EXPLORER: "false", ...env, ...WRANGLER_ENV, NO_COLOR: "1", CI: "1" },
-    stdio: ["ignore", log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "dev", script, ...flags],
+    {
+      cwd: dirname(config),
+      env: {
+        X_LOCAL_OBSERVABILITY: "false",
+        X_LOCAL_EXPLORER: "false",
+        ...env,
+        ...WRANGLER_ENV,
+        NO_COLOR: "1",
+        CI: "1",
+      },
+      stdio: ["ignore", log, log],
+    },
+  );
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilUp(`${url}/healthz`, 30);
@@ -183,9 +235,20 @@ function startWorker(sinkUrl: string, dir: string): Promise<WorkerDev> {
   const out = join(dir, "worker");
   buildWorker(out);
   const envFile = join(dir, "worker.env");
-  const vars: Record<string, string> = { SLACKLINE_CONFIG: JSON.stringify(benchConfig(sinkUrl)), ...(env["LOG_LEVEL"] ? { LOG_LEVEL: env["LOG_LEVEL"] } : {}) };
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}='${v}'\n`).join(""));
-  return startDev(dir, "slackline-worker", join(out, "worker.js"), join(ROOT, "wrangler.toml"), ["--env-file", envFile]);
+  const vars: Record<string, string> = {
+    SLACKLINE_CONFIG: JSON.stringify(benchConfig(sinkUrl)),
+    ...(env["LOG_LEVEL"] ? { LOG_LEVEL: env["LOG_LEVEL"] } : {}),
+  };
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}='${v}'\n`)
+      .join(""),
+  );
+  return startDev(dir, "slackline-worker", join(out, "worker.js"), join(ROOT, "wrangler.toml"), [
+    "--env-file",
+    envFile,
+  ]);
 }
 
 /**
@@ -214,9 +277,13 @@ export default {
 `,
   );
   // The repo's compatibility date, so both run the same runtime behaviour.
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(join(ROOT, "wrangler.toml"), "utf8"))?.[1] ?? "2026-11-01";
+  const date =
+    /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(join(ROOT, "wrangler.toml"), "utf8"))?.[1] ?? "2026-11-01";
   const config = join(root, "wrangler.toml");
-  writeFileSync(config, `name = "slackline-baseline"\nmain = "worker.js"\ncompatibility_date = "${date}"\nsend_metrics = false\n\n[vars]\nSINK_URL = "${sinkUrl}"\n`);
+  writeFileSync(
+    config,
+    `name = "slackline-baseline"\nmain = "worker.js"\ncompatibility_date = "${date}"\nsend_metrics = false\n\n[vars]\nSINK_URL = "${sinkUrl}"\n`,
+  );
   return startDev(dir, "baseline-worker", join(root, "worker.js"), config);
 }
 
@@ -254,7 +321,12 @@ function processTree(root: number): Proc[] {
       // pid (comm) state ppid …: comm may hold spaces and parentheses.
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      all.push({ pid: Number(name), ppid, comm, cmdline: readFileSync(`/proc/${name}/cmdline`, "utf8").replaceAll("\0", " ").trim() });
+      all.push({
+        pid: Number(name),
+        ppid,
+        comm,
+        cmdline: readFileSync(`/proc/${name}/cmdline`, "utf8").replaceAll("\0", " ").trim(),
+      });
     } catch {
       // exited meanwhile
     }
@@ -274,8 +346,13 @@ function devProcesses(dev: WorkerDev): { workerd: Proc; proxy: Proc | undefined;
   const workerds = tree.filter((p) => p.comm === "workerd");
   const isProxy = (p: Proc) => p.cmdline.includes(`--socket-addr=entry=127.0.0.1:${dev.port} `);
   const workerd = workerds.find((p) => !isProxy(p));
-  if (!workerd) throw new Error(`no workerd running the Worker under wrangler (pid ${dev.child.pid}): ${JSON.stringify(tree)}`);
-  return { workerd, proxy: workerds.find(isProxy), wrangler: tree.filter((p) => p.cmdline.startsWith(process.execPath)) };
+  if (!workerd)
+    throw new Error(`no workerd running the Worker under wrangler (pid ${dev.child.pid}): ${JSON.stringify(tree)}`);
+  return {
+    workerd,
+    proxy: workerds.find(isProxy),
+    wrangler: tree.filter((p) => p.cmdline.startsWith(process.execPath)),
+  };
 }
 
 /** Samples a process's RSS while `work` runs, and the CPU time it used meanwhile. */
@@ -302,7 +379,12 @@ async function sampled<T>(
 }
 
 /** One autocannon run; each connection posts the payload to its own room (of `rooms`). */
-function drive(url: string, payload: BenchPayload, seconds: number, rotate: readonly BenchPayload[] = [payload]): PromiseLike<Result> {
+function drive(
+  url: string,
+  payload: BenchPayload,
+  seconds: number,
+  rotate: readonly BenchPayload[] = [payload],
+): PromiseLike<Result> {
   let next = 0;
   const setupClient = (client: Client) => {
     const channel = `#bench-${next++ % rooms}`;
@@ -315,7 +397,15 @@ function drive(url: string, payload: BenchPayload, seconds: number, rotate: read
       })),
     );
   };
-  return autocannon({ url, connections, duration: seconds, pipelining: 1, timeout: 10, setupClient, ...(rate > 0 ? { overallRate: rate } : {}) });
+  return autocannon({
+    url,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+    timeout: 10,
+    setupClient,
+    ...(rate > 0 ? { overallRate: rate } : {}),
+  });
 }
 
 interface Round {
@@ -372,7 +462,8 @@ async function metric(slackline: Slackline, name: string): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 // Modes
 
-const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
@@ -383,7 +474,10 @@ function machine(): string {
 async function compare(sinkUrl: string, dir: string): Promise<void> {
   const slackline = await startSlackline(sinkUrl, dir);
   const before = args.before ? await startSlackline(sinkUrl, dir, resolve(args.before), "before") : undefined;
-  const baseline = await startPrinting("bench/baseline.ts", { SINK_URL: sinkUrl }, [...profileFlags("baseline"), ...nodeFlags]);
+  const baseline = await startPrinting("bench/baseline.ts", { SINK_URL: sinkUrl }, [
+    ...profileFlags("baseline"),
+    ...nodeFlags,
+  ]);
   const servers = [
     { name: "slackline", url: slackline.url, pid: slackline.child.pid! },
     ...(before ? [{ name: "before", url: before.url, pid: before.child.pid! }] : []),
@@ -391,7 +485,9 @@ async function compare(sinkUrl: string, dir: string): Promise<void> {
   ];
   const wanted = args.payloads.split(",");
   const payloads = loadPayloads().filter((p) => wanted.includes(p.name));
-  console.log(`# ${machine()}; ${rounds} rounds × ${duration} s per server, interleaved; load average ${loadavg()[0]!.toFixed(2)}\n`);
+  console.log(
+    `# ${machine()}; ${rounds} rounds × ${duration} s per server, interleaved; load average ${loadavg()[0]!.toFixed(2)}\n`,
+  );
 
   const rows: string[] = [];
   const results: Record<string, Record<string, Summary>> = {};
@@ -402,7 +498,9 @@ async function compare(sinkUrl: string, dir: string): Promise<void> {
       for (const s of servers) {
         const { result, peakRss, cpu } = await sampled(s.pid, 200, drive(s.url, payload, duration));
         perServer.get(s.name)!.push(roundOf(result, peakRss, cpu));
-        process.stderr.write(`${payload.name} round ${i + 1} ${s.name}: ${fmt(result.requests.total / result.duration)} req/s\n`);
+        process.stderr.write(
+          `${payload.name} round ${i + 1} ${s.name}: ${fmt(result.requests.total / result.duration)} req/s\n`,
+        );
       }
     }
     const summaries = Object.fromEntries(servers.map((s) => [s.name, summarize(perServer.get(s.name)!)]));
@@ -422,20 +520,32 @@ async function compare(sinkUrl: string, dir: string): Promise<void> {
     }
   }
 
-  const queued = await metric(slackline, "slackline_deliveries_total{outcome=\"queued\"}").catch(() => NaN);
+  const queued = await metric(slackline, 'slackline_deliveries_total{outcome="queued"}').catch(() => NaN);
   const depth = await metric(slackline, "slackline_outbox_depth").catch(() => NaN);
-  const sink = (await (await fetch(`${sinkUrl}/__stats`)).json()) as { calls: Record<string, number>; badBodies: number };
+  const sink = (await (await fetch(`${sinkUrl}/__stats`)).json()) as {
+    calls: Record<string, number>;
+    badBodies: number;
+  };
   const slacklineHwm = memory(servers[0]!.pid).hwm;
   await Promise.all([stop(slackline.child), stop(baseline.child), ...(before ? [stop(before.child)] : [])]);
-  const logLines = readFileSync(slackline.logFile, "utf8").split("\n").filter((l) => l.includes(" INFO POST /services/")).length;
+  const logLines = readFileSync(slackline.logFile, "utf8")
+    .split("\n")
+    .filter((l) => l.includes(" INFO POST /services/")).length;
 
-  console.log("| payload | server | req/s median (rounds) | p50 ms | p99 ms | server CPU µs/req | errors / non-2xx | peak RSS MiB |");
+  console.log(
+    "| payload | server | req/s median (rounds) | p50 ms | p99 ms | server CPU µs/req | errors / non-2xx | peak RSS MiB |",
+  );
   console.log("|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
-  console.log(`\nload average (1 min) at the end: ${loadavg()[0]!.toFixed(2)} (other work on the machine slows every server alike)`);
+  console.log(
+    `\nload average (1 min) at the end: ${loadavg()[0]!.toFixed(2)} (other work on the machine slows every server alike)`,
+  );
   console.log(`slackline VmHWM ${fmt(slacklineHwm, 1)} MiB; access-log lines for incoming posts: ${fmt(logLines)}`);
-  console.log(`jobs written to the outbox: ${queued} (outbox depth at the end: ${depth}); sink: ${JSON.stringify(sink.calls)}, unparseable bodies ${sink.badBodies}`);
-  if (args.json) writeFileSync(args.json, JSON.stringify({ machine: machine(), duration, rounds, results }, null, 2) + "\n");
+  console.log(
+    `jobs written to the outbox: ${queued} (outbox depth at the end: ${depth}); sink: ${JSON.stringify(sink.calls)}, unparseable bodies ${sink.badBodies}`,
+  );
+  if (args.json)
+    writeFileSync(args.json, JSON.stringify({ machine: machine(), duration, rounds, results }, null, 2) + "\n");
 }
 
 async function leak(sinkUrl: string, dir: string): Promise<void> {
@@ -446,7 +556,12 @@ async function leak(sinkUrl: string, dir: string): Promise<void> {
   console.log(`# leak check: ${machine()}; ${seconds} s, the 3 payloads in turn on every connection\n`);
   await drive(slackline.url, payloads[0]!, warmup, payloads);
   const samples: Array<{ t: number; rss: number }> = [];
-  const { result, peakRss } = await sampled(pid, 1000, drive(slackline.url, payloads[0]!, seconds, payloads), (rss, t) => samples.push({ t, rss }));
+  const { result, peakRss } = await sampled(
+    pid,
+    1000,
+    drive(slackline.url, payloads[0]!, seconds, payloads),
+    (rss, t) => samples.push({ t, rss }),
+  );
   const depth = await metric(slackline, "slackline_outbox_depth");
   await stop(slackline.child);
 
@@ -460,8 +575,12 @@ async function leak(sinkUrl: string, dir: string): Promise<void> {
   const slope = tail.reduce((a, s) => a + (s.t - mt) * (s.rss - mr), 0) / tail.reduce((a, s) => a + (s.t - mt) ** 2, 0);
   const first = samples[Math.min(9, samples.length - 1)]!;
   const last = samples.at(-1)!;
-  console.log(`\n${fmt(result.requests.total)} requests (${fmt(result.requests.total / result.duration)} req/s), errors ${result.errors + result.timeouts}, non-2xx ${result.non2xx}`);
-  console.log(`RSS at ${fmt(first.t)} s ${fmt(first.rss, 1)} MiB → at ${fmt(last.t)} s ${fmt(last.rss, 1)} MiB; peak ${fmt(peakRss, 1)} MiB; second-half slope ${slope.toFixed(3)} MiB/s (${(slope * 60).toFixed(1)} MiB/min)`);
+  console.log(
+    `\n${fmt(result.requests.total)} requests (${fmt(result.requests.total / result.duration)} req/s), errors ${result.errors + result.timeouts}, non-2xx ${result.non2xx}`,
+  );
+  console.log(
+    `RSS at ${fmt(first.t)} s ${fmt(first.rss, 1)} MiB → at ${fmt(last.t)} s ${fmt(last.rss, 1)} MiB; peak ${fmt(peakRss, 1)} MiB; second-half slope ${slope.toFixed(3)} MiB/s (${(slope * 60).toFixed(1)} MiB/min)`,
+  );
   console.log(`outbox depth at the end: ${depth}`);
 }
 
@@ -475,17 +594,32 @@ async function leak(sinkUrl: string, dir: string): Promise<void> {
  */
 async function worker(sinkUrl: string, dir: string): Promise<void> {
   const devs = await Promise.all([startWorker(sinkUrl, dir), startBaselineWorker(sinkUrl, dir)]);
-  const servers = (["slackline", "baseline"] as const).map((name, i) => ({ name, url: devs[i]!.url, ...devProcesses(devs[i]!) }));
-  const version = (pkg: string) => (JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
+  const servers = (["slackline", "baseline"] as const).map((name, i) => ({
+    name,
+    url: devs[i]!.url,
+    ...devProcesses(devs[i]!),
+  }));
+  const version = (pkg: string) =>
+    (JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
   const wanted = args.payloads.split(",");
   const kinds: Array<{ name: string; post: boolean; run: (url: string, seconds: number) => PromiseLike<Result> }> = [
-    { name: "GET /healthz", post: false, run: (url, seconds) => autocannon({ url: `${url}/healthz`, connections, duration: seconds, pipelining: 1, timeout: 10 }) },
+    {
+      name: "GET /healthz",
+      post: false,
+      run: (url, seconds) =>
+        autocannon({ url: `${url}/healthz`, connections, duration: seconds, pipelining: 1, timeout: 10 }),
+    },
     ...loadPayloads()
       .filter((p) => wanted.includes(p.name))
       .map((p) => ({ name: p.name, post: true, run: (url: string, seconds: number) => drive(url, p, seconds) })),
   ];
-  const sent = async () => ((await (await fetch(`${sinkUrl}/__stats`)).json()) as { calls: Record<string, number> }).calls["chat.sendMessage"] ?? 0;
-  console.log(`# Worker in workerd: ${machine()}; wrangler ${version("wrangler")} dev --local, workerd ${version("workerd")}; ${duration} s per row after a ${warmup} s warm-up\n`);
+  const sent = async () =>
+    ((await (await fetch(`${sinkUrl}/__stats`)).json()) as { calls: Record<string, number> }).calls[
+      "chat.sendMessage"
+    ] ?? 0;
+  console.log(
+    `# Worker in workerd: ${machine()}; wrangler ${version("wrangler")} dev --local, workerd ${version("workerd")}; ${duration} s per row after a ${warmup} s warm-up\n`,
+  );
 
   const rows: string[] = [];
   const problems: string[] = [];
@@ -517,36 +651,60 @@ async function worker(sinkUrl: string, dir: string): Promise<void> {
       };
       (results[kind.name] ??= {})[s.name] = x;
       perServer[s.name] = x.workerdCpuPerRequest;
-      if (x.ok !== n || x.errors > 0) problems.push(`${kind.name} (${s.name}): ${n - x.ok} of ${n} answers not 2xx, ${x.errors} errors/timeouts`);
-      if (kind.post && delivered < x.ok) problems.push(`${kind.name} (${s.name}): the sink got ${delivered} chat.sendMessage for ${x.ok} answered`);
-      process.stderr.write(`${kind.name} ${s.name}: ${fmt(x.rps)} req/s, workerd ${fmt(x.workerdCpuPerRequest)} µs/req\n`);
+      if (x.ok !== n || x.errors > 0)
+        problems.push(`${kind.name} (${s.name}): ${n - x.ok} of ${n} answers not 2xx, ${x.errors} errors/timeouts`);
+      if (kind.post && delivered < x.ok)
+        problems.push(`${kind.name} (${s.name}): the sink got ${delivered} chat.sendMessage for ${x.ok} answered`);
+      process.stderr.write(
+        `${kind.name} ${s.name}: ${fmt(x.rps)} req/s, workerd ${fmt(x.workerdCpuPerRequest)} µs/req\n`,
+      );
       rows.push(
         `| ${kind.name} | ${s.name} | ${fmt(n)} | ${fmt(x.rps)} | ${fmt(x.p50, 1)} | ${fmt(x.p99, 1)} | ${fmt(x.ok)} / ${x.errors} | ${kind.post ? fmt(delivered) : "–"} | **${fmt(x.workerdCpuPerRequest)}** | ${fmt(x.proxyCpuPerRequest)} | ${fmt(x.wranglerCpuPerRequest)} | ${fmt(peakRss, 1)} |`,
       );
     }
     const [a, b] = [perServer["slackline"]!, perServer["baseline"]!];
-    rows.push(`| ${kind.name} | **slackline − baseline** | | | | | | | **${a >= b ? "+" : "−"}${fmt(Math.abs(a - b))}** (${(a / b).toFixed(2)}×) | | | |`);
+    rows.push(
+      `| ${kind.name} | **slackline − baseline** | | | | | | | **${a >= b ? "+" : "−"}${fmt(Math.abs(a - b))}** (${(a / b).toFixed(2)}×) | | | |`,
+    );
   }
   await Promise.all(devs.map((d) => stopWorker(d.child)));
 
-  console.log("| request | Worker | requests | req/s | p50 ms | p99 ms | 2xx / errors | sink sendMessage | **workerd CPU µs/req** | proxy workerd µs/req | wrangler node µs/req | workerd peak RSS MiB |");
+  console.log(
+    "| request | Worker | requests | req/s | p50 ms | p99 ms | 2xx / errors | sink sendMessage | **workerd CPU µs/req** | proxy workerd µs/req | wrangler node µs/req | workerd peak RSS MiB |",
+  );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
-  console.log(`\nload average (1 min) at the end: ${loadavg()[0]!.toFixed(2)}; CPU from /proc/PID/stat (10 ms ticks); workerd pids ${servers.map((s) => `${s.name} ${s.workerd.pid} (proxy ${s.proxy?.pid ?? "not found"})`).join(", ")}`);
-  console.log(problems.length ? `\n**checks failed**: ${problems.join("; ")}` : "\nchecks: every answer 2xx; the sink got a chat.sendMessage for each post answered");
+  console.log(
+    `\nload average (1 min) at the end: ${loadavg()[0]!.toFixed(2)}; CPU from /proc/PID/stat (10 ms ticks); workerd pids ${servers.map((s) => `${s.name} ${s.workerd.pid} (proxy ${s.proxy?.pid ?? "not found"})`).join(", ")}`,
+  );
+  console.log(
+    problems.length
+      ? `\n**checks failed**: ${problems.join("; ")}`
+      : "\nchecks: every answer 2xx; the sink got a chat.sendMessage for each post answered",
+  );
   if (problems.length) process.exitCode = 1;
-  if (args.json) writeFileSync(args.json, JSON.stringify({ machine: machine(), duration, warmup, results }, null, 2) + "\n");
+  if (args.json)
+    writeFileSync(args.json, JSON.stringify({ machine: machine(), duration, warmup, results }, null, 2) + "\n");
 }
 
 /** `wrangler deploy --dry-run --minify` (offline), then each output file's size and gzip size. */
 function bundle(): void {
   const out = join(ROOT, "dist/worker");
   const said = buildWorker(out);
-  console.log(`wrangler: ${said.split("\n").find((l) => l.includes("Total Upload"))?.trim() ?? "(no size line)"}\n`);
+  console.log(
+    `wrangler: ${
+      said
+        .split("\n")
+        .find((l) => l.includes("Total Upload"))
+        ?.trim() ?? "(no size line)"
+    }\n`,
+  );
   console.log("| file | KiB | KiB gzip |\n|---|---|---|");
   for (const file of readdirSync(out).filter((f) => /\.(m?js|wasm)$/.test(f))) {
     const bytes = readFileSync(join(out, file));
-    console.log(`| ${file} | ${fmt(bytes.byteLength / 1024, 1)} | ${fmt(gzipSync(bytes, { level: 9 }).byteLength / 1024, 1)} |`);
+    console.log(
+      `| ${file} | ${fmt(bytes.byteLength / 1024, 1)} | ${fmt(gzipSync(bytes, { level: 9 }).byteLength / 1024, 1)} |`,
+    );
   }
 }
 
@@ -562,7 +720,11 @@ try {
   if (args.scenario) {
     const { runScenario } = await import("./delivery.ts");
     const opts = { dir, nodeFlags, ...(args.duration ? { duration: Number(args.duration) } : {}) };
-    await runScenario(args.scenario, { ...opts, ...(args.before ? { before: args.before } : {}), ...(args.profile ? { profile: args.profile } : {}) });
+    await runScenario(args.scenario, {
+      ...opts,
+      ...(args.before ? { before: args.before } : {}),
+      ...(args.profile ? { profile: args.profile } : {}),
+    });
   } else {
     const sink = await startPrinting("bench/sink.ts");
     const sinkUrl = `http://127.0.0.1:${sink.port}`;

@@ -48,7 +48,14 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
         badBodies++;
       }
       if (record) (messages[String(message.rid)] ??= []).push(String(message.msg));
-      return answer(res, 200, JSON.stringify({ message: { _id: message._id ?? "m", rid: message.rid ?? "r", ts: "2026-01-01T00:00:00.000Z" }, success: true }));
+      return answer(
+        res,
+        200,
+        JSON.stringify({
+          message: { _id: message._id ?? "m", rid: message.rid ?? "r", ts: "2026-01-01T00:00:00.000Z" },
+          success: true,
+        }),
+      );
     }
     case "rooms.info":
       return answer(res, 200, room(query.get("roomName") ?? query.get("roomId") ?? "general"));

@@ -36,7 +36,11 @@ const NO_QUERY = "";
 const encoder = new TextEncoder();
 
 /** One request's worth of work, as the incoming route does it after reading the body. */
-async function translate(bytes: Uint8Array, input: FixtureInput, context: TranslateContext = fixtureContext): Promise<unknown> {
+async function translate(
+  bytes: Uint8Array,
+  input: FixtureInput,
+  context: TranslateContext = fixtureContext,
+): Promise<unknown> {
   const payload = parseSlackPayload(await decodePayload(bytes, input.contentType, NO_QUERY));
   if (!payload) return undefined;
   return translateIncoming(payload, fixtureHook, context, input.route === "hooks" ? "markdown" : "slack");
@@ -65,7 +69,11 @@ async function allocatedPerRun(bytes: Uint8Array, input: FixtureInput): Promise<
 }
 
 /** Per input, the µs of each run: one run of each input per round, `rounds` rounds. */
-async function sample(bodies: readonly Uint8Array[], inputs: readonly FixtureInput[], rounds: number): Promise<number[][]> {
+async function sample(
+  bodies: readonly Uint8Array[],
+  inputs: readonly FixtureInput[],
+  rounds: number,
+): Promise<number[][]> {
   const us = inputs.map((): number[] => []);
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < inputs.length; i++) {
@@ -96,13 +104,19 @@ function summarise(us: number[]): Timing {
  * Warm-up goes by time, not by count: V8 needs some 10,000 runs of the Markdown path before
  * its code stops getting faster.
  */
-async function timeAll(inputs: readonly FixtureInput[]): Promise<Array<{ mixed: Timing; alone: Timing; allocated: number | undefined }>> {
+async function timeAll(
+  inputs: readonly FixtureInput[],
+): Promise<Array<{ mixed: Timing; alone: Timing; allocated: number | undefined }>> {
   const bodies = inputs.map((input) => encoder.encode(input.body));
   await warm(bodies, inputs, WARMUP_MS);
   const mixed = await sample(bodies, inputs, ITERATIONS);
   const out = [];
   for (let i = 0; i < inputs.length; i++) {
-    out.push({ mixed: summarise(mixed[i]!), alone: await timeAlone(inputs[i]!), allocated: await allocatedPerRun(bodies[i]!, inputs[i]!) });
+    out.push({
+      mixed: summarise(mixed[i]!),
+      alone: await timeAlone(inputs[i]!),
+      allocated: await allocatedPerRun(bodies[i]!, inputs[i]!),
+    });
   }
   return out;
 }
@@ -124,17 +138,25 @@ async function main(): Promise<void> {
 
   const inputs = [...collectInputs()];
   const measured = await timeAll(inputs.map(([, input]) => input));
-  const timings = inputs.map(([name, input], i) => ({ name, size: encoder.encode(input.body).byteLength, ...measured[i]! }));
+  const timings = inputs.map(([name, input], i) => ({
+    name,
+    size: encoder.encode(input.body).byteLength,
+    ...measured[i]!,
+  }));
   timings.sort((a, b) => b.mixed.median - a.mixed.median);
 
   const medianOf = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
   console.log(
     `# translation core: ${timings.length} compat-fixture inputs after ${WARMUP_MS / 1000} s of warm-up on all of them; ${ITERATIONS} runs of each mixed (every run after a different payload) and ${ITERATIONS} alone (back to back), Node ${process.version}\n`,
   );
-  console.log("| payload | bytes | mixed median µs | mixed p99 µs | alone median µs | alone p99 µs | allocated KiB/run |");
+  console.log(
+    "| payload | bytes | mixed median µs | mixed p99 µs | alone median µs | alone p99 µs | allocated KiB/run |",
+  );
   console.log("|---|---|---|---|---|---|---|");
   for (const x of timings.slice(0, 12)) {
-    console.log(`| ${x.name} | ${x.size} | ${f(x.mixed.median)} | ${f(x.mixed.p99)} | ${f(x.alone.median)} | ${f(x.alone.p99)} | ${kib(x.allocated)} |`);
+    console.log(
+      `| ${x.name} | ${x.size} | ${f(x.mixed.median)} | ${f(x.mixed.p99)} | ${f(x.alone.median)} | ${f(x.alone.p99)} | ${kib(x.allocated)} |`,
+    );
   }
   console.log(`| … ${timings.length - 12} more | | | | | | |`);
   console.log();
@@ -157,7 +179,11 @@ async function main(): Promise<void> {
     source: "bench",
     route: "services",
     contentType: "application/json",
-    body: JSON.stringify(kind === "text" ? { text: Array.from({ length: n }, () => line).join("\n") } : { text: "alerts", attachments: Array.from({ length: n }, () => attachment) }),
+    body: JSON.stringify(
+      kind === "text"
+        ? { text: Array.from({ length: n }, () => line).join("\n") }
+        : { text: "alerts", attachments: Array.from({ length: n }, () => attachment) },
+    ),
   });
 
   console.log("\n| payload (alone) | bytes | median µs | µs per KiB | × of 1× | allocated KiB/run |");
@@ -170,7 +196,9 @@ async function main(): Promise<void> {
       const t = await timeAlone(input);
       const allocated = await allocatedPerRun(encoder.encode(input.body), input);
       if (n === 1) one = t.median;
-      console.log(`| ${kind} ${n}× | ${size} | ${f(t.median)} | ${f(t.median / (size / 1024), 2)} | ${f(t.median / one, 1)} | ${kib(allocated)} |`);
+      console.log(
+        `| ${kind} ${n}× | ${size} | ${f(t.median)} | ${f(t.median / (size / 1024), 2)} | ${f(t.median / one, 1)} | ${kib(allocated)} |`,
+      );
     }
   }
 
@@ -192,7 +220,28 @@ async function adversarial(): Promise<void> {
   const SIZE = 900_000;
   const rep = (p: string, n: number) => p.repeat(Math.ceil(n / p.length)).slice(0, n);
   const patterns = [
-    ...["~", "*", "_", "`", "<", "<!", "<@U", "&amp;", ":a:", "[a](", "*a ", "> ", "|", "```\n", "http://a.b ", "@all ", "\\", "~a~ ", "**", "__"],
+    ...[
+      "~",
+      "*",
+      "_",
+      "`",
+      "<",
+      "<!",
+      "<@U",
+      "&amp;",
+      ":a:",
+      "[a](",
+      "*a ",
+      "> ",
+      "|",
+      "```\n",
+      "http://a.b ",
+      "@all ",
+      "\\",
+      "~a~ ",
+      "**",
+      "__",
+    ],
     // also those of the unit tests on hostile input
     ...["[", "![", ">", "- ", "*a", "**a_", "](", ":", ":a", "@a", "https://", " ", "\n", "\n\n", "😀"],
   ];
@@ -203,7 +252,15 @@ async function adversarial(): Promise<void> {
       { type: "header", text: { type: "plain_text", text: rep(p, SIZE / 5) } },
       {
         type: "rich_text",
-        elements: [{ type: "rich_text_section", elements: [{ type: "text", text: rep(p, SIZE / 5) }, { type: "text", text: rep(p, SIZE / 5), style: { bold: true } }] }],
+        elements: [
+          {
+            type: "rich_text_section",
+            elements: [
+              { type: "text", text: rep(p, SIZE / 5) },
+              { type: "text", text: rep(p, SIZE / 5), style: { bold: true } },
+            ],
+          },
+        ],
       },
       table(p),
       table(p),
@@ -211,26 +268,51 @@ async function adversarial(): Promise<void> {
   });
   const shapes: Record<string, { make: (p: string) => unknown; context?: TranslateContext }> = {
     text: { make: (p) => ({ text: rep(p, SIZE) }) },
-    attachments: { make: (p) => ({ attachments: Array.from({ length: 100 }, () => ({ text: rep(p, SIZE / 200), fields: [{ title: "t", value: rep(p, SIZE / 400) }] })) }) },
-    blocks: { make: (p) => ({ blocks: Array.from({ length: 50 }, () => ({ type: "section", text: { type: "mrkdwn", text: rep(p, SIZE / 50) } })) }) },
+    attachments: {
+      make: (p) => ({
+        attachments: Array.from({ length: 100 }, () => ({
+          text: rep(p, SIZE / 200),
+          fields: [{ title: "t", value: rep(p, SIZE / 400) }],
+        })),
+      }),
+    },
+    blocks: {
+      make: (p) => ({
+        blocks: Array.from({ length: 50 }, () => ({
+          type: "section",
+          text: { type: "mrkdwn", text: rep(p, SIZE / 50) },
+        })),
+      }),
+    },
     "header+rich text+tables": { make: richBlocks },
     "table, no table support": { make: (p) => ({ blocks: [table(p)] }), context: oldServer },
     "text under the parse limit": { make: (p) => ({ text: rep(p, 60_000) }) },
   };
   const nestedList = Array.from({ length: 300 }, (_, i) => `${" ".repeat(2 * i)}- x`).join("\n");
   // Bodies are built one at a time, when timed: all of them at once would be some 400 MB.
-  const cases: Array<{ name: string; route: "services" | "hooks"; body: () => unknown; context?: TranslateContext }> = [];
+  const cases: Array<{ name: string; route: "services" | "hooks"; body: () => unknown; context?: TranslateContext }> =
+    [];
   for (const p of patterns) {
     for (const route of ["services", "hooks"] as const) {
       for (const [shape, { make, context }] of Object.entries(shapes)) {
-        cases.push({ name: `${JSON.stringify(p)} ${route === "hooks" ? "markdown" : "slack"} ${shape}`, route, body: () => make(p), ...(context ? { context } : {}) });
+        cases.push({
+          name: `${JSON.stringify(p)} ${route === "hooks" ? "markdown" : "slack"} ${shape}`,
+          route,
+          body: () => make(p),
+          ...(context ? { context } : {}),
+        });
       }
     }
   }
   cases.push({ name: "list nested 300 deep, markdown", route: "hooks", body: () => ({ text: nestedList }) });
   const rows: Array<{ name: string; max: number; cpu: number; parts: number }> = [];
   for (const { name, route, body, context } of cases) {
-    const input: FixtureInput = { source: "bench", route, contentType: "application/json", body: JSON.stringify(body()) };
+    const input: FixtureInput = {
+      source: "bench",
+      route,
+      contentType: "application/json",
+      body: JSON.stringify(body()),
+    };
     const bytes = encoder.encode(input.body);
     let max = 0;
     let cpu = 0;
@@ -238,7 +320,9 @@ async function adversarial(): Promise<void> {
     for (let i = 0; i < 5; i++) {
       const c0 = process.threadCpuUsage();
       const t0 = performance.now();
-      const out = (await translate(bytes, input, context)) as { ok: boolean; value?: { messages: unknown[] } } | undefined;
+      const out = (await translate(bytes, input, context)) as
+        | { ok: boolean; value?: { messages: unknown[] } }
+        | undefined;
       max = Math.max(max, performance.now() - t0);
       const c = process.threadCpuUsage(c0);
       cpu = Math.max(cpu, (c.user + c.system) / 1000);
@@ -247,7 +331,9 @@ async function adversarial(): Promise<void> {
     rows.push({ name, max, cpu, parts });
   }
   rows.sort((a, b) => b.cpu - a.cpu);
-  console.log(`\n# adversarial: ${rows.length} inputs of ${SIZE / 1000} KB (pattern × dialect × shape), slowest of 5 runs each\n`);
+  console.log(
+    `\n# adversarial: ${rows.length} inputs of ${SIZE / 1000} KB (pattern × dialect × shape), slowest of 5 runs each\n`,
+  );
   // The main thread's CPU time is what holds the event loop; wall time also counts other
   // processes on a busy machine.
   console.log("| input | main-thread CPU ms (slowest run) | wall ms (slowest run) | messages |");
@@ -268,4 +354,3 @@ if (!isMainThread) {
 } else {
   await main();
 }
-

@@ -35,7 +35,9 @@ export async function buildNode(outdir = resolve(ROOT, "dist/node")): Promise<Bu
     target: "node24",
     sourcemap: "linked", // slackline.mjs.map; `node --enable-source-maps` uses it for stack traces
     // undici is CommonJS and `require`s Node's builtins, which an ES module has no `require` for.
-    banner: { js: `import { createRequire as __slacklineRequire } from "node:module";\nconst require = __slacklineRequire(import.meta.url);` },
+    banner: {
+      js: `import { createRequire as __slacklineRequire } from "node:module";\nconst require = __slacklineRequire(import.meta.url);`,
+    },
     metafile: true,
     logLevel: "warning",
   });

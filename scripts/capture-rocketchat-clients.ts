@@ -34,7 +34,11 @@ const server = createServer((req: IncomingMessage, res) => {
   const chunks: Buffer[] = [];
   req.on("data", (c: Buffer) => chunks.push(c));
   req.on("end", () => {
-    captured.push({ path: req.url ?? "", contentType: req.headers["content-type"] ?? null, body: Buffer.concat(chunks).toString("utf8") });
+    captured.push({
+      path: req.url ?? "",
+      contentType: req.headers["content-type"] ?? null,
+      body: Buffer.concat(chunks).toString("utf8"),
+    });
     res.writeHead(200, { "content-type": "application/json" }).end('{"success":true}');
   });
 });
@@ -48,7 +52,8 @@ async function capture(name: string, source: string, send: () => Promise<Run>): 
   const before = captured.length;
   const result = await send();
   const requests = captured.slice(before);
-  if (result.code !== 0 || requests.length !== 1) throw new Error(`${name}: exit ${result.code}, ${requests.length} request(s)\n${result.output}`);
+  if (result.code !== 0 || requests.length !== 1)
+    throw new Error(`${name}: exit ${result.code}, ${requests.length} request(s)\n${result.output}`);
   const [req] = requests;
   if (!req!.path.endsWith(`/hooks/${ID_TOKEN}`)) throw new Error(`${name}: posted to ${req!.path}`);
   const input: FixtureInput = { source, route: "rocketchat", contentType: req!.contentType, body: req!.body };
@@ -59,7 +64,11 @@ async function capture(name: string, source: string, send: () => Promise<Run>): 
 if (hasApprise) {
   const version = "apprise 1.2.0 (Debian)";
   await capture("client-apprise-rocket-1", `${version}: rocket://ID/TOKEN@host/#general, -t title -b body`, () =>
-    runApprise(`rocket://${ID_TOKEN}@${host}/#general`, "Build failed", "Job *nightly* failed: [details](https://ci.example/1) <https://ci.example/1/log|log>"),
+    runApprise(
+      `rocket://${ID_TOKEN}@${host}/#general`,
+      "Build failed",
+      "Job *nightly* failed: [details](https://ci.example/1) <https://ci.example/1/log|log>",
+    ),
   );
   await capture("client-apprise-rocket-2", `${version}: rocket://ID/TOKEN@host/@alice?avatar=no`, () =>
     runApprise(`rocket://${ID_TOKEN}@${host}/@alice?avatar=no`, "", "Backup done"),
@@ -101,7 +110,12 @@ if (hasCurl) {
   };
   await capture("client-netdata-1", `${source}: WARNING`, () => runNetdata(hookUrl, alarm));
   await capture("client-netdata-2", `${source}: CLEAR`, () =>
-    runNetdata(hookUrl, { ...alarm, status: "CLEAR", statusMessage: "recovered", alarm: "10min cpu usage (alarm was raised for 5 minutes)" }),
+    runNetdata(hookUrl, {
+      ...alarm,
+      status: "CLEAR",
+      statusMessage: "recovered",
+      alarm: "10min cpu usage (alarm was raised for 5 minutes)",
+    }),
   );
 }
 
@@ -129,7 +143,8 @@ if (hasPython) {
     ],
   ];
   let n = 0;
-  for (const [what, params] of cases) await capture(`client-ansible-rocketchat-${++n}`, `${source}: ${what}`, () => runAnsible(hookUrl, params));
+  for (const [what, params] of cases)
+    await capture(`client-ansible-rocketchat-${++n}`, `${source}: ${what}`, () => runAnsible(hookUrl, params));
 }
 
 server.close();

@@ -12,9 +12,16 @@ function nodeProblem(version) {
   var major = parseInt(String(version).replace(/^v/, ""), 10);
   if (major >= NEEDED) return undefined;
   return (
-    "slackline needs Node.js " + NEEDED + " or newer, found " + version +
-    ": install it with nvm (`nvm install`, the repository's .nvmrc says " + NEEDED + "), " +
-    "npm (`npm install -g node@" + NEEDED + "`) or your distribution's nodejs package (README: Quick start)"
+    "slackline needs Node.js " +
+    NEEDED +
+    " or newer, found " +
+    version +
+    ": install it with nvm (`nvm install`, the repository's .nvmrc says " +
+    NEEDED +
+    "), " +
+    "npm (`npm install -g node@" +
+    NEEDED +
+    "`) or your distribution's nodejs package (README: Quick start)"
   );
 }
 

@@ -23,7 +23,11 @@ const knip = join(root, "node_modules/knip/bin/knip.js");
 const STEPS = {
   // Two programs: Node's (tsconfig.json) and the Worker's (no Node types); the generated Worker
   // types must match wrangler.toml.
-  typecheck: [[tsc, "-p", "tsconfig.json"], [tsc, "-p", "tsconfig.worker.json"], [wrangler, "types", "--check"]],
+  typecheck: [
+    [tsc, "-p", "tsconfig.json"],
+    [tsc, "-p", "tsconfig.worker.json"],
+    [wrangler, "types", "--check"],
+  ],
   // Lint and format (biome.json), and no unused files, exports or dependencies (knip.json).
   lint: [[biome, "ci", "."], [knip]],
   node: [[vitest, "run"]],
@@ -52,5 +56,7 @@ for (const name of wanted.length > 0 ? wanted : Object.keys(STEPS)) {
 }
 process.stdout.write("\n=== summary ===\n");
 for (const r of results)
-  process.stdout.write(`${r.status === 0 ? "pass" : "FAIL"}  ${r.name} (${r.seconds} s${r.signal ? `, ${r.signal}` : r.status === 0 ? "" : `, exit ${r.status}`})\n`);
+  process.stdout.write(
+    `${r.status === 0 ? "pass" : "FAIL"}  ${r.name} (${r.seconds} s${r.signal ? `, ${r.signal}` : r.status === 0 ? "" : `, exit ${r.status}`})\n`,
+  );
 process.exit(results.every((r) => r.status === 0) ? 0 : 1);

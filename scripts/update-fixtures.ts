@@ -3,7 +3,14 @@
  * Run it on purpose only, then read every changed expected.json (git diff) before committing:
  * an expected file states that the output is right, it is not a snapshot.
  */
-import { collectInputs, isClientCapture, listFixtures, produce, readFixture, writeFixture } from "../test/support/fixtures.ts";
+import {
+  collectInputs,
+  isClientCapture,
+  listFixtures,
+  produce,
+  readFixture,
+  writeFixture,
+} from "../test/support/fixtures.ts";
 
 let count = 0;
 for (const [name, input] of collectInputs()) {

@@ -5,7 +5,14 @@ import { Hono } from "hono/tiny";
 import { rollupError, toResponse } from "./http/answers.ts";
 import { accessLog, answerNoted } from "./observability/access.ts";
 import { deliveriesRoutes } from "./routes/deliveries.ts";
-import { answerIn, incomingHandler, incomingRoutes, INCOMING_ROUTES, slackHookPath, type IncomingHandler } from "./routes/incoming.ts";
+import {
+  answerIn,
+  incomingHandler,
+  incomingRoutes,
+  INCOMING_ROUTES,
+  slackHookPath,
+  type IncomingHandler,
+} from "./routes/incoming.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { outgoingRoutes } from "./routes/outgoing.ts";
 import { respondRoutes } from "./routes/respond.ts";
@@ -29,7 +36,13 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   app.use(async function recordAccess(c, next) {
     const started = performance.now();
     await next();
-    access.request(c.req.method, c.req.routePath === "/*" ? "unmatched" : c.req.routePath, c.res.status, started, answerNoted(c.req.raw));
+    access.request(
+      c.req.method,
+      c.req.routePath === "/*" ? "unmatched" : c.req.routePath,
+      c.res.status,
+      started,
+      answerNoted(c.req.raw),
+    );
   });
 
   const base = trimEndOf(config.publicUrl ?? opts.baseUrl ?? "", "/");
@@ -39,10 +52,22 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
       return { name: h.name, path, url: `${base}${path}` };
     });
 
-  app.route("/", incomingRoutes(opts.incoming ?? incomingHandler(services), (route, err) => access.unexpected(route, err)));
+  app.route(
+    "/",
+    incomingRoutes(opts.incoming ?? incomingHandler(services), (route, err) => access.unexpected(route, err)),
+  );
   app.route("/", outgoingRoutes(config, services.relay));
   app.route("/", respondRoutes(services.relay, services.rocketchat, config.limits.maxBodyBytes));
-  app.route("/", slackApiRoutes({ config, webApi: services.webApi, rateLimiter: services.rateLimiter, metrics: services.metrics, logger: services.logger }));
+  app.route(
+    "/",
+    slackApiRoutes({
+      config,
+      webApi: services.webApi,
+      rateLimiter: services.rateLimiter,
+      metrics: services.metrics,
+      logger: services.logger,
+    }),
+  );
   app.route("/", opsRoutes(services, hooks));
   app.route("/", deliveriesRoutes(services));
 
@@ -50,7 +75,9 @@ export function createApp(services: Services, opts: AppOptions = {}): Hono {
   // Unexpected failures: logged, never a stack trace to the caller (Slack's rollup_error).
   app.onError((err, c) => {
     access.unexpected(c.req.routePath, err);
-    return toResponse(c.req.routePath === INCOMING_ROUTES.rocketchat ? answerIn("rocketchat", rollupError) : rollupError);
+    return toResponse(
+      c.req.routePath === INCOMING_ROUTES.rocketchat ? answerIn("rocketchat", rollupError) : rollupError,
+    );
   });
   return app;
 }

@@ -72,7 +72,10 @@ function inboxSources(delivery: DeliveryService, inbox: Inbox | undefined): Deli
       const value: unknown = Reflect.get(target, prop, target);
       if (prop === "submit")
         return (job: Parameters<DeliveryService["submit"]>[0]) => {
-          inbox.noteSource(job.messages.map((m) => m._id), job.source);
+          inbox.noteSource(
+            job.messages.map((m) => m._id),
+            job.source,
+          );
           return target.submit(job);
         };
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -81,7 +84,8 @@ function inboxSources(delivery: DeliveryService, inbox: Inbox | undefined): Deli
 }
 
 /** `users`/`channels` come from JSON: look ids up without reaching Object.prototype. */
-const lookupTable = (record: Record<string, string>): Record<string, string> => Object.assign(Object.create(null) as Record<string, string>, record);
+const lookupTable = (record: Record<string, string>): Record<string, string> =>
+  Object.assign(Object.create(null) as Record<string, string>, record);
 
 /** `GET /api/v1/me` as the delivery policy's probe (the demo inbox has none). */
 export const probeOf = (api: RocketChatApi) => (api.me ? () => api.me!() : undefined);
@@ -153,6 +157,10 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
     now,
     outgoing,
     relay,
-    webApi: { relay, rocketchat, server: config.rocketchat && { url: config.rocketchat.url, userId: config.rocketchat.userId } },
+    webApi: {
+      relay,
+      rocketchat,
+      server: config.rocketchat && { url: config.rocketchat.url, userId: config.rocketchat.userId },
+    },
   };
 }

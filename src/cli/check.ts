@@ -27,7 +27,13 @@ export async function probe(config: Config, upstream: Upstream): Promise<ProbeRe
     return { passed, failed };
   }
   const url = where(rc.url, true);
-  const client = new RocketChatClient({ url: rc.url, userId: rc.userId, authToken: rc.authToken, timeoutMs: rc.timeoutMs, upstream });
+  const client = new RocketChatClient({
+    url: rc.url,
+    userId: rc.userId,
+    authToken: rc.authToken,
+    timeoutMs: rc.timeoutMs,
+    upstream,
+  });
   const me = await client.me();
   if (!me.ok) {
     const hint =
@@ -42,7 +48,9 @@ export async function probe(config: Config, upstream: Upstream): Promise<ProbeRe
   const roles = me.value.roles?.length ? ` (roles: ${me.value.roles.join(", ")})` : "";
   passed.push(`rocketchat: ${url} answers as @${me.value.username}${roles}`);
   if (me.value.roles && !me.value.roles.includes("bot"))
-    passed.push(`rocketchat: note: @${me.value.username} has no bot role; alias and avatar overrides and high rates need it`);
+    passed.push(
+      `rocketchat: note: @${me.value.username} has no bot role; alias and avatar overrides and high rates need it`,
+    );
 
   const rooms = new RoomResolver(client);
   const targets: Array<{ readonly what: string; readonly room: string }> = [

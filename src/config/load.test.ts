@@ -23,8 +23,13 @@ describe("loadConfig", () => {
     const r = loadConfig(
       JSON.stringify({
         rocketchat: { url: "ftp://chat", userId: "", authToken: "${MISSING}" },
-        incoming: [{ name: "a", token: "0123456789abcdef", channel: "#a" }, { name: "b", token: "short", channel: "#b", colour: 1 }],
-        outgoing: [{ name: "x", rocketchatToken: "t", targets: [{ url: "http://127.0.0.1/x", format: "slash-command" }] }],
+        incoming: [
+          { name: "a", token: "0123456789abcdef", channel: "#a" },
+          { name: "b", token: "short", channel: "#b", colour: 1 },
+        ],
+        outgoing: [
+          { name: "x", rocketchatToken: "t", targets: [{ url: "http://127.0.0.1/x", format: "slash-command" }] },
+        ],
         typo: true,
       }),
       {},
@@ -45,9 +50,14 @@ describe("loadConfig", () => {
   });
 
   it("reads bots[] (the Web API's tokens) with a hook's defaults, and checks them like hooks", () => {
-    const ok = loadConfig(JSON.stringify({ bots: [{ name: "grafana", token: "${BOT}", channels: ["#alerts", "@bob", "ROOMID"], iconEmoji: ":bar_chart:" }] }), {
-      BOT: "xoxb-0123456789abcdef",
-    });
+    const ok = loadConfig(
+      JSON.stringify({
+        bots: [{ name: "grafana", token: "${BOT}", channels: ["#alerts", "@bob", "ROOMID"], iconEmoji: ":bar_chart:" }],
+      }),
+      {
+        BOT: "xoxb-0123456789abcdef",
+      },
+    );
     expect(ok.ok && ok.config.bots[0]).toEqual({
       name: "grafana",
       token: "xoxb-0123456789abcdef",
@@ -93,7 +103,15 @@ describe("loadConfig", () => {
     const r = loadConfig(
       JSON.stringify({
         rocketchat: { url: "https://chat.example", userId: "u", authtoken: "secret-value-here" },
-        incoming: [{ name: "a", token: "0123456789abcdef", channel: "#a", allowChannelOverride: "yes", rateLimit: { perSecond: "1", burst: 1.5 } }],
+        incoming: [
+          {
+            name: "a",
+            token: "0123456789abcdef",
+            channel: "#a",
+            allowChannelOverride: "yes",
+            rateLimit: { perSecond: "1", burst: 1.5 },
+          },
+        ],
         outgoing: [{ name: "x", rocketchatToken: "t", triggerMatch: "first_word", targets: [] }],
         delivery: { fastPathMs: -1 },
         incomming: [],
@@ -102,14 +120,14 @@ describe("loadConfig", () => {
     );
     expect(r.ok ? [] : r.problems.sort()).toEqual(
       [
-        'delivery.fastPathMs: must be at least 0',
+        "delivery.fastPathMs: must be at least 0",
         'incomming: unknown key (did you mean "incoming"?)',
         "incoming[0].allowChannelOverride: must be true or false, not a string",
         "incoming[0].rateLimit.burst: must be a whole number, not a fraction",
         "incoming[0].rateLimit.perSecond: must be a number, not a string",
         "outgoing[0].targets: needs at least one target",
         'outgoing[0].triggerMatch: must be one of "first-word", "prefix", "anywhere" (found "first_word")',
-        'rocketchat.authToken: is required',
+        "rocketchat.authToken: is required",
         'rocketchat.authtoken: unknown key (did you mean "authToken"?)',
       ].sort(),
     );

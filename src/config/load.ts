@@ -79,15 +79,19 @@ function explain(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "invalid_type":
       // `input` is read only for its type: a value can be a secret, so it is never printed.
-      return issue.input === undefined ? "is required" : `must be ${typeName(issue.expected)}, not ${valueType(issue.input)}`;
+      return issue.input === undefined
+        ? "is required"
+        : `must be ${typeName(issue.expected)}, not ${valueType(issue.input)}`;
     case "invalid_value": {
-      const shown = typeof issue.input === "string" && issue.input.length <= 40 ? ` (found ${JSON.stringify(issue.input)})` : "";
+      const shown =
+        typeof issue.input === "string" && issue.input.length <= 40 ? ` (found ${JSON.stringify(issue.input)})` : "";
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}${shown}`;
     }
     case "too_small":
       if (custom) return issue.message;
       if (issue.origin === "string") return `must be at least ${issue.minimum} characters`;
-      if (issue.origin === "array") return `must have at least ${issue.minimum} item${Number(issue.minimum) === 1 ? "" : "s"}`;
+      if (issue.origin === "array")
+        return `must have at least ${issue.minimum} item${Number(issue.minimum) === 1 ? "" : "s"}`;
       return `must be at least ${issue.minimum}`;
     case "too_big":
       if (custom) return issue.message;
@@ -114,7 +118,10 @@ function valueType(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "number" && !Number.isInteger(value)) return "a fraction";
-  return { string: "a string", number: "a number", boolean: "true/false", object: "an object" }[typeof value as string] ?? typeof value;
+  return (
+    { string: "a string", number: "a number", boolean: "true/false", object: "an object" }[typeof value as string] ??
+    typeof value
+  );
 }
 
 /** The keys an object in the schema accepts at `path` (array indexes and wrappers looked through). */
@@ -128,7 +135,11 @@ function keysAt(schema: z.core.$ZodType, path: Path): string[] {
   };
   for (const key of path) {
     if (!at) return [];
-    const def = unwrap(at)._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
+    const def = unwrap(at)._zod.def as {
+      type: string;
+      shape?: Record<string, z.core.$ZodType>;
+      element?: z.core.$ZodType;
+    };
     at = typeof key === "number" ? def.element : def.shape?.[String(key)];
   }
   const def = at && (unwrap(at)._zod.def as { shape?: Record<string, z.core.$ZodType> });
@@ -153,7 +164,8 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = row;
   }
   return prev[b.length]!;

@@ -131,7 +131,12 @@ export const configSchema = z
           /** Bytes all requests together may hold in flight (declared, or the body limit when chunked); 503 past it. */
           maxInFlightBytes: z._default(int(1024), 64 * 1024 * 1024),
         })
-        .check(z.refine((s) => s.requestTimeoutMs >= s.headersTimeoutMs, { path: ["requestTimeoutMs"], message: "must be at least headersTimeoutMs" })),
+        .check(
+          z.refine((s) => s.requestTimeoutMs >= s.headersTimeoutMs, {
+            path: ["requestTimeoutMs"],
+            message: "must be at least headersTimeoutMs",
+          }),
+        ),
       {},
     ),
     delivery: z.prefault(
@@ -157,22 +162,56 @@ export const configSchema = z
           /** SIGTERM: how long in-flight deliveries may take to finish before the process exits. */
           shutdownGraceMs: z._default(int(0, 120_000), 10_000),
         })
-        .check(z.refine((d) => d.retryMaxMs >= d.retryBaseMs, { path: ["retryMaxMs"], message: "must be at least retryBaseMs" })),
+        .check(
+          z.refine((d) => d.retryMaxMs >= d.retryBaseMs, {
+            path: ["retryMaxMs"],
+            message: "must be at least retryBaseMs",
+          }),
+        ),
       {},
     ),
     admin: z.optional(z.strictObject({ token: z.string().check(z.minLength(16, "must be at least 16 characters")) })),
   })
   .check(
     z.superRefine((cfg, ctx) => {
-      unique(cfg.incoming.map((h) => h.token), "incoming", "token", ctx);
-      unique(cfg.incoming.map((h) => h.name), "incoming", "name", ctx);
-      unique(cfg.outgoing.map((o) => o.name), "outgoing", "name", ctx);
-      unique(cfg.bots.map((b) => b.name), "bots", "name", ctx);
-      unique(cfg.bots.map((b) => b.token), "bots", "token", ctx);
+      unique(
+        cfg.incoming.map((h) => h.token),
+        "incoming",
+        "token",
+        ctx,
+      );
+      unique(
+        cfg.incoming.map((h) => h.name),
+        "incoming",
+        "name",
+        ctx,
+      );
+      unique(
+        cfg.outgoing.map((o) => o.name),
+        "outgoing",
+        "name",
+        ctx,
+      );
+      unique(
+        cfg.bots.map((b) => b.name),
+        "bots",
+        "name",
+        ctx,
+      );
+      unique(
+        cfg.bots.map((b) => b.token),
+        "bots",
+        "token",
+        ctx,
+      );
       cfg.outgoing.forEach((o, i) => {
         o.targets.forEach((t, j) => {
           if (t.format === "slash-command" && !t.command)
-            ctx.addIssue({ code: "custom", path: ["outgoing", i, "targets", j, "command"], message: "is required for slash-command targets" });
+            ctx.addIssue({
+              code: "custom",
+              path: ["outgoing", i, "targets", j, "command"],
+              message: "is required for slash-command targets",
+            });
         });
       });
     }),

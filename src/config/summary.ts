@@ -15,7 +15,7 @@ interface BotLike {
   readonly name: string;
   readonly channels?: readonly string[];
 }
-export const botsOf = (config: Config): readonly BotLike[] => ((config as { bots?: readonly BotLike[] }).bots ?? []);
+export const botsOf = (config: Config): readonly BotLike[] => (config as { bots?: readonly BotLike[] }).bots ?? [];
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -29,16 +29,24 @@ export const where = (url: string, keepPath: boolean): string => {
   }
 };
 
-export function summarize(config: Config, opts: { readonly demo?: boolean; readonly outboxPath?: string } = {}): SummaryLine[] {
+export function summarize(
+  config: Config,
+  opts: { readonly demo?: boolean; readonly outboxPath?: string } = {},
+): SummaryLine[] {
   const lines: SummaryLine[] = [];
   const bots = botsOf(config);
   if (config.rocketchat) {
-    lines.push({ level: "info", message: `delivering to Rocket.Chat at ${where(config.rocketchat.url, true)} as user id ${config.rocketchat.userId}` });
-    if (opts.outboxPath) lines.push({ level: "info", message: `outbox (messages accepted but not yet delivered): ${opts.outboxPath}` });
+    lines.push({
+      level: "info",
+      message: `delivering to Rocket.Chat at ${where(config.rocketchat.url, true)} as user id ${config.rocketchat.userId}`,
+    });
+    if (opts.outboxPath)
+      lines.push({ level: "info", message: `outbox (messages accepted but not yet delivered): ${opts.outboxPath}` });
   } else if (!opts.demo && (config.incoming.length > 0 || bots.length > 0)) {
     lines.push({
       level: "warn",
-      message: "no rocketchat section: messages go only to the built-in in-memory inbox (shown at GET /, lost on restart)",
+      message:
+        "no rocketchat section: messages go only to the built-in in-memory inbox (shown at GET /, lost on restart)",
     });
   } else {
     lines.push({ level: "info", message: "delivering to the built-in inbox (shown at GET /)" });
@@ -48,16 +56,26 @@ export function summarize(config: Config, opts: { readonly demo?: boolean; reado
     message: `${plural(config.incoming.length, "incoming hook")}, ${plural(bots.length, "bot")}, ${plural(config.outgoing.length, "outgoing rule")}`,
   });
   for (const h of config.incoming) {
-    const overrides = [h.allowChannelOverride && "channel", h.allowUsernameOverride && "username", h.allowIconOverride && "icon"].filter(Boolean);
+    const overrides = [
+      h.allowChannelOverride && "channel",
+      h.allowUsernameOverride && "username",
+      h.allowIconOverride && "icon",
+    ].filter(Boolean);
     lines.push({
       level: "info",
       message: `incoming hook "${h.name}" → ${h.channel} (rate ${h.rateLimit.perSecond}/s, burst ${h.rateLimit.burst}; overrides: ${overrides.join(", ") || "none"})`,
     });
   }
-  for (const b of bots) lines.push({ level: "info", message: `bot "${b.name}" → ${b.channels?.length ? b.channels.join(", ") : "any room"}` });
+  for (const b of bots)
+    lines.push({
+      level: "info",
+      message: `bot "${b.name}" → ${b.channels?.length ? b.channels.join(", ") : "any room"}`,
+    });
   for (const o of config.outgoing) {
     const rooms = o.channels.length ? o.channels.join(", ") : "every room";
-    const words = o.triggerWords.length ? `${o.triggerMatch} ${o.triggerWords.map((w) => JSON.stringify(w)).join(", ")}` : "every message";
+    const words = o.triggerWords.length
+      ? `${o.triggerMatch} ${o.triggerWords.map((w) => JSON.stringify(w)).join(", ")}`
+      : "every message";
     const targets = o.targets.map((t) => `${t.format} ${where(t.url, false)}`).join(", ");
     lines.push({ level: "info", message: `outgoing rule "${o.name}": ${rooms}, ${words} → ${targets}` });
   }

@@ -33,7 +33,13 @@ export interface DeliveryJob {
  * A job for `room`: each message gets the `_id` it keeps through every retry (so a retry can never
  * post twice), chosen now, when the sender is answered.
  */
-export function newJob(source: string, room: string, drafts: readonly RocketChatMessageDraft[], acceptedAt: number, threadTs?: string): DeliveryJob {
+export function newJob(
+  source: string,
+  room: string,
+  drafts: readonly RocketChatMessageDraft[],
+  acceptedAt: number,
+  threadTs?: string,
+): DeliveryJob {
   const messages = drafts.map((m) => ({ ...m, _id: newMessageId() }));
   return { id: messages[0]!._id, source, room, messages, acceptedAt, ...(threadTs !== undefined ? { threadTs } : {}) };
 }

@@ -141,7 +141,9 @@ export class DurableDelivery implements DeliveryService {
     this.#dead = stats.dead;
     for (const e of this.#outbox.unfinished()) this.#insert(this.#count(e.job, 1), this.#item(e));
     if (recovered > 0)
-      this.#logger.warn("outbox: jobs that may have been cut short by a crash will be checked before sending", { jobs: recovered });
+      this.#logger.warn("outbox: jobs that may have been cut short by a crash will be checked before sending", {
+        jobs: recovered,
+      });
     if (this.#stored > 0) this.#logger.info("outbox: resuming", { jobs: this.#stored, deadLetters: this.#dead });
     this.#metrics.queueDepth.collect(() => this.#stored);
     this.#metrics.deadLetters.collect(() => this.#dead);
@@ -265,7 +267,10 @@ export class DurableDelivery implements DeliveryService {
       await this.#persist({ op: "add", entry });
     } catch (e) {
       this.#count(job, -1);
-      this.#logger.error("outbox: cannot store a job, answering when Rocket.Chat does", { job: job.id, error: String(e) });
+      this.#logger.error("outbox: cannot store a job, answering when Rocket.Chat does", {
+        job: job.id,
+        error: String(e),
+      });
       return this.#answer(job, seq, await running, false);
     }
     const item = this.#item(entry);
@@ -300,7 +305,14 @@ export class DurableDelivery implements DeliveryService {
     }
   }
 
-  async #enqueue(job: DeliveryJob, seq: number, progress: JobProgress, nextAt: number, lastError?: string, failures = 0): Promise<SubmitOutcome> {
+  async #enqueue(
+    job: DeliveryJob,
+    seq: number,
+    progress: JobProgress,
+    nextAt: number,
+    lastError?: string,
+    failures = 0,
+  ): Promise<SubmitOutcome> {
     const line = this.#count(job, 1);
     const base = this.#entry(job, seq, progress, this.#now());
     const entry: OutboxEntry = { ...base, nextAt, ...(lastError === undefined ? {} : { lastError }) };
@@ -428,7 +440,8 @@ export class DurableDelivery implements DeliveryService {
       const kept = batch.filter((p) => p.done === undefined);
       for (const p of batch) p.done?.reject(e);
       this.#writes = [...kept, ...this.#writes];
-      if (this.#diskRetryMs === 0) this.#logger.error("outbox: cannot write", { error: String(e), pendingSettles: kept.length });
+      if (this.#diskRetryMs === 0)
+        this.#logger.error("outbox: cannot write", { error: String(e), pendingSettles: kept.length });
       this.#diskRetryMs = Math.min(DISK_RETRY_MAX_MS, Math.max(DISK_RETRY_MS, this.#diskRetryMs * 2));
       if (kept.length > 0 && !this.#closed) {
         this.#diskTimer = setTimeout(() => {
@@ -551,7 +564,14 @@ export class DurableDelivery implements DeliveryService {
         item.nextAt = at;
         item.lastError = result.reason;
         item.updatedAt = now;
-        this.#record(line, { op: "requeue", id: job.id, progress: result.progress, nextAt: at, lastError: result.reason, now });
+        this.#record(line, {
+          op: "requeue",
+          id: job.id,
+          progress: result.progress,
+          nextAt: at,
+          lastError: result.reason,
+          now,
+        });
         this.#policy.retried(job, result, at, now);
         break;
       }

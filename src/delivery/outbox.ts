@@ -39,8 +39,22 @@ export interface OutboxStats {
 export type OutboxWrite =
   | { readonly op: "add"; readonly entry: OutboxEntry }
   | { readonly op: "remove"; readonly id: string }
-  | { readonly op: "requeue"; readonly id: string; readonly progress: JobProgress; readonly nextAt: number; readonly lastError: string; readonly now: number }
-  | { readonly op: "bury"; readonly id: string; readonly progress: JobProgress; readonly error: SlackErrorCode; readonly reason: string; readonly now: number };
+  | {
+      readonly op: "requeue";
+      readonly id: string;
+      readonly progress: JobProgress;
+      readonly nextAt: number;
+      readonly lastError: string;
+      readonly now: number;
+    }
+  | {
+      readonly op: "bury";
+      readonly id: string;
+      readonly progress: JobProgress;
+      readonly error: SlackErrorCode;
+      readonly reason: string;
+      readonly now: number;
+    };
 
 export interface Outbox {
   /** Several writes in one transaction (one fsync): all of them or none (throws). */

@@ -29,7 +29,13 @@ import { backoffMs } from "./backoff.ts";
 import { freshProgress, type AttemptResult, type DeliveryJob, type JobProgress } from "./deliver.ts";
 import type { RocketChatResult } from "../rocketchat/client.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
-import { RecentDeliveries, recordFacts, type DeliveryDeps, type DeliveryRecord, type SubmitOutcome } from "./service.ts";
+import {
+  RecentDeliveries,
+  recordFacts,
+  type DeliveryDeps,
+  type DeliveryRecord,
+  type SubmitOutcome,
+} from "./service.ts";
 
 export type RetryResult = Extract<AttemptResult, { kind: "retry" }>;
 export type FailedResult = Extract<AttemptResult, { kind: "failed" }>;
@@ -145,7 +151,9 @@ export class RocketChatState {
   async check(): Promise<void> {
     const probe = this.#opts.probe;
     if (!probe) return;
-    const res = await this.#slots.run(probe).catch((e: unknown) => ({ ok: false as const, failure: { kind: "unavailable" as const, message: String(e) } }));
+    const res = await this.#slots
+      .run(probe)
+      .catch((e: unknown) => ({ ok: false as const, failure: { kind: "unavailable" as const, message: String(e) } }));
     const now = this.#now();
     if (res.ok) {
       const who = (res.value as { username?: string }).username;
@@ -159,7 +167,10 @@ export class RocketChatState {
     } else if (failure.kind === "unavailable" || failure.kind === "ambiguous") {
       this.#markDown("unavailable", failure.message, now);
     } else {
-      this.#opts.logger.warn("Rocket.Chat: GET /api/v1/me failed", { reason: failure.message, ...(failure.status ? { status: failure.status } : {}) });
+      this.#opts.logger.warn("Rocket.Chat: GET /api/v1/me failed", {
+        reason: failure.message,
+        ...(failure.status ? { status: failure.status } : {}),
+      });
     }
   }
 
@@ -194,7 +205,8 @@ export class RocketChatState {
     if (this.#downSince === undefined) {
       this.#downSince = now;
       this.#probes = 0;
-      if (cause === "unavailable") this.#opts.logger.warn("Rocket.Chat unreachable: holding deliveries, probing until it answers", { reason });
+      if (cause === "unavailable")
+        this.#opts.logger.warn("Rocket.Chat unreachable: holding deliveries, probing until it answers", { reason });
     }
     this.#downCause = cause;
     this.#released = false;
@@ -205,7 +217,8 @@ export class RocketChatState {
     if (this.#downSince === undefined) return;
     const seconds = Math.round((now - this.#downSince) / 100) / 10;
     const fields = { seconds, waiting: this.waiting() };
-    if (this.#downCause === "unavailable") this.#opts.logger.info("Rocket.Chat reachable again: resuming deliveries", fields);
+    if (this.#downCause === "unavailable")
+      this.#opts.logger.info("Rocket.Chat reachable again: resuming deliveries", fields);
     else this.#opts.logger.info("Rocket.Chat accepts the credentials again: resuming deliveries", fields);
     this.#downSince = undefined;
     this.#downCause = undefined;
@@ -219,7 +232,9 @@ export class RocketChatState {
     if (this.#stopped || this.#probeTimer !== undefined) return;
     const { retryBaseMs, retryMaxMs } = this.#opts.settings;
     const cap = Math.min(PROBE_MAX_MS, retryMaxMs);
-    const wait = this.#opts.probe ? Math.min(cap, retryBaseMs * 2 ** Math.min(this.#probes, 20)) : Math.min(cap, retryBaseMs);
+    const wait = this.#opts.probe
+      ? Math.min(cap, retryBaseMs * 2 ** Math.min(this.#probes, 20))
+      : Math.min(cap, retryBaseMs);
     this.#probes++;
     this.#probeAt = now + wait;
     this.#probeTimer = setTimeout(() => void this.#probe(), wait);
@@ -240,7 +255,9 @@ export class RocketChatState {
       this.wake();
       return;
     }
-    const res = await this.#slots.run(probe).catch((e: unknown) => ({ ok: false as const, failure: { kind: "unavailable" as const, message: String(e) } }));
+    const res = await this.#slots
+      .run(probe)
+      .catch((e: unknown) => ({ ok: false as const, failure: { kind: "unavailable" as const, message: String(e) } }));
     this.#probeTimer = undefined;
     if (this.#stopped) return;
     const now = this.#now();
@@ -410,8 +427,20 @@ export class DeliveryPolicy {
     const retryAfterSeconds = Math.min(RETRY_AFTER_MAX, Math.max(1, Math.ceil(seconds)));
     this.#opts.metrics.lineFull.inc({ bound });
     this.#opts.metrics.deliveries.inc({ hook: job.source, outcome: "refused" });
-    this.#opts.logger.debug("delivery refused: line full", { job: job.id, source: job.source, room: job.room, bound, waiting: bound === "total" ? inAll : inRoom, retryAfterSeconds });
-    return { kind: "failed", error: "rate_limited", retryAfterSeconds, reason: `the room's line is full (${bound} bound)` };
+    this.#opts.logger.debug("delivery refused: line full", {
+      job: job.id,
+      source: job.source,
+      room: job.room,
+      bound,
+      waiting: bound === "total" ? inAll : inRoom,
+      retryAfterSeconds,
+    });
+    return {
+      kind: "failed",
+      error: "rate_limited",
+      retryAfterSeconds,
+      reason: `the room's line is full (${bound} bound)`,
+    };
   }
 
   /** Seconds until `excess` messages have drained at `rate`, or until Rocket.Chat is usable. */
@@ -435,7 +464,9 @@ export class DeliveryPolicy {
   refused(job: DeliveryJob, result: FailedResult, now: number): void {
     this.#opts.logger.warn("delivery refused", { job: job.id, source: job.source, reason: result.reason });
     this.#opts.metrics.deliveries.inc({ hook: job.source, outcome: "failed" });
-    this.recent.add(recordFacts(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }));
+    this.recent.add(
+      recordFacts(job, "failed", result.progress, now, { error: result.error, lastError: result.reason }),
+    );
   }
 
   /** Without a store, a retry is a failure for the sender: 503 (with Rocket.Chat's wait on a 429). */
@@ -445,7 +476,9 @@ export class DeliveryPolicy {
     const error = "service_unavailable";
     this.recent.add(recordFacts(job, "failed", result.progress, now, { error, lastError: result.reason }));
     const { reason } = result;
-    return result.afterMs === undefined ? { kind: "failed", error, reason } : { kind: "failed", error, retryAfterSeconds: result.afterMs / 1000, reason };
+    return result.afterMs === undefined
+      ? { kind: "failed", error, reason }
+      : { kind: "failed", error, retryAfterSeconds: result.afterMs / 1000, reason };
   }
 
   /** The store could not take the job: 503, nothing kept. */
@@ -464,7 +497,13 @@ export class DeliveryPolicy {
   retried(job: DeliveryJob, result: RetryResult, nextAt: number, now: number): void {
     this.#opts.metrics.deliveries.inc({ hook: job.source, outcome: "retried" });
     const { attempts } = result.progress;
-    this.#opts.logger.debug("delivery retry", { job: job.id, attempts, inMs: nextAt - now, cause: result.cause ?? "", reason: result.reason });
+    this.#opts.logger.debug("delivery retry", {
+      job: job.id,
+      attempts,
+      inMs: nextAt - now,
+      cause: result.cause ?? "",
+      reason: result.reason,
+    });
   }
 
   /** "Permanent errors are not retried and kept as dead letters with the reason." */

@@ -15,9 +15,19 @@ describe("RecentDeliveries", () => {
     const recent = new RecentDeliveries(3);
     expect(recent.list()).toEqual([]);
     for (let n = 1; n <= 5; n++) {
-      recent.add(recordFacts(job(n), "delivered", { ...freshProgress, attempts: 1, sent: 1 }, Date.UTC(2026, 0, 1) + n * 1000 + 5));
+      recent.add(
+        recordFacts(
+          job(n),
+          "delivered",
+          { ...freshProgress, attempts: 1, sent: 1 },
+          Date.UTC(2026, 0, 1) + n * 1000 + 5,
+        ),
+      );
       expect(recent.list().map((r) => r.id)).toEqual(
-        [5, 4, 3, 2, 1].filter((i) => i <= n).slice(0, 3).map((i) => `job-${i}`),
+        [5, 4, 3, 2, 1]
+          .filter((i) => i <= n)
+          .slice(0, 3)
+          .map((i) => `job-${i}`),
       );
     }
     const [newest] = recent.list();

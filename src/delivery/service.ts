@@ -25,7 +25,12 @@ export interface DeliveryDeps {
 export type SubmitOutcome =
   | { readonly kind: "delivered"; readonly stored: StoredMessage[] }
   | { readonly kind: "queued" }
-  | { readonly kind: "failed"; readonly error: SlackErrorCode; readonly retryAfterSeconds?: number; readonly reason?: string };
+  | {
+      readonly kind: "failed";
+      readonly error: SlackErrorCode;
+      readonly retryAfterSeconds?: number;
+      readonly reason?: string;
+    };
 
 /** One job as the admin view shows it: ids, room, source and times, never message text. */
 export interface DeliveryRecord {
@@ -111,7 +116,8 @@ export function formatRecord({ acceptedAt, updatedAt, nextAt, ...facts }: Record
   };
 }
 
-export const deliveryRecord = (...args: Parameters<typeof recordFacts>): DeliveryRecord => formatRecord(recordFacts(...args));
+export const deliveryRecord = (...args: Parameters<typeof recordFacts>): DeliveryRecord =>
+  formatRecord(recordFacts(...args));
 
 /** The last settled jobs, in memory (per process, per isolate on Workers). */
 export class RecentDeliveries {

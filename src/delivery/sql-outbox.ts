@@ -85,8 +85,19 @@ export class SqlOutbox implements Outbox {
     this.#db.exec(
       `INSERT INTO outbox (seq, id, room, job, state, sent, uncertain, attempts, next_at, expires_at, updated_at, error, last_error)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      e.seq, e.job.id, e.job.room, JSON.stringify(e.job), e.state, e.progress.sent, e.progress.uncertain ? 1 : 0,
-      e.progress.attempts, e.nextAt, e.expiresAt, e.updatedAt, e.error ?? null, e.lastError ?? null,
+      e.seq,
+      e.job.id,
+      e.job.room,
+      JSON.stringify(e.job),
+      e.state,
+      e.progress.sent,
+      e.progress.uncertain ? 1 : 0,
+      e.progress.attempts,
+      e.nextAt,
+      e.expiresAt,
+      e.updatedAt,
+      e.error ?? null,
+      e.lastError ?? null,
     );
   }
 
@@ -117,18 +128,24 @@ export class SqlOutbox implements Outbox {
 
   recover(now: number): number {
     const clean = this.#db.exec(`DELETE FROM outbox_meta WHERE key = 'clean' RETURNING key`).length > 0;
-    const heads = clean ? 0 : this.#db.exec(
-      `UPDATE outbox SET uncertain = 1, attempts = attempts + 1, updated_at = ?
+    const heads = clean
+      ? 0
+      : this.#db.exec(
+          `UPDATE outbox SET uncertain = 1, attempts = attempts + 1, updated_at = ?
        WHERE state = 'queued' AND seq IN (
          SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY room ORDER BY seq) AS n FROM outbox WHERE ${UNFINISHED})
          WHERE n <= 2) RETURNING seq`,
-      now,
-    ).length;
-    return heads + this.#db.exec(
-      `UPDATE outbox SET state = 'queued', uncertain = 1, attempts = attempts + 1, next_at = ?, updated_at = ?
+          now,
+        ).length;
+    return (
+      heads +
+      this.#db.exec(
+        `UPDATE outbox SET state = 'queued', uncertain = 1, attempts = attempts + 1, next_at = ?, updated_at = ?
        WHERE state = 'inflight' RETURNING seq`,
-      now, now,
-    ).length;
+        now,
+        now,
+      ).length
+    );
   }
 
   due(now: number, limit: number): OutboxEntry[] {
@@ -137,15 +154,15 @@ export class SqlOutbox implements Outbox {
         `SELECT o.* FROM (SELECT MIN(seq) AS seq FROM outbox WHERE ${UNFINISHED} GROUP BY room) AS head
          JOIN outbox AS o ON o.seq = head.seq
          WHERE o.state = 'queued' AND o.next_at <= ? ORDER BY o.seq LIMIT ?`,
-        now, limit,
+        now,
+        limit,
       )
       .map(entry);
   }
 
   claim(ids: readonly string[], now: number): void {
     this.#db.transaction(() => {
-      for (const id of ids)
-        this.#db.exec(`UPDATE outbox SET state = 'inflight', updated_at = ? WHERE id = ?`, now, id);
+      for (const id of ids) this.#db.exec(`UPDATE outbox SET state = 'inflight', updated_at = ? WHERE id = ?`, now, id);
     });
   }
 
@@ -153,7 +170,13 @@ export class SqlOutbox implements Outbox {
     this.#db.exec(
       `UPDATE outbox SET state = 'queued', sent = ?, uncertain = ?, attempts = ?, next_at = ?, last_error = ?, updated_at = ?
        WHERE id = ?`,
-      progress.sent, progress.uncertain ? 1 : 0, progress.attempts, nextAt, lastError, now, id,
+      progress.sent,
+      progress.uncertain ? 1 : 0,
+      progress.attempts,
+      nextAt,
+      lastError,
+      now,
+      id,
     );
   }
 
@@ -161,7 +184,13 @@ export class SqlOutbox implements Outbox {
     this.#db.exec(
       `UPDATE outbox SET state = 'dead', sent = ?, uncertain = ?, attempts = ?, error = ?, last_error = ?, updated_at = ?
        WHERE id = ?`,
-      progress.sent, progress.uncertain ? 1 : 0, progress.attempts, error, reason, now, id,
+      progress.sent,
+      progress.uncertain ? 1 : 0,
+      progress.attempts,
+      error,
+      reason,
+      now,
+      id,
     );
   }
 
@@ -173,7 +202,10 @@ export class SqlOutbox implements Outbox {
     const [row] = this.#db.exec(
       `UPDATE outbox SET state = 'queued', next_at = ?, expires_at = ?, error = NULL, updated_at = ?
        WHERE id = ? AND state = 'dead' RETURNING *`,
-      now, expiresAt, now, id,
+      now,
+      expiresAt,
+      now,
+      id,
     );
     return row && entry(row);
   }

@@ -31,10 +31,12 @@ export const slackOk: SlackAnswer = { status: 200, body: "ok", headers: PLAIN };
 export const retryAfter = (seconds: number): string => String(Math.max(1, Math.ceil(seconds)));
 
 /** The token of an `Authorization: Bearer …` header (the scheme in any case, as HTTP allows). */
-export const bearerToken = (authorization: string | null | undefined): string | undefined => /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "")?.[1];
+export const bearerToken = (authorization: string | null | undefined): string | undefined =>
+  /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "")?.[1];
 
 export function slackError(error: SlackError): SlackAnswer {
-  const headers = error.retryAfterSeconds === undefined ? PLAIN : { ...PLAIN, "retry-after": retryAfter(error.retryAfterSeconds) };
+  const headers =
+    error.retryAfterSeconds === undefined ? PLAIN : { ...PLAIN, "retry-after": retryAfter(error.retryAfterSeconds) };
   return { status: slackErrorStatus[error.code], body: error.code, headers };
 }
 
@@ -54,5 +56,9 @@ const rocketChatOk: SlackAnswer = { status: 200, body: '{"success":true}', heade
 export function rocketChatAnswer(answer: SlackAnswer): SlackAnswer {
   if (answer.status === 200) return rocketChatOk;
   const { "content-type": _plain, ...rest } = answer.headers;
-  return { status: answer.status, body: JSON.stringify({ success: false, error: answer.body }), headers: { ...JSON_TYPE, ...rest } };
+  return {
+    status: answer.status,
+    body: JSON.stringify({ success: false, error: answer.body }),
+    headers: { ...JSON_TYPE, ...rest },
+  };
 }

@@ -17,8 +17,12 @@ describe("decodePayload", () => {
   });
 
   it("reads a form payload field with + as space, from the body or the query string", async () => {
-    expect(await decode("payload=%7B%22text%22%3A%22a+b%22%7D", "application/x-www-form-urlencoded")).toEqual({ text: "a b" });
-    expect(await decode("", "application/x-www-form-urlencoded", "payload=%7B%22text%22%3A%22q%22%7D")).toEqual({ text: "q" });
+    expect(await decode("payload=%7B%22text%22%3A%22a+b%22%7D", "application/x-www-form-urlencoded")).toEqual({
+      text: "a b",
+    });
+    expect(await decode("", "application/x-www-form-urlencoded", "payload=%7B%22text%22%3A%22q%22%7D")).toEqual({
+      text: "q",
+    });
     expect(await decode("payload=%7B%22text%22%3A%22x%22%7D", null)).toEqual({ text: "x" });
   });
 
@@ -41,15 +45,28 @@ describe("decodePayload", () => {
     expect(await decode("not json", "application/json")).toBeUndefined();
     expect(await decode("a=1", "application/x-www-form-urlencoded")).toBeUndefined();
     await fc.assert(
-      fc.asyncProperty(fc.string(), fc.constantFrom(null, "application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain; charset=bogus"), async (body, type) => {
-        await decode(body, type);
-      }),
+      fc.asyncProperty(
+        fc.string(),
+        fc.constantFrom(
+          null,
+          "application/json",
+          "application/x-www-form-urlencoded",
+          "multipart/form-data; boundary=x",
+          "text/plain; charset=bogus",
+        ),
+        async (body, type) => {
+          await decode(body, type);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("parses media types case-insensitively", () => {
-    expect(parseMediaType("AppLicaTion/x-www-Form-urlencoded; Charset=\"UTF-8\"")).toEqual({ type: "application/x-www-form-urlencoded", charset: "utf-8" });
+    expect(parseMediaType('AppLicaTion/x-www-Form-urlencoded; Charset="UTF-8"')).toEqual({
+      type: "application/x-www-form-urlencoded",
+      charset: "utf-8",
+    });
   });
 });
 
@@ -73,7 +90,10 @@ describe("readLimited", () => {
     const r = await readLimited(sized('{"text":"ok"}', 13), 1000);
     expect(r.ok && new TextDecoder().decode(r.value)).toBe('{"text":"ok"}');
     expect(await readLimited(sized("x".repeat(2000), 10), 1000)).toEqual({ ok: false, error: "request_too_large" });
-    expect(await readLimited(sized("x".repeat(2000), 10, { "content-encoding": "gzip" }), 1000)).toEqual({ ok: false, error: "request_too_large" });
+    expect(await readLimited(sized("x".repeat(2000), 10, { "content-encoding": "gzip" }), 1000)).toEqual({
+      ok: false,
+      error: "request_too_large",
+    });
   });
 
   it("reads a chunked body under the limit whole", async () => {
@@ -84,7 +104,10 @@ describe("readLimited", () => {
         c.close();
       },
     });
-    const r = await readLimited(new Request("http://x/", { method: "POST", body: stream, duplex: "half" } as RequestInit), 1000);
+    const r = await readLimited(
+      new Request("http://x/", { method: "POST", body: stream, duplex: "half" } as RequestInit),
+      1000,
+    );
     expect(r.ok && new TextDecoder().decode(r.value)).toBe('{"text":"ok"}');
   });
 });

@@ -138,7 +138,9 @@ export async function decodePayload(bytes: Uint8Array, contentType: string | nul
 async function decodeMultipart(bytes: Uint8Array, contentType: string, query: string): Promise<unknown> {
   let form: FormData;
   try {
-    form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": contentType } }).formData();
+    form = await new Response(bytes as Uint8Array<ArrayBuffer>, {
+      headers: { "content-type": contentType },
+    }).formData();
   } catch {
     return undefined;
   }
@@ -146,7 +148,8 @@ async function decodeMultipart(bytes: Uint8Array, contentType: string, query: st
   if (typeof payload === "string") return unwrapPayload(parseJson(payload));
   // Mattermost's multipart form carries the fields themselves (docs/mattermost.md §1.2).
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of form) if (typeof v === "string") fields[k === "iconurl" ? "icon_url" : k === "channelname" ? "channel" : k] = v;
+  for (const [k, v] of form)
+    if (typeof v === "string") fields[k === "iconurl" ? "icon_url" : k === "channelname" ? "channel" : k] = v;
   return Object.keys(fields).length > 0 ? fields : unwrapPayload(payloadField(new URLSearchParams(), query));
 }
 

@@ -2,4 +2,6 @@
 import { fromResponse, type Upstream } from "./upstream.ts";
 
 export const upstream: Upstream = async (input, { timeoutMs, ...init }) =>
-  fromResponse(await fetch(input, timeoutMs === undefined ? init : { ...init, signal: AbortSignal.timeout(timeoutMs) }));
+  fromResponse(
+    await fetch(input, timeoutMs === undefined ? init : { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+  );

@@ -10,4 +10,6 @@ import type { Inbox } from "./inbox.ts";
 import type { InboxControls, InboxHook } from "./page.ts";
 
 export const loadEmoji = (): Promise<EmojiLookup | undefined> => Promise.resolve(undefined);
-export const inboxExtras: { controls(hooks: readonly InboxHook[]): InboxControls; routes(app: Hono, inbox: Inbox): void } | undefined = undefined;
+export const inboxExtras:
+  | { controls(hooks: readonly InboxHook[]): InboxControls; routes(app: Hono, inbox: Inbox): void }
+  | undefined = undefined;

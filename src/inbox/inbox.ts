@@ -64,7 +64,12 @@ export class Inbox implements RocketChatApi {
     const room = [...this.#rooms.values()].find((r) => r._id === message.rid);
     const hook = this.#sources.get(message._id);
     this.#sources.delete(message._id);
-    const stored: InboxMessage = { ...message, ts: new Date(this.#now()).toISOString(), roomName: room?.name ?? message.rid, ...(hook !== undefined && { hook }) };
+    const stored: InboxMessage = {
+      ...message,
+      ts: new Date(this.#now()).toISOString(),
+      roomName: room?.name ?? message.rid,
+      ...(hook !== undefined && { hook }),
+    };
     this.#messages.push(stored);
     this.#revision++;
     this.#byId.set(stored._id, stored);

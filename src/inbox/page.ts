@@ -17,7 +17,8 @@ import type { InboxMessage } from "./inbox.ts";
 export const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
-const safeUrl = (url: string | undefined): string | undefined => (url && /^https?:\/\//i.test(url) ? escapeHtml(url) : undefined);
+const safeUrl = (url: string | undefined): string | undefined =>
+  url && /^https?:\/\//i.test(url) ? escapeHtml(url) : undefined;
 
 /**
  * Links in rendered text: only http(s) and mailto become links; any other scheme (`javascript:`,
@@ -97,11 +98,15 @@ function attachmentHtml(a: RocketChatAttachment): string {
     const icon = safeUrl(a.author_icon);
     const link = safeUrl(a.author_link);
     const name = escapeHtml(a.author_name);
-    body.push(`<div class="author">${icon ? `<img src="${icon}" alt="">` : ""}${link ? `<a href="${link}">${name}</a>` : name}</div>`);
+    body.push(
+      `<div class="author">${icon ? `<img src="${icon}" alt="">` : ""}${link ? `<a href="${link}">${name}</a>` : name}</div>`,
+    );
   }
   if (a.title) {
     const link = safeUrl(a.title_link);
-    body.push(`<div class="title">${link ? `<a href="${link}">${escapeHtml(a.title)}</a>` : escapeHtml(a.title)}</div>`);
+    body.push(
+      `<div class="title">${link ? `<a href="${link}">${escapeHtml(a.title)}</a>` : escapeHtml(a.title)}</div>`,
+    );
   }
   if (a.text) body.push(`<div class="text">${render(attachmentMarkdown, a.text)}</div>`);
   if (a.fields?.length) {
@@ -121,12 +126,15 @@ function attachmentHtml(a: RocketChatAttachment): string {
   const thumb = safeUrl(a.thumb_url);
   // The colour is applied by the page's script (a style attribute needs 'unsafe-inline').
   const color = a.color && /^#[0-9a-f]{3,8}$/i.test(a.color) ? a.color : "#e1e5e8";
-  parts.push(`<div class="attachment" data-color="${color}">${thumb ? `<img class="thumb" src="${thumb}" alt="">` : ""}${body.join("")}</div>`);
+  parts.push(
+    `<div class="attachment" data-color="${color}">${thumb ? `<img class="thumb" src="${thumb}" alt="">` : ""}${body.join("")}</div>`,
+  );
   return parts.join("");
 }
 
 /** In Rocket.Chat a `>` quotes its own line only; marked would carry the quote on to the next. */
-const quoteLinesOnly = (text: string): string => (text.includes(">") ? text.replace(/^(>.*)\n(?!>)/gm, "$1\n\n") : text);
+const quoteLinesOnly = (text: string): string =>
+  text.includes(">") ? text.replace(/^(>.*)\n(?!>)/gm, "$1\n\n") : text;
 
 /** "2026-12-03 06:05:01 UTC": shown until the page's script puts the reader's local time. */
 const utc = (iso: string): string => iso.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC");
@@ -181,8 +189,16 @@ export interface InboxControls {
   readonly composer: string;
 }
 
-export function inboxPage(messages: readonly InboxMessage[], hooks: readonly InboxHook[], revision: number, emoji?: EmojiLookup, controls?: InboxControls): string {
-  const urls = hooks.map((h) => `<li><strong>${escapeHtml(h.name)}</strong>: <code>${escapeHtml(h.url)}</code></li>`).join("");
+export function inboxPage(
+  messages: readonly InboxMessage[],
+  hooks: readonly InboxHook[],
+  revision: number,
+  emoji?: EmojiLookup,
+  controls?: InboxControls,
+): string {
+  const urls = hooks
+    .map((h) => `<li><strong>${escapeHtml(h.name)}</strong>: <code>${escapeHtml(h.url)}</code></li>`)
+    .join("");
   const curl = hooks[0]
     ? `<pre>curl -X POST -H 'Content-Type: application/json' \\\n  -d '{"text":"Hello from *slackline* :wave: &lt;https://example.com|a link&gt;"}' \\\n  ${escapeHtml(hooks[0].url)}</pre>`
     : "";

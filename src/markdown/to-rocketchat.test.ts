@@ -9,8 +9,7 @@ import { markdownToRocketChat } from "./to-rocketchat.ts";
 
 const ctx: TranslateContext = { ...defaultTranslateContext, tables: true };
 const oldRc: TranslateContext = { ...defaultTranslateContext, tables: false };
-const msg = (md: string, c: TranslateContext = ctx): string =>
-  markdownToRocketChat(md, c, "message");
+const msg = (md: string, c: TranslateContext = ctx): string => markdownToRocketChat(md, c, "message");
 const att = (md: string): string => markdownToRocketChat(md, ctx, "attachment");
 
 const NBSP = "\u00A0";
@@ -101,8 +100,15 @@ describe("markdownToRocketChat: emphasis (message)", () => {
   it("writes italic as _i_ and strike as ~s~", () => {
     expect(msg("*it* _it_ ~~gone~~")).toBe("_it_ _it_ ~gone~");
     expect(kinds(msg("*it* _it_ ~~gone~~"))).toEqual([
-      "PARAGRAPH", "ITALIC", "PLAIN_TEXT", "PLAIN_TEXT", "ITALIC", "PLAIN_TEXT", "PLAIN_TEXT",
-      "STRIKE", "PLAIN_TEXT",
+      "PARAGRAPH",
+      "ITALIC",
+      "PLAIN_TEXT",
+      "PLAIN_TEXT",
+      "ITALIC",
+      "PLAIN_TEXT",
+      "PLAIN_TEXT",
+      "STRIKE",
+      "PLAIN_TEXT",
     ]);
   });
 
@@ -311,9 +317,7 @@ describe("markdownToRocketChat: blocks (message)", () => {
 describe("markdownToRocketChat: attachment target", () => {
   it("writes bold as **b** (marked reads *b* as italic) and italic as _i_", () => {
     expect(att("**b** *i* ~~s~~ `c`")).toBe("**b** _i_ ~~s~~ `c`");
-    expect(rcAttachmentHtml(att("**b** *i* ~~s~~"))).toBe(
-      "<p><strong>b</strong> <em>i</em> <del>s</del></p>\n",
-    );
+    expect(rcAttachmentHtml(att("**b** *i* ~~s~~"))).toBe("<p><strong>b</strong> <em>i</em> <del>s</del></p>\n");
   });
 
   it("writes images as links and keeps links", () => {
@@ -416,8 +420,19 @@ describe("markdownToRocketChat: properties", () => {
   it("translates adversarial inputs just under the parse limit to bounded output", () => {
     const rep = (p: string): string => repeatTo(p, 60_000);
     const inputs = [
-      rep("*"), rep("["), rep("_"), rep("`"), rep("<"), rep("!["), rep(">"), rep("- "), rep("> "),
-      rep("*a"), rep("**a_"), rep("[a]("), rep("\\"),
+      rep("*"),
+      rep("["),
+      rep("_"),
+      rep("`"),
+      rep("<"),
+      rep("!["),
+      rep(">"),
+      rep("- "),
+      rep("> "),
+      rep("*a"),
+      rep("**a_"),
+      rep("[a]("),
+      rep("\\"),
       Array.from({ length: 300 }, (_, i) => `${" ".repeat(2 * i)}- x`).join("\n"),
     ];
     // Escaping at most doubles a character; markup alone may shrink to nothing but a rule.

@@ -417,8 +417,7 @@ function markdownList(list: Tokens.List, o: Options): string {
     }
     let entry = (marker + text).trimEnd();
     for (const block of blocks) {
-      const rendered =
-        block.type === "list" ? markdownList(block as Tokens.List, o) : renderBlock(block, o);
+      const rendered = block.type === "list" ? markdownList(block as Tokens.List, o) : renderBlock(block, o);
       if (rendered === "") continue;
       const indented = rendered.replace(NEWLINES, `\n${pad}`);
       entry += (block.type === "list" ? "\n" : "\n\n") + pad + indented;
@@ -477,8 +476,7 @@ function codeSpan(code: string, o: Options): string {
     let longest = 0;
     for (const m of text.matchAll(BACKTICKS)) longest = Math.max(longest, m[0].length);
     const fence = "`".repeat(longest + 1);
-    const pad =
-      text.startsWith("`") || text.endsWith("`") || (text.startsWith(" ") && text.endsWith(" "));
+    const pad = text.startsWith("`") || text.endsWith("`") || (text.startsWith(" ") && text.endsWith(" "));
     return text === "" ? "" : pad ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
   }
   return text
@@ -499,14 +497,21 @@ function table(t: Tokens.Table, o: Options): string {
     // RC 8.7 accepts `\|` inside cells; attachment text has `|` escaped except in code spans.
     return o.message ? text.replace(PIPE, "\\|") : text.replace(UNESCAPED_PIPE, "\\|");
   };
-  return gfmTable([t.header.map(cell), ...t.rows.map((r) => r.map(cell))], t.align.map((a) => a ?? undefined));
+  return gfmTable(
+    [t.header.map(cell), ...t.rows.map((r) => r.map(cell))],
+    t.align.map((a) => a ?? undefined),
+  );
 }
 
 /** A table as aligned monospace lines (RC before 8.7 has no tables). */
 function monospaceLines(t: Tokens.Table): string[] {
-  const text = (c: Tokens.TableCell): string => finishPlain(renderInline(c.tokens, { message: true, tables: false }, PLAIN));
+  const text = (c: Tokens.TableCell): string =>
+    finishPlain(renderInline(c.tokens, { message: true, tables: false }, PLAIN));
   const rows = [t.header.map(text), ...t.rows.map((r) => r.map(text))];
-  return monospaceTable(rows, t.align.map((a) => a ?? undefined));
+  return monospaceTable(
+    rows,
+    t.align.map((a) => a ?? undefined),
+  );
 }
 
 // ───────────────────────────── inline ─────────────────────────────
@@ -578,7 +583,8 @@ function renderInline(tokens: readonly Token[], o: Options, st: InlineState, bef
         break;
       }
       case "codespan":
-        if (st.plain || (st.label && o.message)) literal += t.text; // RC labels hold no code
+        if (st.plain || (st.label && o.message))
+          literal += t.text; // RC labels hold no code
         else {
           flush();
           // marked would read two adjacent spans' backticks as one run.
@@ -630,13 +636,7 @@ function atom(piece: string, before: string, o: Options, st: InlineState): strin
 type Emphasis = "bold" | "italic" | "strike";
 const EMPHASIS_OF = { strong: "bold", em: "italic", del: "strike" } as const;
 
-function emphasis(
-  tokens: readonly Token[],
-  kind: Emphasis,
-  o: Options,
-  st: InlineState,
-  before: string,
-): string {
+function emphasis(tokens: readonly Token[], kind: Emphasis, o: Options, st: InlineState, before: string): string {
   // The same emphasis inside itself (`**a **b** c**`) is not repeated: its content continues.
   if (st.plain || st[kind]) return renderInline(tokens, o, st, before);
   return wrap(renderInline(tokens, o, { ...st, [kind]: true }), kind, o);
@@ -823,12 +823,7 @@ const DELIMITERS = new Set(["*", "~", "_"]);
  *   its word rules differ again, so there every other `_` is escaped.
  * `before` is the character rendered before `text` (undefined: start of a line).
  */
-function intraword(
-  text: string,
-  at: number,
-  before: string | undefined,
-  inEmphasis: boolean,
-): boolean {
+function intraword(text: string, at: number, before: string | undefined, inEmphasis: boolean): boolean {
   if (!isAsciiAlnum(text[at - 1]) || !isAsciiAlnum(text[at + 1])) return false;
   let j = at - 1;
   for (; j > 0; j--) {
@@ -873,9 +868,7 @@ function finishInline(raw: string, o: Options): string[] {
   const text = o.message ? resolveMessage(raw) : resolveMarkdown(raw);
   const lines = text.split("\n");
   while (lines.length > 0 && lines[lines.length - 1]!.trim() === "") lines.pop();
-  return lines.map((line, i) =>
-    protectLineStart(i === 0 ? line : line.replace(LEADING_BLANKS, ""), o),
-  );
+  return lines.map((line, i) => protectLineStart(i === 0 ? line : line.replace(LEADING_BLANKS, ""), o));
 }
 
 const LEADING_BLANKS = /^[ \t]+/;
@@ -923,7 +916,8 @@ function resolveMessage(raw: string): string {
         break;
       case LITERAL_BACKSLASH: {
         const next = nextRaw(raw, i + 1);
-        if (next === "." || next === "#" || next === "_") put("\\\\"); // `\\.` shows `\.`
+        if (next === "." || next === "#" || next === "_")
+          put("\\\\"); // `\\.` shows `\.`
         else if (next !== undefined && MARKUP_AFTER_BACKSLASH.includes(next)) put(`\\${ZWSP}`);
         else put("\\");
         break;
@@ -932,8 +926,7 @@ function resolveMessage(raw: string): string {
       case ITALIC_CLOSE: {
         // `#b_`/`@b_` would take the `_` into the name, `:_…:` reads as an emoji shortcode.
         const next = nextEffective(raw, i + 1);
-        const glued =
-          last === ":" || endsWithMention(raw, i) || (c === ITALIC_OPEN && isAsciiAlnum(last));
+        const glued = last === ":" || endsWithMention(raw, i) || (c === ITALIC_OPEN && isAsciiAlnum(last));
         put(glued ? `${ZWSP}_` : "_");
         if (c === ITALIC_CLOSE && (next === ":" || isAsciiAlnum(next))) put(ZWSP);
         break;
@@ -1039,12 +1032,42 @@ const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z][A-Za-z0-9]{1,31
 
 /** The named character references people actually type; others stay as written. */
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'", nbsp: NBSP,
-  copy: "©", reg: "®", trade: "™", hellip: "…", mdash: "—", ndash: "–",
-  lsquo: "‘", rsquo: "’", ldquo: "“", rdquo: "”", laquo: "«", raquo: "»",
-  bull: "•", middot: "·", deg: "°", plusmn: "±", times: "×", divide: "÷",
-  euro: "€", pound: "£", yen: "¥", cent: "¢", sect: "§", para: "¶",
-  larr: "←", rarr: "→", uarr: "↑", darr: "↓", harr: "↔", check: "✓",
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: NBSP,
+  copy: "©",
+  reg: "®",
+  trade: "™",
+  hellip: "…",
+  mdash: "—",
+  ndash: "–",
+  lsquo: "‘",
+  rsquo: "’",
+  ldquo: "“",
+  rdquo: "”",
+  laquo: "«",
+  raquo: "»",
+  bull: "•",
+  middot: "·",
+  deg: "°",
+  plusmn: "±",
+  times: "×",
+  divide: "÷",
+  euro: "€",
+  pound: "£",
+  yen: "¥",
+  cent: "¢",
+  sect: "§",
+  para: "¶",
+  larr: "←",
+  rarr: "→",
+  uarr: "↑",
+  darr: "↓",
+  harr: "↔",
+  check: "✓",
 };
 
 /** HTML character references in Markdown (CommonMark decodes them): numeric ones and the named ones above. */

@@ -25,6 +25,9 @@ export function readStreamLimited(
     };
     const onEnd = () => resolve({ ok: true, value: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
     // The other side went away, or a timeout aborted the read, mid-body.
-    stream.on("data", onData).on("end", onEnd).once("error", () => resolve({ ok: false, error: "invalid_payload" }));
+    stream
+      .on("data", onData)
+      .on("end", onEnd)
+      .once("error", () => resolve({ ok: false, error: "invalid_payload" }));
   });
 }

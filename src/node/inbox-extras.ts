@@ -16,7 +16,14 @@ import { INBOX_JS } from "../inbox/script.ts";
 const EXAMPLE = JSON.stringify(
   {
     text: "Deploy *finished* :tada: <https://example.com|release notes>",
-    attachments: [{ color: "good", title: "Build 42", text: "All _tests_ passed :white_check_mark:", fields: [{ title: "Branch", value: "main", short: true }] }],
+    attachments: [
+      {
+        color: "good",
+        title: "Build 42",
+        text: "All _tests_ passed :white_check_mark:",
+        fields: [{ title: "Branch", value: "main", short: true }],
+      },
+    ],
   },
   null,
   2,
@@ -25,7 +32,8 @@ const EXAMPLE = JSON.stringify(
 /** The page's filter, Clear button and send form, and the routes its script calls. */
 export const inboxExtras = {
   controls(hooks: readonly InboxHook[]): InboxControls {
-    const options = (value: (h: InboxHook) => string) => hooks.map((h) => `<option value="${escapeHtml(value(h))}">${escapeHtml(h.name)}</option>`).join("");
+    const options = (value: (h: InboxHook) => string) =>
+      hooks.map((h) => `<option value="${escapeHtml(value(h))}">${escapeHtml(h.name)}</option>`).join("");
     return {
       header: `<label>Show <select id="filter"><option value="">all hooks</option>${options((h) => h.name)}</select></label> <button id="clear" type="button">Clear</button>`,
       composer:
@@ -35,7 +43,13 @@ export const inboxExtras = {
     };
   },
   routes(app: Hono, inbox: Inbox): void {
-    app.get("/inbox.js", () => new Response(INBOX_JS, { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" } }));
+    app.get(
+      "/inbox.js",
+      () =>
+        new Response(INBOX_JS, {
+          headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-cache" },
+        }),
+    );
     // The list as the page shows it, when it changed since the page's revision.
     app.get("/inbox/messages", async (c) => {
       const since = Number(c.req.query("since"));

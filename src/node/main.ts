@@ -58,7 +58,10 @@ function fatal(lines: string[], code = EXIT_CONFIG): never {
 
 function parse(argv: string[], options: ParseArgsOptionsConfig): Record<string, string | boolean | undefined> {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
   } catch (e) {
     return fatal([`${(e as Error).message.split("\n")[0]} (slackline --help shows the usage)`]);
   }
@@ -69,7 +72,11 @@ function readConfig(path: string | undefined): { source: ConfigSource; text: str
   const source = configSource(path, process.env["SLACKLINE_CONFIG"]);
   try {
     const text =
-      source.kind === "file" ? readFileSync(source.path, "utf8") : source.kind === "inline" ? source.json : demoConfigJson(newMessageId() + newMessageId());
+      source.kind === "file"
+        ? readFileSync(source.path, "utf8")
+        : source.kind === "inline"
+          ? source.json
+          : demoConfigJson(newMessageId() + newMessageId());
     return { source, text };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -95,12 +102,14 @@ export function main(argv: string[] = process.argv.slice(2)): void | Promise<voi
 async function check(argv: string[]): Promise<void> {
   const args = parse(argv, { config: { type: "string" }, probe: { type: "boolean" } });
   const { source, text } = readConfig(args["config"] as string | undefined);
-  if (source.kind === "demo") fatal(["config: none given (--config FILE or SLACKLINE_CONFIG); without one slackline starts in demo mode"]);
+  if (source.kind === "demo")
+    fatal(["config: none given (--config FILE or SLACKLINE_CONFIG); without one slackline starts in demo mode"]);
   const loaded = loadConfig(text, process.env);
   if (!loaded.ok) fatal(loaded.problems);
   const where = source.kind === "file" ? source.path : "SLACKLINE_CONFIG";
   process.stdout.write(`${where}: valid\n`);
-  for (const line of summarize(loaded.config)) process.stdout.write(`${line.level === "warn" ? "warning: " : ""}${line.message}\n`);
+  for (const line of summarize(loaded.config))
+    process.stdout.write(`${line.level === "warn" ? "warning: " : ""}${line.message}\n`);
   if (!args["probe"]) process.exit(0);
   const report = await probe(loaded.config, upstream);
   for (const line of report.passed) process.stdout.write(`ok: ${line}\n`);
@@ -146,7 +155,14 @@ function serve(argv: string[]): void {
     ...(tsStore && { tsStore }),
     ...(outbox && {
       delivery: (deliverer, metrics, rocketchat) =>
-        (durable.delivery = new DurableDelivery({ outbox, deliverer, metrics, logger, settings, probe: probeOf(rocketchat) })),
+        (durable.delivery = new DurableDelivery({
+          outbox,
+          deliverer,
+          metrics,
+          logger,
+          settings,
+          probe: probeOf(rocketchat),
+        })),
     }),
   });
   durable.delivery?.start();
@@ -158,8 +174,13 @@ function serve(argv: string[]): void {
   server.listen(port, host, () => {
     const listening = (server.address() as AddressInfo).port;
     const base = trimEndOf(loaded.config.publicUrl ?? origin(listening), "/");
-    logger.info(`slackline ${VERSION} on Node ${process.version}, config: ${source.kind === "file" ? source.path : source.kind === "inline" ? "SLACKLINE_CONFIG" : "none (demo mode)"}`);
-    for (const line of summarize(loaded.config, { demo: source.kind === "demo", ...(outbox && { outboxPath: settings.outboxPath }) }))
+    logger.info(
+      `slackline ${VERSION} on Node ${process.version}, config: ${source.kind === "file" ? source.path : source.kind === "inline" ? "SLACKLINE_CONFIG" : "none (demo mode)"}`,
+    );
+    for (const line of summarize(loaded.config, {
+      demo: source.kind === "demo",
+      ...(outbox && { outboxPath: settings.outboxPath }),
+    }))
       logger[line.level](line.message);
     logger.info(`slackline listening on ${origin(listening)}`);
     if (source.kind === "demo") {

@@ -52,7 +52,13 @@ export function createNodeServer(services: Services, opts: Omit<AppOptions, "inc
     const { dialect, token } = target;
 
     const started = performance.now();
-    const request = { dialect, token, contentType: req.headers["content-type"] ?? null, query: q < 0 ? "" : url.slice(q + 1), readBody: (limit: number) => readBody(req, res, limit) };
+    const request = {
+      dialect,
+      token,
+      contentType: req.headers["content-type"] ?? null,
+      query: q < 0 ? "" : url.slice(q + 1),
+      readBody: (limit: number) => readBody(req, res, limit),
+    };
     void serveIncoming(incoming, request, unexpected).then(({ sent, noted }) => {
       write(res, sent);
       access.request("POST", INCOMING_ROUTES[dialect], noted.status, started, noted);
@@ -73,7 +79,11 @@ function incomingTarget(path: string, req: IncomingMessage): { dialect: Dialect;
 }
 
 /** The body, at most `limit` bytes; after an excess the connection closes once answered. */
-async function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Result<Uint8Array, BodyError>> {
+async function readBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+): Promise<Result<Uint8Array, BodyError>> {
   const body = await readStreamLimited(req, limit, req.headers["content-length"]);
   if (!body.ok && body.error === "request_too_large") res.shouldKeepAlive = false;
   return body;

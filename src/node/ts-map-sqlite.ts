@@ -44,7 +44,9 @@ export class SqliteTsStore implements TsStore {
       CREATE INDEX IF NOT EXISTS ts_map_expires ON ts_map (expires_at);`);
     this.#put = this.#db.prepare(`INSERT OR REPLACE INTO ts_map (ts, rid, message_id, expires_at) VALUES (?, ?, ?, ?)`);
     this.#get = this.#db.prepare(`SELECT rid, message_id FROM ts_map WHERE ts = ? AND expires_at > ?`);
-    this.#tsFor = this.#db.prepare(`SELECT ts FROM ts_map WHERE message_id = ? AND expires_at > ? ORDER BY rowid DESC LIMIT 1`);
+    this.#tsFor = this.#db.prepare(
+      `SELECT ts FROM ts_map WHERE message_id = ? AND expires_at > ? ORDER BY rowid DESC LIMIT 1`,
+    );
     this.#sweep = this.#db.prepare(`DELETE FROM ts_map WHERE expires_at <= ?`);
   }
 

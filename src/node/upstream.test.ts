@@ -21,8 +21,19 @@ beforeAll(async () => {
       // The Rocket.Chat client calls `{url}/api/v1/{method}`: route on what comes before.
       switch (req.url!.replace(/\/api\/v1\/.*$/, "")) {
         case "/echo":
-          res.writeHead(201, "Made", { "content-type": "application/json", "x-twice": ["a", "b"], "set-cookie": ["a=1", "b=2"] });
-          return res.end(JSON.stringify({ method: req.method, type: req.headers["content-type"] ?? null, auth: req.headers["x-auth-token"] ?? null, body }));
+          res.writeHead(201, "Made", {
+            "content-type": "application/json",
+            "x-twice": ["a", "b"],
+            "set-cookie": ["a=1", "b=2"],
+          });
+          return res.end(
+            JSON.stringify({
+              method: req.method,
+              type: req.headers["content-type"] ?? null,
+              auth: req.headers["x-auth-token"] ?? null,
+              body,
+            }),
+          );
         case "/big-sized":
           res.writeHead(200, { "content-type": "text/plain", "content-length": "200000" });
           return res.end("x".repeat(200_000));
@@ -82,7 +93,10 @@ async function seen(call: Upstream, path: string, init: Parameters<Upstream>[1],
     cookies: res.header("set-cookie"),
     location: res.header("location"),
     missing: res.header("constructor"),
-    body: read === "text" ? await res.text() : await res.bytes(1000).then((r) => (r.ok ? new TextDecoder().decode(r.value) : r.error)),
+    body:
+      read === "text"
+        ? await res.text()
+        : await res.bytes(1000).then((r) => (r.ok ? new TextDecoder().decode(r.value) : r.error)),
   };
 }
 
@@ -98,12 +112,25 @@ async function failure(call: Upstream, url: string, init: Parameters<Upstream>[1
 
 describe("the undici upstream", () => {
   const cases: Array<[string, string, Parameters<Upstream>[1]]> = [
-    ["a POST with a JSON answer", "/echo", { method: "POST", headers: { "Content-Type": "application/json", "X-Auth-Token": "t" }, body: '{"a":1}', timeoutMs: 2000 }],
+    [
+      "a POST with a JSON answer",
+      "/echo",
+      {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Auth-Token": "t" },
+        body: '{"a":1}',
+        timeoutMs: 2000,
+      },
+    ],
     ["a GET", "/echo", { method: "GET", headers: { Accept: "application/json" } }],
     ["a 204", "/empty", { method: "GET", timeoutMs: 2000 }],
     ["a 5xx", "/other", { method: "POST", body: "x", headers: { "content-type": "text/plain" } }],
     ["a redirect, followed", "/moved", { method: "GET", timeoutMs: 2000 }],
-    ["a redirect, not followed", "/moved", { method: "POST", body: "{}", headers: { "content-type": "application/json" }, redirect: "manual" }],
+    [
+      "a redirect, not followed",
+      "/moved",
+      { method: "POST", body: "{}", headers: { "content-type": "application/json" }, redirect: "manual" },
+    ],
   ];
   for (const [name, path, init] of cases)
     it(`answers ${name} as fetch does`, async () => {

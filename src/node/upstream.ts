@@ -80,7 +80,12 @@ export const upstream: Upstream = async (input, { timeoutMs, ...init }) => {
     throw deadline?.expired ? timeoutError() : new TypeError("fetch failed", { cause: e });
   }
 
-  if (res.statusCode >= 300 && res.statusCode < 400 && init.redirect !== "manual" && res.headers["location"] !== undefined) {
+  if (
+    res.statusCode >= 300 &&
+    res.statusCode < 400 &&
+    init.redirect !== "manual" &&
+    res.headers["location"] !== undefined
+  ) {
     // A redirect stored nothing: let fetch follow it (or refuse it) by its own rules, within
     // what is left of the budget (the timer, not cleared, then aborts fetch).
     void res.body.dump().catch(() => {});
@@ -100,7 +105,10 @@ async function viaFetch(input: string, init: RequestInit, signal: AbortSignal | 
 
 const noop = () => {};
 
-function answer({ statusCode, headers, body }: Dispatcher.ResponseData, deadline: Deadline | undefined): UpstreamResponse {
+function answer(
+  { statusCode, headers, body }: Dispatcher.ResponseData,
+  deadline: Deadline | undefined,
+): UpstreamResponse {
   // Reading the body ends the call: the timer goes, and a read it cut short is a timeout.
   const ending = <T>(read: Promise<T>): Promise<T> =>
     deadline === undefined

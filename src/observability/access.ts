@@ -49,7 +49,10 @@ export function accessLog(metrics: Metrics, logger: Logger): AccessLog {
       const id = `${route} ${status}`;
       let s = series.get(id);
       if (!s) {
-        s = { count: metrics.requests.with({ route, status: String(status) }), latency: metrics.requestSeconds.with({ route }) };
+        s = {
+          count: metrics.requests.with({ route, status: String(status) }),
+          latency: metrics.requestSeconds.with({ route }),
+        };
         series.set(id, s);
       }
       s.count.inc();
@@ -66,7 +69,10 @@ export function accessLog(metrics: Metrics, logger: Logger): AccessLog {
       logger.warn(line, { hook, code, ...(answer.reason !== undefined && { reason: oneLine(answer.reason) }) });
     },
     unexpected(route, err) {
-      logger.error("unhandled error", { route, error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+      logger.error("unhandled error", {
+        route,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
     },
   };
 }

@@ -19,7 +19,8 @@ export const parseLogLevel = (value: string | undefined): LogLevel =>
  */
 export type LogFormat = "text" | "json";
 
-export const parseLogFormat = (value: string | undefined): LogFormat => (value?.trim().toLowerCase() === "json" ? "json" : "text");
+export const parseLogFormat = (value: string | undefined): LogFormat =>
+  value?.trim().toLowerCase() === "json" ? "json" : "text";
 
 export interface LoggerOptions {
   readonly format?: LogFormat;
@@ -30,7 +31,11 @@ export interface LoggerOptions {
 const COLORS: Record<LogLevel, string> = { debug: "\x1b[90m", info: "\x1b[36m", warn: "\x1b[33m", error: "\x1b[31m" };
 
 /** `write` is the sink: console on both runtimes, a collector in tests. */
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => console.log(l), opts: LoggerOptions = {}): Logger {
+export function createLogger(
+  level: LogLevel,
+  write: (line: string) => void = (l) => console.log(l),
+  opts: LoggerOptions = {},
+): Logger {
   // Under load many lines share a millisecond: format its time once.
   let lastMs = NaN;
   let lastIso = "";
@@ -49,7 +54,12 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
     const label = opts.color ? `${COLORS[lvl]}${lvl.toUpperCase()}\x1b[0m` : lvl.toUpperCase();
     return (message: string, fields?: Record<string, unknown>) => {
       if (ORDER[lvl] < ORDER[level]) return;
-      const extra = fields ? " " + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`).join(" ") : "";
+      const extra = fields
+        ? " " +
+          Object.entries(fields)
+            .map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+            .join(" ")
+        : "";
       write(`${time()} ${label} ${message}${extra}`);
     };
   };

@@ -31,7 +31,10 @@ describe("metrics", () => {
   it("records one access-log line and one sample per request, by route pattern", () => {
     const metrics = new Metrics();
     const lines: string[] = [];
-    const access = accessLog(metrics, createLogger("info", (l) => lines.push(l)));
+    const access = accessLog(
+      metrics,
+      createLogger("info", (l) => lines.push(l)),
+    );
     access.request("POST", "/hooks/:token", 200, performance.now());
     access.request("POST", "/hooks/:token", 200, performance.now());
     access.request("POST", "/hooks/:token", 404, performance.now());

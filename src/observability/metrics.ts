@@ -83,7 +83,12 @@ export class Gauge extends Metric {
 export class Collected extends Metric {
   readonly type: "counter" | "gauge";
   readonly #read: () => number | ReadonlyArray<readonly [Labels, number]>;
-  constructor(name: string, help: string, type: "counter" | "gauge", read: () => number | ReadonlyArray<readonly [Labels, number]>) {
+  constructor(
+    name: string,
+    help: string,
+    type: "counter" | "gauge",
+    read: () => number | ReadonlyArray<readonly [Labels, number]>,
+  ) {
     super(name, help);
     this.type = type;
     this.#read = read;
@@ -150,20 +155,54 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 /** slackline's metrics, one instance per app. */
 export class Metrics {
   readonly requests = new Counter("slackline_http_requests_total", "HTTP requests by route and status.");
-  readonly requestSeconds = new Histogram("slackline_http_request_duration_seconds", "HTTP request latency by route.", LATENCY_BUCKETS);
-  readonly deliveries = new Counter("slackline_deliveries_total", "Delivery jobs by hook (or bot) name and outcome (delivered, queued, retried, failed, dead).");
+  readonly requestSeconds = new Histogram(
+    "slackline_http_request_duration_seconds",
+    "HTTP request latency by route.",
+    LATENCY_BUCKETS,
+  );
+  readonly deliveries = new Counter(
+    "slackline_deliveries_total",
+    "Delivery jobs by hook (or bot) name and outcome (delivered, queued, retried, failed, dead).",
+  );
   /** Every answer to an incoming webhook or Web API call: `ok` or the Slack error code. */
-  readonly answers = new Counter("slackline_answers_total", "Answers to senders by hook (or bot) name and Slack code (ok, no_text, channel_not_found, ...).");
-  readonly buildInfo = new Collected("slackline_build_info", "slackline's version; always 1.", "gauge", () => [[{ version: VERSION }, 1]]);
-  readonly deliverySeconds = new Histogram("slackline_delivery_latency_seconds", "From acceptance to Rocket.Chat confirmation.", LATENCY_BUCKETS);
+  readonly answers = new Counter(
+    "slackline_answers_total",
+    "Answers to senders by hook (or bot) name and Slack code (ok, no_text, channel_not_found, ...).",
+  );
+  readonly buildInfo = new Collected("slackline_build_info", "slackline's version; always 1.", "gauge", () => [
+    [{ version: VERSION }, 1],
+  ]);
+  readonly deliverySeconds = new Histogram(
+    "slackline_delivery_latency_seconds",
+    "From acceptance to Rocket.Chat confirmation.",
+    LATENCY_BUCKETS,
+  );
   readonly queueDepth = new Gauge("slackline_outbox_depth", "Jobs waiting in the outbox.");
   readonly deadLetters = new Gauge("slackline_outbox_dead_letters", "Jobs kept as dead letters.");
-  readonly outboxCommits = new Counter("slackline_outbox_commits_total", "Outbox transactions committed (one fsync each; a transaction holds every write of one event-loop turn).");
-  readonly lineFull = new Counter("slackline_delivery_refused_total", "Requests refused with 429 because the line of undelivered messages is full, by bound (room, total, age).");
-  readonly rocketchatAuthFailures = new Counter("slackline_rocketchat_auth_failures_total", "Answers from Rocket.Chat refusing the credentials (401) or a right they lack (403), by status.");
-  readonly rocketchatUp = new Gauge("slackline_rocketchat_up", "1 while Rocket.Chat answers; 0 while it is unreachable or refuses the credentials.");
-  readonly relayed = new Counter("slackline_outgoing_requests_total", "Requests to Slack-style bots by format and outcome.");
-  readonly webApi = new Counter("slackline_webapi_calls_total", "Slack Web API calls by bot, method and answer (ok or Slack's error code).");
+  readonly outboxCommits = new Counter(
+    "slackline_outbox_commits_total",
+    "Outbox transactions committed (one fsync each; a transaction holds every write of one event-loop turn).",
+  );
+  readonly lineFull = new Counter(
+    "slackline_delivery_refused_total",
+    "Requests refused with 429 because the line of undelivered messages is full, by bound (room, total, age).",
+  );
+  readonly rocketchatAuthFailures = new Counter(
+    "slackline_rocketchat_auth_failures_total",
+    "Answers from Rocket.Chat refusing the credentials (401) or a right they lack (403), by status.",
+  );
+  readonly rocketchatUp = new Gauge(
+    "slackline_rocketchat_up",
+    "1 while Rocket.Chat answers; 0 while it is unreachable or refuses the credentials.",
+  );
+  readonly relayed = new Counter(
+    "slackline_outgoing_requests_total",
+    "Requests to Slack-style bots by format and outcome.",
+  );
+  readonly webApi = new Counter(
+    "slackline_webapi_calls_total",
+    "Slack Web API calls by bot, method and answer (ok or Slack's error code).",
+  );
 
   readonly #extra: Metric[] = [];
   /** More metrics for this runtime (the Node process's, say), rendered after slackline's own. */
@@ -188,6 +227,9 @@ export class Metrics {
       this.webApi,
       ...this.#extra,
     ];
-    return all.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines()].join("\n")).join("\n") + "\n";
+    return (
+      all.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines()].join("\n")).join("\n") +
+      "\n"
+    );
   }
 }

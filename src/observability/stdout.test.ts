@@ -6,10 +6,12 @@ import { stdoutLines } from "./stdout.ts";
 describe("stdoutLines", () => {
   it("writes the lines of one event-loop turn together, in order, each ending in a newline", async () => {
     const writes: string[] = [];
-    const out = new Writable({ write: (chunk: Buffer, _enc, done) => {
-      writes.push(chunk.toString());
-      done();
-    } });
+    const out = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        writes.push(chunk.toString());
+        done();
+      },
+    });
     const write = stdoutLines(out);
     write("one");
     write("two");

@@ -67,7 +67,10 @@ export function workspaceOf(config: Pick<Config, "rocketchat" | "publicUrl">): W
   const base = trimEndOf(config.rocketchat?.url ?? config.publicUrl ?? "http://slackline", "/");
   const url = new URL(base);
   // `chat.example.com` → `chat`; an IP address names no workspace.
-  const label = url.hostname.split(".")[0]!.toLowerCase().replace(/[^a-z0-9-]/g, "");
+  const label = url.hostname
+    .split(".")[0]!
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "");
   const teamDomain = label === "" || /^\d+$/.test(label) ? "slackline" : label;
   const botUserId = config.rocketchat ? toSlackUserId(config.rocketchat.userId) : DEFAULT_BOT_USER_ID;
   return { teamId: toSlackTeamId(url.host), teamDomain, url: `${base}/`, botUserId };

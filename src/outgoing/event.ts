@@ -15,9 +15,7 @@ const optionalString = z.pipe(
 
 /** A marker that may come as a boolean, an object (`bot: {i: "…"}`) or a string. */
 const isTruthyMarker = (v: unknown): boolean =>
-  typeof v === "boolean"
-    ? v
-    : v !== undefined && v !== null && v !== "false" && v !== 0 && v !== "";
+  typeof v === "boolean" ? v : v !== undefined && v !== null && v !== "false" && v !== 0 && v !== "";
 
 /** "`bot` is `true` when the source message has a `bot` marker"; missing → `false`. */
 const botFlag = z.pipe(z.transform(isTruthyMarker), z.boolean());
@@ -28,8 +26,7 @@ const optionalFlag = z.pipe(
   z.optional(z.boolean()),
 );
 
-const isEpochMs = (v: unknown): v is number =>
-  typeof v === "number" && Number.isFinite(v) && Math.abs(v) <= 8.64e15;
+const isEpochMs = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v) && Math.abs(v) <= 8.64e15;
 
 export const rocketChatOutgoingEvent = z.object({
   token: z.string(),
@@ -111,7 +108,12 @@ export function parseOutgoingEvent(body: unknown): ParsedOutgoingEvent {
  * replay repeats) and, for an edit, the edited text.
  */
 export const eventKey = (rule: string, event: OutgoingMessageEvent): string =>
-  JSON.stringify([rule, event.message_id, event.timestamp ?? null, event.isEdited === true ? (event.text ?? "") : null]);
+  JSON.stringify([
+    rule,
+    event.message_id,
+    event.timestamp ?? null,
+    event.isEdited === true ? (event.text ?? "") : null,
+  ]);
 
 const ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 

@@ -116,9 +116,7 @@ describe("trigger words", () => {
   const miss = { matched: false, reason: "trigger" };
 
   it("no trigger words: every message, with its whole text", () => {
-    expect(matchEvent(rule({ triggerWords: [] }), ev({ text: "hello there" }))).toEqual(
-      hit(undefined, "hello there"),
-    );
+    expect(matchEvent(rule({ triggerWords: [] }), ev({ text: "hello there" }))).toEqual(hit(undefined, "hello there"));
     expect(matchEvent(rule({ triggerWords: [""] }), ev({ text: "" }))).toEqual(hit(undefined, ""));
   });
 
@@ -136,9 +134,7 @@ describe("trigger words", () => {
 
     it("skips leading Unicode whitespace and splits on it (NBSP, U+3000, U+0085)", () => {
       expect(matchEvent(r, ev({ text: " \t\n!deploy api" }))).toEqual(hit("!deploy", "api"));
-      expect(matchEvent(r, ev({ text: "!deploy\u00a0api\u3000prod" }))).toEqual(
-        hit("!deploy", "api\u3000prod"),
-      );
+      expect(matchEvent(r, ev({ text: "!deploy\u00a0api\u3000prod" }))).toEqual(hit("!deploy", "api\u3000prod"));
       expect(matchEvent(r, ev({ text: "\u3000!deploy\u0085x" }))).toEqual(hit("!deploy", "x"));
     });
 
@@ -179,12 +175,8 @@ describe("trigger words", () => {
     const r = rule({ triggerMatch: "anywhere", triggerWords: ["deploybot"] });
 
     it("matches a substring and removes its first occurrence", () => {
-      expect(matchEvent(r, ev({ text: "hey deploybot ship api" }))).toEqual(
-        hit("deploybot", "hey ship api"),
-      );
-      expect(matchEvent(r, ev({ text: "deploybot: go, deploybot" }))).toEqual(
-        hit("deploybot", ": go, deploybot"),
-      );
+      expect(matchEvent(r, ev({ text: "hey deploybot ship api" }))).toEqual(hit("deploybot", "hey ship api"));
+      expect(matchEvent(r, ev({ text: "deploybot: go, deploybot" }))).toEqual(hit("deploybot", ": go, deploybot"));
       expect(matchEvent(r, ev({ text: "ask the deploybot" }))).toEqual(hit("deploybot", "ask the"));
       expect(matchEvent(r, ev({ text: "ask the \u3000\t deploybot" }))).toEqual(hit("deploybot", "ask the"));
       expect(matchEvent(r, ev({ text: "mydeploybots" }))).toEqual(hit("deploybot", "mys"));

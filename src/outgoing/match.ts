@@ -42,11 +42,7 @@ function trimTrailing(s: string): string {
  * Decides whether one rule fires for one `sendMessage` event. Checks run in this order: loop guard
  * (`bot`, then the gateway's own user), edits, channel filter, trigger words.
  */
-export function matchEvent(
-  rule: OutgoingRule,
-  event: OutgoingMessageEvent,
-  selfUserId?: string,
-): MatchResult {
+export function matchEvent(rule: OutgoingRule, event: OutgoingMessageEvent, selfUserId?: string): MatchResult {
   // "The gateway must drop `bot:true` events, or events from its own `user_id`" (docs/rocketchat.md §4.7).
   if (event.bot) return { matched: false, reason: "bot" };
   if (selfUserId && event.user_id === selfUserId) return { matched: false, reason: "self" };

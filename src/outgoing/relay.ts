@@ -10,17 +10,19 @@ import type { OutgoingMessageEvent } from "./event.ts";
 import { isTime, toSlackChannelId, toSlackUserId } from "../slack/ids.ts";
 import { mintTs } from "../state/ts-map.ts";
 import type { MatchSuccess } from "./match.ts";
-import { inlineReply, postMessages, prepareReply, type AnswerKind, type Posted, type PreparedReply } from "./replies.ts";
+import {
+  inlineReply,
+  postMessages,
+  prepareReply,
+  type AnswerKind,
+  type Posted,
+  type PreparedReply,
+} from "./replies.ts";
 import type { ReplyOrigin } from "../state/response-urls.ts";
 import { parseSlackReply, type SlackReply } from "./reply.ts";
 import type { RocketChatMessageDraft } from "../model/message.ts";
 import type { SlackResult } from "../slack/errors.ts";
-import {
-  buildSlackRequest,
-  newEventId,
-  newTriggerId,
-  type SlackRequestContext,
-} from "./slack-requests.ts";
+import { buildSlackRequest, newEventId, newTriggerId, type SlackRequestContext } from "./slack-requests.ts";
 import { rocketChatToSlack, type SlackDirectory } from "./to-slack.ts";
 
 export type TargetOutcome =
@@ -66,9 +68,18 @@ export interface Relay {
   /** One matched event → every target of its rule (see relayEvent). */
   relayEvent(input: RelayInput): Promise<TargetResult[]>;
   /** A bot's answer → the messages it asks for (see prepareReply). */
-  prepareReply(origin: ReplyOrigin, reply: SlackReply, kind: AnswerKind): Promise<SlackResult<PreparedReply | undefined>>;
+  prepareReply(
+    origin: ReplyOrigin,
+    reply: SlackReply,
+    kind: AnswerKind,
+  ): Promise<SlackResult<PreparedReply | undefined>>;
   /** Messages → one delivery job, each message's ts remembered (see postMessages). */
-  postMessages(source: string, room: string, drafts: readonly RocketChatMessageDraft[], threadTs?: string): Promise<Posted>;
+  postMessages(
+    source: string,
+    room: string,
+    drafts: readonly RocketChatMessageDraft[],
+    threadTs?: string,
+  ): Promise<Posted>;
 }
 
 export function createRelay(deps: RelayDeps): Relay {

@@ -21,7 +21,6 @@ import type { ReplyOrigin } from "../state/response-urls.ts";
 import { mintTs } from "../state/ts-map.ts";
 import type { SlackReply } from "./reply.ts";
 
-
 /** How the answer came: Slack shows slash-command and response_url answers ephemerally by default. */
 export type AnswerKind = "outgoing-webhook" | "slash-command" | "response-url";
 
@@ -55,7 +54,8 @@ export async function prepareReply(
   const { channel, ...rest } = reply;
   // A response_url answers in the conversation the command came from: its `channel` cannot move
   // it (an ephemeral answer goes to the invoking user). A synchronous reply may redirect.
-  const redirect = !ephemeral && channel !== undefined && kind !== "response-url" ? { channel: roomForSlackChannel(channel) } : {};
+  const redirect =
+    !ephemeral && channel !== undefined && kind !== "response-url" ? { channel: roomForSlackChannel(channel) } : {};
   const payload = parseSlackPayload({ ...rest, ...redirect });
   if (payload === undefined) return fail("invalid_payload");
   const hook: HookSettings = {
@@ -86,13 +86,18 @@ async function threadOf(
 ): Promise<string | undefined> {
   // A root in another room would move the answer there (docs/hostile-input.md): not kept.
   const root = threadTs === undefined ? undefined : await deps.stores.ts.get(threadTs);
-  const named = root !== undefined && (await threadRootIn(threadCheck(deps), room, threadTs!)) ? root.messageId : undefined;
+  const named =
+    root !== undefined && (await threadRootIn(threadCheck(deps), room, threadTs!)) ? root.messageId : undefined;
   if (named !== undefined) return named === origin.messageId && origin.tmid !== undefined ? origin.tmid : named;
   return room === origin.rid ? origin.tmid : undefined;
 }
 
 /** The thread check's view of the relay's dependencies. */
-const threadCheck = (deps: ReplyDeps): ThreadCheck => ({ rocketchat: deps.rocketchat, rooms: deps.rooms, outgoing: deps.stores });
+const threadCheck = (deps: ReplyDeps): ThreadCheck => ({
+  rocketchat: deps.rocketchat,
+  rooms: deps.rooms,
+  outgoing: deps.stores,
+});
 
 /** What posting gave: the delivery outcome and, unless it failed, the first message's ts. */
 export type Posted =

@@ -59,7 +59,11 @@ describe("parseSlackReply", () => {
 
   it("keeps the blank lines inside a plain-text body, in linear time however many", () => {
     const inside = repeatTo("\r\n");
-    expect(ok(`a${inside}b\r\n\n`, "text/plain")).toEqual({ kind: "reply", source: "text", reply: { text: `a${inside}b` } });
+    expect(ok(`a${inside}b\r\n\n`, "text/plain")).toEqual({
+      kind: "reply",
+      source: "text",
+      reply: { text: `a${inside}b` },
+    });
   });
 
   it("treats an empty body, {} and empty text as no reply", () => {

@@ -1,11 +1,7 @@
 import { createHmac } from "node:crypto";
 import { isValidSlackRequest } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
-import {
-  computeSlackSignature,
-  slackSignatureHeaders,
-  verifySlackSignature,
-} from "./signing.ts";
+import { computeSlackSignature, slackSignatureHeaders, verifySlackSignature } from "./signing.ts";
 
 const nodeSignature = (secret: string, ts: string | number, body: string) =>
   "v0=" + createHmac("sha256", secret).update(`v0:${ts}:${body}`).digest("hex");
@@ -13,9 +9,7 @@ const nodeSignature = (secret: string, ts: string | number, body: string) =>
 describe("computeSlackSignature", () => {
   it("equals node:crypto's HMAC-SHA256 over v0:ts:body", async () => {
     const body = "token=abc&text=hello+w%C3%B6rld&user_name=Steve";
-    expect(await computeSlackSignature("s3cret", 1700000000, body)).toBe(
-      nodeSignature("s3cret", 1700000000, body),
-    );
+    expect(await computeSlackSignature("s3cret", 1700000000, body)).toBe(nodeSignature("s3cret", 1700000000, body));
   });
 
   it("matches Slack's documented example", async () => {

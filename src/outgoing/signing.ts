@@ -14,13 +14,9 @@ export const MAX_SKEW_SECONDS = 5 * 60;
 const encoder = new TextEncoder();
 
 async function hmacSha256Hex(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
   let hex = "";
   for (const b of mac) hex += b.toString(16).padStart(2, "0");
@@ -28,11 +24,7 @@ async function hmacSha256Hex(secret: string, message: string): Promise<string> {
 }
 
 /** `v0=<hex>` over exactly `body`, the string that is sent. */
-export async function computeSlackSignature(
-  secret: string,
-  timestamp: number | string,
-  body: string,
-): Promise<string> {
+export async function computeSlackSignature(secret: string, timestamp: number | string, body: string): Promise<string> {
   return "v0=" + (await hmacSha256Hex(secret, `v0:${timestamp}:${body}`));
 }
 

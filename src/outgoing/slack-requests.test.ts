@@ -128,12 +128,11 @@ describe("outgoing-webhook", () => {
   });
 
   it("uses the target's team and the caller's id overrides", async () => {
-    const req = await buildSlackRequest(
-      { ...target, teamId: "T9", teamDomain: "acme" },
-      event,
-      matched(event),
-      { ...ctx, channelId: "C024BE7LR", userId: "U024BE7LH" },
-    );
+    const req = await buildSlackRequest({ ...target, teamId: "T9", teamDomain: "acme" }, event, matched(event), {
+      ...ctx,
+      channelId: "C024BE7LR",
+      userId: "U024BE7LH",
+    });
     const form = new URLSearchParams(req.body);
     expect(form.get("team_id")).toBe("T9");
     expect(form.get("team_domain")).toBe("acme");
@@ -189,9 +188,7 @@ describe("slash-command", () => {
   it("is signed over the exact body, checked with node:crypto", async () => {
     const req = await buildSlackRequest(target, event, matched(event), ctx);
     expect(req.headers["X-Slack-Request-Timestamp"]).toBe("1732262405");
-    expect(req.headers["X-Slack-Signature"]).toBe(
-      hmac("deploybot-signing-secret", "1732262405", req.body),
-    );
+    expect(req.headers["X-Slack-Signature"]).toBe(hmac("deploybot-signing-secret", "1732262405", req.body));
     expect(req.headers["Content-Type"]).toBe("application/x-www-form-urlencoded");
     expect(
       await verifySlackSignature(
@@ -269,12 +266,7 @@ describe("events-api", () => {
         team: "T0001",
       },
     });
-    expect(Object.keys(JSON.parse(req.body)).slice(0, 4)).toEqual([
-      "token",
-      "team_id",
-      "api_app_id",
-      "type",
-    ]);
+    expect(Object.keys(JSON.parse(req.body)).slice(0, 4)).toEqual(["token", "team_id", "api_app_id", "type"]);
   });
 
   it("marks a DM as im and carries thread_ts in threads", async () => {
@@ -320,12 +312,7 @@ describe("events-api", () => {
   });
 
   it("omits token when none is configured", async () => {
-    const req = await buildSlackRequest(
-      { url: "http://x", format: "events-api" },
-      event,
-      matched(event),
-      ctx,
-    );
+    const req = await buildSlackRequest({ url: "http://x", format: "events-api" }, event, matched(event), ctx);
     const body = JSON.parse(req.body);
     expect(body).not.toHaveProperty("token");
     expect(body.api_app_id).toBe("ASLACKLINE");
@@ -346,8 +333,7 @@ describe("url_verification", () => {
     const challenge = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P";
     const req = await buildUrlVerification(target, challenge, 1700000000);
     expect(req.body).toBe(
-      `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"${challenge}",` +
-        '"type":"url_verification"}',
+      `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"${challenge}",` + '"type":"url_verification"}',
     );
     expect(req.headers["X-Slack-Request-Timestamp"]).toBe("1700000000");
     expect(req.headers["X-Slack-Signature"]).toBe(hmac("events-secret", "1700000000", req.body));

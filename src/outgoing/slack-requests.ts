@@ -147,8 +147,7 @@ function messageTs(event: OutgoingMessageEvent, ctx: SlackRequestContext): strin
 
 const channelIdOf = (e: OutgoingMessageEvent, ctx: SlackRequestContext): string =>
   ctx.channelId ?? toSlackChannelId(e.channel_id);
-const userIdOf = (e: OutgoingMessageEvent, ctx: SlackRequestContext): string =>
-  ctx.userId ?? toSlackUserId(e.user_id);
+const userIdOf = (e: OutgoingMessageEvent, ctx: SlackRequestContext): string => ctx.userId ?? toSlackUserId(e.user_id);
 /** Rocket.Chat sends no `channel_name` for DMs; Slack says `directmessage` there. */
 const channelNameOf = (e: OutgoingMessageEvent): string => e.channel_name ?? DM_CHANNEL_NAME;
 
@@ -246,11 +245,7 @@ function slashCommandBody(
  * `previous_message` (Rocket.Chat does not send the old text); so Slack apps do not take an edit
  * for a new message.
  */
-function eventCallbackBody(
-  target: TargetConfig,
-  event: OutgoingMessageEvent,
-  ctx: SlackRequestContext,
-): string {
+function eventCallbackBody(target: TargetConfig, event: OutgoingMessageEvent, ctx: SlackRequestContext): string {
   const team = teamOf(target, ctx);
   const channel = channelIdOf(event, ctx);
   const channelType = ctx.channelType ?? channelTypeOf(event);
@@ -335,9 +330,7 @@ export const newEventId = (): string => "Ev" + randomChars(11, ID_CHARS);
 
 /** A fresh `trigger_id`, shaped like Slack's (`<digits>.<digits>.<hex>`). */
 export function newTriggerId(nowSeconds: number): string {
-  const hex = [...crypto.getRandomValues(new Uint8Array(16))]
-    .map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
+  const hex = [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
   return `${Math.floor(nowSeconds)}.${randomChars(9, "0123456789")}.${hex}`;
 }
 

@@ -39,7 +39,9 @@ describe("rocketChatToSlack", () => {
   });
 
   it("maps known rooms to <#C…|name>, keeps unknown ones and URL fragments", () => {
-    expect(toSlack("see #general and #ops-team, not #random")).toBe("see <#C024BE7LR|general> and <#C0OPS|ops-team>, not #random");
+    expect(toSlack("see #general and #ops-team, not #random")).toBe(
+      "see <#C024BE7LR|general> and <#C0OPS|ops-team>, not #random",
+    );
     expect(toSlack("https://x.io/#general")).toBe("<https://x.io/#general>");
   });
 
@@ -50,7 +52,9 @@ describe("rocketChatToSlack", () => {
   });
 
   it("leaves code alone but escaped", () => {
-    expect(toSlack("`@alice <b> **x**` and ```\nif a && b {}\n```")).toBe("`@alice &lt;b&gt; **x**` and ```\nif a &amp;&amp; b {}\n```");
+    expect(toSlack("`@alice <b> **x**` and ```\nif a && b {}\n```")).toBe(
+      "`@alice &lt;b&gt; **x**` and ```\nif a &amp;&amp; b {}\n```",
+    );
   });
 
   it("does not trip over placeholder characters in the input", () => {
@@ -58,7 +62,12 @@ describe("rocketChatToSlack", () => {
   });
 
   it("reverses a map, first id wins", () => {
-    expect(reverseMap({ U1: "a", U2: "a", U3: "b" })).toEqual(new Map([["a", "U1"], ["b", "U3"]]));
+    expect(reverseMap({ U1: "a", U2: "a", U3: "b" })).toEqual(
+      new Map([
+        ["a", "U1"],
+        ["b", "U3"],
+      ]),
+    );
   });
 
   it.each([

@@ -28,7 +28,10 @@ export function reverseMap(record: Readonly<Record<string, string>>): Map<string
 export const slackDirectory = (
   users: Readonly<Record<string, string>>,
   channels: Readonly<Record<string, string>>,
-): SlackDirectory => ({ userIds: reverseMap(users), channelIds: reverseMap(channels) });
+): SlackDirectory => ({
+  userIds: reverseMap(users),
+  channelIds: reverseMap(channels),
+});
 
 const CODE = /```[\s\S]*?```|`[^`\n]+`/g;
 /**
@@ -47,7 +50,8 @@ const ROOM = /(^|[^\p{L}\p{N}_#&/])#([\p{L}\p{N}_.-]*[\p{L}\p{N}_-])/gu;
  * hold the doubled marker itself: each opener then looks no further than the next one, which
  * keeps a line of unclosed markers linear.
  */
-const DOUBLED = /\*\*(?=\S)((?:[^*\n]|\*(?!\*))*?\S)\*\*|__(?=\S)((?:[^_\n]|_(?!_))*?\S)__|~~(?=\S)((?:[^~\n]|~(?!~))*?\S)~~/g;
+const DOUBLED =
+  /\*\*(?=\S)((?:[^*\n]|\*(?!\*))*?\S)\*\*|__(?=\S)((?:[^_\n]|_(?!_))*?\S)__|~~(?=\S)((?:[^~\n]|~(?!~))*?\S)~~/g;
 
 export const escapeSlack = (text: string): string =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

@@ -9,7 +9,14 @@ function clientAnswering(answer: () => Response | Promise<Response>) {
     sent.push({ url, init });
     return fromResponse(await answer());
   };
-  const client = new RocketChatClient({ url: "https://chat.example/", userId: "uid", authToken: "tok", timeoutMs: 1000, upstream, now: () => 1_000_000 });
+  const client = new RocketChatClient({
+    url: "https://chat.example/",
+    userId: "uid",
+    authToken: "tok",
+    timeoutMs: 1000,
+    upstream,
+    now: () => 1_000_000,
+  });
   return { client, sent };
 }
 
@@ -18,19 +25,31 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
 
 describe("RocketChatClient", () => {
   it("posts chat.sendMessage with its credentials and answers the stored message", async () => {
-    const { client, sent } = clientAnswering(() => json({ success: true, message: { _id: "m1", rid: "r1", ts: "2026-01-01T00:00:00.000Z" } }));
+    const { client, sent } = clientAnswering(() =>
+      json({ success: true, message: { _id: "m1", rid: "r1", ts: "2026-01-01T00:00:00.000Z" } }),
+    );
     const result = await client.sendMessage({ _id: "m1", rid: "r1", msg: "hi" });
     expect(result).toEqual({ ok: true, value: { _id: "m1", rid: "r1", ts: "2026-01-01T00:00:00.000Z" } });
     expect(sent[0]!.url).toBe("https://chat.example/api/v1/chat.sendMessage");
-    expect(sent[0]!.init.headers).toMatchObject({ "X-User-Id": "uid", "X-Auth-Token": "tok", "Content-Type": "application/json" });
+    expect(sent[0]!.init.headers).toMatchObject({
+      "X-User-Id": "uid",
+      "X-Auth-Token": "tok",
+      "Content-Type": "application/json",
+    });
     expect(JSON.parse(sent[0]!.init.body as string)).toEqual({ message: { _id: "m1", rid: "r1", msg: "hi" } });
   });
 
   it("classifies what is not an envelope: unknown fate for a POST, by status for a GET", async () => {
     for (const body of ["<html>proxy error</html>", "null", "42", "[]"]) {
       const { client } = clientAnswering(() => new Response(body, { status: 502 }));
-      expect(await client.sendMessage({ _id: "m1", rid: "r1", msg: "x" }), body).toMatchObject({ ok: false, failure: { kind: "ambiguous", status: 502 } });
-      expect(await client.roomInfo({ roomName: "general" }), body).toMatchObject({ ok: false, failure: { kind: "unavailable", status: 502 } });
+      expect(await client.sendMessage({ _id: "m1", rid: "r1", msg: "x" }), body).toMatchObject({
+        ok: false,
+        failure: { kind: "ambiguous", status: 502 },
+      });
+      expect(await client.roomInfo({ roomName: "general" }), body).toMatchObject({
+        ok: false,
+        failure: { kind: "unavailable", status: 502 },
+      });
     }
     const { client } = clientAnswering(() => new Response("null", { status: 200 }));
     expect(await client.roomInfo({ roomId: "r1" })).toMatchObject({ ok: false, failure: { kind: "invalid" } });
@@ -41,9 +60,25 @@ describe("RocketChatClient", () => {
       const r = await clientAnswering(res).client.sendMessage({ _id: "m1", rid: "r1", msg: "x" });
       return r.ok ? undefined : [r.failure.kind, r.failure.retryAfterMs];
     };
-    expect(await wait(() => json({ success: false, error: "too many" }, 429, { "retry-after": "7" }))).toEqual(["rate_limited", 7000]);
-    expect(await wait(() => json({ success: false, error: "too many" }, 429, { "x-ratelimit-reset": "1003000" }))).toEqual(["rate_limited", 3000]);
-    expect(await wait(() => json({ success: false, error: "Error, too many requests. Please slow down. You must wait 12 seconds before trying this endpoint again. [error-too-many-requests]" }, 400))).toEqual(["rate_limited", 12000]);
+    expect(await wait(() => json({ success: false, error: "too many" }, 429, { "retry-after": "7" }))).toEqual([
+      "rate_limited",
+      7000,
+    ]);
+    expect(
+      await wait(() => json({ success: false, error: "too many" }, 429, { "x-ratelimit-reset": "1003000" })),
+    ).toEqual(["rate_limited", 3000]);
+    expect(
+      await wait(() =>
+        json(
+          {
+            success: false,
+            error:
+              "Error, too many requests. Please slow down. You must wait 12 seconds before trying this endpoint again. [error-too-many-requests]",
+          },
+          400,
+        ),
+      ),
+    ).toEqual(["rate_limited", 12000]);
   });
 
   it("tells a missing or archived room, a refusal, bad credentials and a server error apart", async () => {
@@ -52,10 +87,16 @@ describe("RocketChatClient", () => {
       return out.ok ? "ok" : out.failure.kind;
     };
     expect(await kind(json({ success: false, error: "error-room-not-found" }, 400))).toBe("not_found");
-    expect(await kind(json({ success: false, errorType: "error-room-archived", error: "Room is archived" }, 400))).toBe("archived");
+    expect(await kind(json({ success: false, errorType: "error-room-archived", error: "Room is archived" }, 400))).toBe(
+      "archived",
+    );
     expect(await kind(json({ success: false, error: "error-not-allowed" }, 400))).toBe("forbidden");
-    expect(await kind(json({ status: "error", message: "You must be logged in to do this." }, 401))).toBe("unauthorized");
+    expect(await kind(json({ status: "error", message: "You must be logged in to do this." }, 401))).toBe(
+      "unauthorized",
+    );
     expect(await kind(json({ success: false, error: "Internal server error" }, 500))).toBe("ambiguous");
-    expect(await kind(json({ success: false, error: "Message too long [error-message-size-exceeded]" }, 400))).toBe("invalid");
+    expect(await kind(json({ success: false, error: "Message too long [error-message-size-exceeded]" }, 400))).toBe(
+      "invalid",
+    );
   });
 });

@@ -109,7 +109,10 @@ export class RocketChatClient implements RocketChatApi {
   }
 
   async roomInfo(query: { roomName: string } | { roomId: string }): Promise<RocketChatResult<RoomInfo>> {
-    const q = "roomName" in query ? `roomName=${encodeURIComponent(query.roomName)}` : `roomId=${encodeURIComponent(query.roomId)}`;
+    const q =
+      "roomName" in query
+        ? `roomName=${encodeURIComponent(query.roomName)}`
+        : `roomId=${encodeURIComponent(query.roomId)}`;
     const res = await this.#call("GET", `rooms.info?${q}`);
     if (!res.ok) return res;
     const room = res.value["room"] as (RoomInfo & { archived?: boolean }) | undefined;
@@ -119,20 +122,33 @@ export class RocketChatClient implements RocketChatApi {
   }
 
   /** Who the configured credentials belong to (`GET /api/v1/me`): `slackline check --probe`. */
-  async me(): Promise<RocketChatResult<{ readonly _id: string; readonly username: string; readonly roles?: readonly string[] }>> {
+  async me(): Promise<
+    RocketChatResult<{ readonly _id: string; readonly username: string; readonly roles?: readonly string[] }>
+  > {
     const res = await this.#call("GET", "me");
     if (!res.ok) return res;
     const { _id, username, roles } = res.value as { _id?: unknown; username?: unknown; roles?: unknown };
-    if (typeof _id !== "string" || typeof username !== "string") return { ok: false, failure: { kind: "invalid", status: 200, message: "me returned no user" } };
-    return { ok: true, value: { _id, username, ...(Array.isArray(roles) ? { roles: roles.filter((r): r is string => typeof r === "string") } : {}) } };
+    if (typeof _id !== "string" || typeof username !== "string")
+      return { ok: false, failure: { kind: "invalid", status: 200, message: "me returned no user" } };
+    return {
+      ok: true,
+      value: {
+        _id,
+        username,
+        ...(Array.isArray(roles) ? { roles: roles.filter((r): r is string => typeof r === "string") } : {}),
+      },
+    };
   }
 
   async createDirect(username: string): Promise<RocketChatResult<RoomInfo>> {
     const res = await this.#call("POST", "im.create", { username });
-    if (!res.ok) return res.failure.kind === "invalid" ? { ok: false, failure: { ...res.failure, kind: "not_found" } } : res;
+    if (!res.ok)
+      return res.failure.kind === "invalid" ? { ok: false, failure: { ...res.failure, kind: "not_found" } } : res;
     const room = res.value["room"] as { _id?: string; rid?: string } | undefined;
     const id = room?.rid ?? room?._id;
-    return id ? { ok: true, value: { _id: id, t: "d" } } : { ok: false, failure: { kind: "not_found", message: "im.create returned no room" } };
+    return id
+      ? { ok: true, value: { _id: id, t: "d" } }
+      : { ok: false, failure: { kind: "not_found", message: "im.create returned no room" } };
   }
 
   // -- What the Slack Web API needs beyond delivery (docs/web-api.md) --------------------------
@@ -140,7 +156,9 @@ export class RocketChatClient implements RocketChatApi {
   /** `chat.update`: text only (its body schema refuses every other key). */
   async updateText(rid: string, msgId: string, text: string): Promise<RocketChatResult<StoredMessage>> {
     const res = await this.#call("POST", "chat.update", { roomId: rid, msgId, text });
-    return res.ok ? { ok: true, value: (res.value["message"] as StoredMessage | undefined) ?? { _id: msgId, rid } } : res;
+    return res.ok
+      ? { ok: true, value: (res.value["message"] as StoredMessage | undefined) ?? { _id: msgId, rid } }
+      : res;
   }
 
   /**
@@ -192,8 +210,13 @@ export class RocketChatClient implements RocketChatApi {
   }
 
   /** `rooms.info` as the whole room document (archived rooms included). */
-  async roomDocument(query: { roomName: string } | { roomId: string }): Promise<RocketChatResult<Record<string, unknown>>> {
-    const q = "roomName" in query ? `roomName=${encodeURIComponent(query.roomName)}` : `roomId=${encodeURIComponent(query.roomId)}`;
+  async roomDocument(
+    query: { roomName: string } | { roomId: string },
+  ): Promise<RocketChatResult<Record<string, unknown>>> {
+    const q =
+      "roomName" in query
+        ? `roomName=${encodeURIComponent(query.roomName)}`
+        : `roomId=${encodeURIComponent(query.roomId)}`;
     const res = await this.#call("GET", `rooms.info?${q}`);
     if (!res.ok) return res;
     const room = res.value["room"];
@@ -203,7 +226,9 @@ export class RocketChatClient implements RocketChatApi {
   }
 
   /** `users.info` by id, username or email (email needs `view-full-other-user-info`). */
-  async userInfo(query: { userId: string } | { username: string } | { email: string }): Promise<RocketChatResult<Record<string, unknown> | undefined>> {
+  async userInfo(
+    query: { userId: string } | { username: string } | { email: string },
+  ): Promise<RocketChatResult<Record<string, unknown> | undefined>> {
     const [key, value] = Object.entries(query)[0]!;
     const res = await this.#call("GET", `users.info?${key}=${encodeURIComponent(value)}`);
     if (res.ok) return { ok: true, value: res.value["user"] as Record<string, unknown> | undefined };
@@ -225,10 +250,16 @@ export class RocketChatClient implements RocketChatApi {
     if (!stored.ok) return stored;
     const fileId = (stored.value["file"] as { _id?: string } | undefined)?._id;
     if (!fileId) return { ok: false, failure: { kind: "invalid", message: "rooms.media returned no file" } };
-    const confirm = await this.#call("POST", `rooms.mediaConfirm/${encodeURIComponent(rid)}/${encodeURIComponent(fileId)}`, message);
+    const confirm = await this.#call(
+      "POST",
+      `rooms.mediaConfirm/${encodeURIComponent(rid)}/${encodeURIComponent(fileId)}`,
+      message,
+    );
     if (!confirm.ok) return confirm;
     const posted = confirm.value["message"] as StoredMessage | undefined;
-    return posted ? { ok: true, value: posted } : { ok: false, failure: { kind: "invalid", message: "rooms.mediaConfirm returned no message" } };
+    return posted
+      ? { ok: true, value: posted }
+      : { ok: false, failure: { kind: "invalid", message: "rooms.mediaConfirm returned no message" } };
   }
 
   async #call(method: "GET" | "POST", path: string, body?: unknown): Promise<RocketChatResult<Envelope>> {
@@ -248,7 +279,8 @@ export class RocketChatClient implements RocketChatApi {
     try {
       envelope = JSON.parse(await res.text()) as Envelope;
       // `null`, a number, a list: JSON, but no envelope to read.
-      if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope)) throw new TypeError("not an object");
+      if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope))
+        throw new TypeError("not an object");
     } catch {
       // A proxy page or a reset mid-body: for a POST we cannot know whether it was stored.
       const kind = method === "POST" ? "ambiguous" : res.status >= 500 ? "unavailable" : "invalid";
@@ -276,13 +308,23 @@ function classify(res: UpstreamResponse, env: Envelope, now: number, method: str
   const type = typeof env.errorType === "string" ? env.errorType : "";
   const both = `${type} ${error}`;
   const status = res.status;
-  if (status === 429 || /error-too-many-requests/.test(both)) return { kind: "rate_limited", status, message: error, retryAfterMs: retryAfter(res, error, now) };
+  if (status === 429 || /error-too-many-requests/.test(both))
+    return { kind: "rate_limited", status, message: error, retryAfterMs: retryAfter(res, error, now) };
   if (status === 401) return { kind: "unauthorized", status, message: error };
   if (status >= 500) return { kind: method === "POST" ? "ambiguous" : "unavailable", status, message: error };
   if (/error-room-archived|room[_ ]?archived/i.test(both)) return { kind: "archived", status, message: error };
-  if (/error-room-not-found|error-invalid-room|invalid-channel|error-invalid-user|error-user-not-found|does not match any channel/i.test(both))
+  if (
+    /error-room-not-found|error-invalid-room|invalid-channel|error-invalid-user|error-user-not-found|does not match any channel/i.test(
+      both,
+    )
+  )
     return { kind: "not_found", status, message: error };
-  if (/not-allowed|not allowed|error-action-not-allowed|Not enough permission|error-unauthorized|error-forbidden|read.?only|muted|room_is_blocked/i.test(both) || status === 403)
+  if (
+    /not-allowed|not allowed|error-action-not-allowed|Not enough permission|error-unauthorized|error-forbidden|read.?only|muted|room_is_blocked/i.test(
+      both,
+    ) ||
+    status === 403
+  )
     return { kind: "forbidden", status, message: error };
   return { kind: "invalid", status, message: error };
 }

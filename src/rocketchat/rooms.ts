@@ -60,7 +60,8 @@ export class RoomResolver {
   }
 
   async #lookup(target: string): Promise<RocketChatResult<string>> {
-    const id = (r: RocketChatResult<{ _id: string }>): RocketChatResult<string> => (r.ok ? { ok: true, value: r.value._id } : r);
+    const id = (r: RocketChatResult<{ _id: string }>): RocketChatResult<string> =>
+      r.ok ? { ok: true, value: r.value._id } : r;
     if (target.startsWith("@")) return id(await this.#api.createDirect(target.slice(1)));
     if (target.startsWith("#")) return id(await this.#api.roomInfo({ roomName: target.slice(1) }));
     const byId = await this.#api.roomInfo({ roomId: target });

@@ -10,7 +10,15 @@
  */
 import { Hono } from "hono/tiny";
 import { newJob } from "../delivery/deliver.ts";
-import { noted, rocketChatAnswer, rollupError, slackError, slackOk, toResponse, type SlackAnswer } from "../http/answers.ts";
+import {
+  noted,
+  rocketChatAnswer,
+  rollupError,
+  slackError,
+  slackOk,
+  toResponse,
+  type SlackAnswer,
+} from "../http/answers.ts";
 import { noteAnswer } from "../observability/access.ts";
 import { decodePayload, queryOf, readLimited, type BodyError } from "../http/body.ts";
 import { threadRootIn } from "../state/threads.ts";
@@ -19,7 +27,11 @@ import type { SlackErrorCode } from "../slack/errors.ts";
 import type { Result } from "../result.ts";
 import { parseSlackPayload } from "../slack/payload.ts";
 import { hookContext, translateIncoming, type Dialect } from "../translate/incoming.ts";
-import { parseRocketChatPayload, withRocketChatIdentity, type RocketChatRequest } from "../translate/rocketchat-payload.ts";
+import {
+  parseRocketChatPayload,
+  withRocketChatIdentity,
+  type RocketChatRequest,
+} from "../translate/rocketchat-payload.ts";
 
 /** The route patterns, as the access log and metrics name them. The token is the last segment. */
 export const INCOMING_ROUTES = {
@@ -32,7 +44,8 @@ export const INCOMING_ROUTES = {
 export const slackHookPath = (token: string): string => `/services/T0000000/B0000000/${token}`;
 
 /** The handler's (Slack) answer as the route gives it: Rocket.Chat's JSON on its own route. */
-export const answerIn = (dialect: Dialect, answer: SlackAnswer): SlackAnswer => (dialect === "rocketchat" ? rocketChatAnswer(answer) : answer);
+export const answerIn = (dialect: Dialect, answer: SlackAnswer): SlackAnswer =>
+  dialect === "rocketchat" ? rocketChatAnswer(answer) : answer;
 
 /** The body as the route's dialect reads it; `undefined` when it cannot be a message. */
 function readPayload(dialect: Dialect, body: unknown): RocketChatRequest | undefined {
@@ -60,7 +73,12 @@ export function incomingHandler(services: Services): IncomingHandler {
   const { maxBodyBytes } = services.config.limits;
   // Every answer names its hook for the log and metrics; the ok answers are made once per hook.
   const oks = new Map(services.config.incoming.map((h) => [h.name, noted(slackOk, h.name)]));
-  const refuse = (hook: string | undefined, code: SlackErrorCode, reason: string, retryAfterSeconds?: number): SlackAnswer =>
+  const refuse = (
+    hook: string | undefined,
+    code: SlackErrorCode,
+    reason: string,
+    retryAfterSeconds?: number,
+  ): SlackAnswer =>
     noted(slackError(retryAfterSeconds === undefined ? { code } : { code, retryAfterSeconds }), hook, reason);
   return async (request) => {
     const hook = services.hooks.find(request.token);
@@ -68,12 +86,27 @@ export function incomingHandler(services: Services): IncomingHandler {
 
     const allowed = await services.rateLimiter.take(hook.name, hook.rateLimit);
     if (!allowed.allowed)
-      return refuse(hook.name, "rate_limited", `over the hook's rate limit (${hook.rateLimit.perSecond}/s, burst ${hook.rateLimit.burst})`, allowed.retryAfterSeconds);
+      return refuse(
+        hook.name,
+        "rate_limited",
+        `over the hook's rate limit (${hook.rateLimit.perSecond}/s, burst ${hook.rateLimit.burst})`,
+        allowed.retryAfterSeconds,
+      );
 
     const body = await request.readBody(maxBodyBytes);
-    if (!body.ok) return refuse(hook.name, body.error, body.error === "request_too_large" ? `body over ${maxBodyBytes} bytes` : "body unreadable");
+    if (!body.ok)
+      return refuse(
+        hook.name,
+        body.error,
+        body.error === "request_too_large" ? `body over ${maxBodyBytes} bytes` : "body unreadable",
+      );
     const read = readPayload(request.dialect, await decodePayload(body.value, request.contentType, request.query));
-    if (!read) return refuse(hook.name, "invalid_payload", `body is not a ${DIALECT_NAMES[request.dialect]} payload (Content-Type: ${request.contentType ?? "none"})`);
+    if (!read)
+      return refuse(
+        hook.name,
+        "invalid_payload",
+        `body is not a ${DIALECT_NAMES[request.dialect]} payload (Content-Type: ${request.contentType ?? "none"})`,
+      );
 
     // Rocket.Chat's payload is read in its own dialect whatever the hook's default.
     const dialect = request.dialect === "rocketchat" ? request.dialect : (hook.dialect ?? request.dialect);
@@ -81,8 +114,19 @@ export function incomingHandler(services: Services): IncomingHandler {
     // Several rooms (Rocket.Chat's `channel` list): each is checked before any is posted to.
     const translations = [];
     for (const channel of rooms.length > 0 ? rooms : [payload.channel]) {
-      const translated = translateIncoming(channel === payload.channel ? payload : { ...payload, channel }, hook, contexts.get(hook.name)!, dialect);
-      if (!translated.ok) return refuse(hook.name, translated.error.code, TRANSLATE_REASONS.get(translated.error.code) ?? translated.error.code, translated.error.retryAfterSeconds);
+      const translated = translateIncoming(
+        channel === payload.channel ? payload : { ...payload, channel },
+        hook,
+        contexts.get(hook.name)!,
+        dialect,
+      );
+      if (!translated.ok)
+        return refuse(
+          hook.name,
+          translated.error.code,
+          TRANSLATE_REASONS.get(translated.error.code) ?? translated.error.code,
+          translated.error.retryAfterSeconds,
+        );
       translations.push(translated.value);
     }
 
@@ -90,22 +134,34 @@ export function incomingHandler(services: Services): IncomingHandler {
       // A thread root elsewhere never moves the message: it goes to `room`, outside the thread.
       const threadTs = given !== undefined && (await threadRootIn(services, room, given)) ? given : undefined;
       const outcome = await services.delivery.submit(newJob(hook.name, room, messages, services.now(), threadTs));
-      if (outcome.kind === "failed") return refuse(hook.name, outcome.error, `delivery: ${outcome.reason ?? outcome.error}`, outcome.retryAfterSeconds);
+      if (outcome.kind === "failed")
+        return refuse(
+          hook.name,
+          outcome.error,
+          `delivery: ${outcome.reason ?? outcome.error}`,
+          outcome.retryAfterSeconds,
+        );
     }
     return oks.get(hook.name)!;
   };
 }
 
-const DIALECT_NAMES: Readonly<Record<Dialect, string>> = { slack: "Slack", markdown: "Mattermost", rocketchat: "Rocket.Chat" };
+const DIALECT_NAMES: Readonly<Record<Dialect, string>> = {
+  slack: "Slack",
+  markdown: "Mattermost",
+  rocketchat: "Rocket.Chat",
+};
 
 /** Why the translation refused a payload, in the words of the hook's settings. */
 const TRANSLATE_REASONS: ReadonlyMap<SlackErrorCode, string> = new Map([
-  ["action_prohibited", "the payload names a channel and the hook does not allow a channel override (allowChannelOverride)"],
+  [
+    "action_prohibited",
+    "the payload names a channel and the hook does not allow a channel override (allowChannelOverride)",
+  ],
   ["no_text", "nothing to show: no text, and no blocks or attachments that render"],
   ["too_many_attachments", "more than 100 attachments"],
   ["invalid_blocks", "blocks are not a list of objects, or more than 50"],
 ]);
-
 
 /** What the adapter does with a failure nobody expected (a bug): log it, with the route. */
 export type Unexpected = (route: string, err: unknown) => void;
@@ -135,7 +191,13 @@ export async function serveIncoming(
 export function incomingRoutes(handle: IncomingHandler, unexpected: Unexpected): Hono {
   const app = new Hono();
   const adapt = async (dialect: Dialect, raw: Request, token: string): Promise<Response> => {
-    const request = { dialect, token, contentType: raw.headers.get("content-type"), query: queryOf(raw.url), readBody: (limit: number) => readLimited(raw, limit) };
+    const request = {
+      dialect,
+      token,
+      contentType: raw.headers.get("content-type"),
+      query: queryOf(raw.url),
+      readBody: (limit: number) => readLimited(raw, limit),
+    };
     const { sent, noted } = await serveIncoming(handle, request, unexpected);
     noteAnswer(raw, noted);
     return toResponse(sent);

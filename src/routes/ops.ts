@@ -16,7 +16,13 @@ export const INBOX_CSP =
 export function opsRoutes(services: Services, hooks: () => InboxHook[]): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/metrics", () => new Response(services.metrics.render(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } }));
+  app.get(
+    "/metrics",
+    () =>
+      new Response(services.metrics.render(), {
+        headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+      }),
+  );
   const { inbox } = services;
   app.get("/", async (c) => {
     if (inbox) {
@@ -31,8 +37,11 @@ export function opsRoutes(services: Services, hooks: () => InboxHook[]): Hono {
   });
   app.get("/inbox.json", (c) => (inbox ? c.json(inbox.recent()) : c.notFound()));
   if (!inbox) return app;
-  app.get("/inbox.css", () => new Response(INBOX_CSS, { headers: { "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" } }));
+  app.get(
+    "/inbox.css",
+    () =>
+      new Response(INBOX_CSS, { headers: { "content-type": "text/css; charset=utf-8", "cache-control": "no-cache" } }),
+  );
   inboxExtras?.routes(app, inbox);
   return app;
 }
-

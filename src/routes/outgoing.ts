@@ -47,7 +47,15 @@ export function outgoingRoutes(config: Config, relay: Relay): Hono {
     // only one answer is possible, so their replies go to the built-in inbox as usual.
     const inline = config.rocketchat === undefined && rule.targets.length === 1;
     const baseUrl = trimEndOf(config.publicUrl ?? new URL(c.req.url).origin, "/");
-    const results = await relay.relayEvent({ rule, event: parsed.event, match, directory, baseUrl, inline, eventId: await eventIdFor(key) });
+    const results = await relay.relayEvent({
+      rule,
+      event: parsed.event,
+      match,
+      directory,
+      baseUrl,
+      inline,
+      eventId: await eventIdFor(key),
+    });
     const reply = results.find((r) => r.inline !== undefined)?.inline;
     if (reply) return c.json(reply);
     return c.json({ ok: true, matched: true, targets: results.map(({ format, outcome }) => ({ format, outcome })) });

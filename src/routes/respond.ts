@@ -33,18 +33,27 @@ export function respondRoutes(relay: Relay, rocketchat: RocketChatApi, maxBodyBy
 
     // The last message this response_url posted is its "original" (docs/web-api.md).
     const originalKey = `respond:${c.req.param("id")}`;
-    const original = answer.reply.delete_original === true || answer.reply.replace_original === true ? await stores.ts.get(originalKey) : undefined;
+    const original =
+      answer.reply.delete_original === true || answer.reply.replace_original === true
+        ? await stores.ts.get(originalKey)
+        : undefined;
     const rc = restClient(rocketchat);
     if (original !== undefined && rc !== undefined && answer.reply.delete_original === true) {
       const deleted = await rc.deleteMessage(original.rid, original.messageId);
-      if (!deleted.ok && deleted.failure.kind !== "invalid" && deleted.failure.kind !== "not_found") return failure(c, "service_unavailable");
+      if (!deleted.ok && deleted.failure.kind !== "invalid" && deleted.failure.kind !== "not_found")
+        return failure(c, "service_unavailable");
     }
 
     const prepared = await relay.prepareReply(origin, answer.reply, "response-url");
     if (!prepared.ok) return failure(c, prepared.error.code);
     if (prepared.value === undefined) return c.json({ ok: true });
 
-    if (original !== undefined && rc !== undefined && answer.reply.replace_original === true && prepared.value.messages.length === 1) {
+    if (
+      original !== undefined &&
+      rc !== undefined &&
+      answer.reply.replace_original === true &&
+      prepared.value.messages.length === 1
+    ) {
       const doc = await rc.getMessage(original.messageId);
       if (doc.ok && doc.value !== undefined) {
         const current = doc.value as unknown as Record<string, unknown>;
@@ -68,11 +77,7 @@ function failure(c: Context, code: SlackErrorCode, retryAfterSeconds?: number): 
 }
 
 /** JSON or a form's `payload` as an object; anything else as a bot's plain-text reply. */
-async function readAnswer(
-  bytes: Uint8Array,
-  contentType: string | null,
-  query: string,
-): Promise<SlackReplyResult> {
+async function readAnswer(bytes: Uint8Array, contentType: string | null, query: string): Promise<SlackReplyResult> {
   const value = await decodePayload(bytes, contentType, query);
   if (typeof value === "object" && value !== null && !Array.isArray(value)) return replyFromObject(value);
   return parseSlackReply({ status: 200, contentType, body: new TextDecoder().decode(bytes) });

@@ -61,9 +61,14 @@ export function slackApiRoutes(deps: SlackApiRouteDeps): Hono {
     const name = c.req.param("method");
     const method = Object.hasOwn(api.methods, name) ? api.methods[name] : undefined;
     if (!method) return answer(c, { ok: false, error: "unknown_method" });
-    const limit = name === "files.upload" ? Math.max(maxBodyBytes, api.uploads.maxBytes + MULTIPART_SLACK) : maxBodyBytes;
+    const limit =
+      name === "files.upload" ? Math.max(maxBodyBytes, api.uploads.maxBytes + MULTIPART_SLACK) : maxBodyBytes;
     const body = await readLimited(c.req.raw, limit);
-    if (!body.ok) return answer(c, { ok: false, error: body.error === "request_too_large" ? "request_too_large" : "invalid_form_data" });
+    if (!body.ok)
+      return answer(c, {
+        ok: false,
+        error: body.error === "request_too_large" ? "request_too_large" : "invalid_form_data",
+      });
     const args = await decodeArgs(new URL(c.req.url).search, c.req.header("content-type") ?? null, body.value);
     if (!args.ok) return answer(c, args);
 

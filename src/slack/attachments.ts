@@ -14,7 +14,11 @@ import { decodeSlackEscapes, escapeMarkdown, mrkdwnToRocketChat } from "./mrkdwn
 import type { SlackAction, SlackAttachment, SlackField } from "./payload.ts";
 
 /** Slack's named colours as the hex Slack draws them (docs/rocketchat.md §3.3). */
-const NAMED_COLORS: ReadonlyMap<string, string> = new Map([["good", "#2eb886"], ["warning", "#daa038"], ["danger", "#a30200"]]);
+const NAMED_COLORS: ReadonlyMap<string, string> = new Map([
+  ["good", "#2eb886"],
+  ["warning", "#daa038"],
+  ["danger", "#a30200"],
+]);
 const HEX_COLOR = /^#?([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
 const HTTP_URL = /^https?:\/\/[^\s]+$/i;
 /** A zero-width space: truthy for Rocket.Chat's field check, invisible on screen. */
@@ -42,12 +46,22 @@ export const httpUrl = (url: string | undefined): string | undefined =>
  * One Slack attachment → zero or more Rocket.Chat attachments (blocks inside an attachment may
  * add image attachments after it). Empty when nothing in it would render.
  */
-export function translateAttachment(att: SlackAttachment, ctx: TranslateContext, opts: AttachmentOptions): RocketChatAttachment[] {
+export function translateAttachment(
+  att: SlackAttachment,
+  ctx: TranslateContext,
+  opts: AttachmentOptions,
+): RocketChatAttachment[] {
   // Slack: only the parts listed in `mrkdwn_in` are styled. Without the key, Rocket.Chat (and
   // Slack's current client) style text and pretext, so both are treated as styled.
   const styledIn = (part: string): boolean => att.mrkdwn_in === undefined || att.mrkdwn_in.includes(part);
   const mrkdwn = (value: string | undefined, part: string): string =>
-    value === undefined ? "" : mrkdwnToRocketChat(value, ctx, { target: "attachment", styled: styledIn(part), linkNames: opts.linkNames }).trim();
+    value === undefined
+      ? ""
+      : mrkdwnToRocketChat(value, ctx, {
+          target: "attachment",
+          styled: styledIn(part),
+          linkNames: opts.linkNames,
+        }).trim();
 
   const out: RocketChatAttachment = {};
   const color = slackColor(att.color);
@@ -94,7 +108,8 @@ export function translateAttachment(att: SlackAttachment, ctx: TranslateContext,
   }
 
   const body = textParts.filter((p) => p !== "").join("\n\n");
-  const rendersSomething = body || out.pretext || out.title || out.author_name || out.fields || out.image_url || out.thumb_url || out.actions;
+  const rendersSomething =
+    body || out.pretext || out.title || out.author_name || out.fields || out.image_url || out.thumb_url || out.actions;
   // `fallback` is Slack's plain-text summary: shown only when nothing else would be.
   const text = rendersSomething ? body : att.fallback ? escapeMarkdown(att.fallback, "attachment") : "";
   if (text) out.text = text;
@@ -110,7 +125,12 @@ const plain = (value: string): string => slackEmojiToRocketChat(decodeSlackEscap
  * Rocket.Chat requires a truthy title and value on every field and renders both as Markdown;
  * the value must be a string for the web client (docs/rocketchat.md §3.2–§3.3).
  */
-function field(f: SlackField, ctx: TranslateContext, styled: boolean, opts: AttachmentOptions): RocketChatField | undefined {
+function field(
+  f: SlackField,
+  ctx: TranslateContext,
+  styled: boolean,
+  opts: AttachmentOptions,
+): RocketChatField | undefined {
   const title = f.title?.trim() ? escapeMarkdown(plain(f.title), "attachment") : "";
   const value = f.value?.trim()
     ? mrkdwnToRocketChat(f.value, ctx, { target: "attachment", styled, linkNames: opts.linkNames })
@@ -139,14 +159,21 @@ export const showsNothing = (attachment: RocketChatAttachment): boolean => {
 export function linkButton(a: SlackAction): RocketChatAction | undefined {
   const url = httpUrl(a.url);
   if (!url) return undefined;
-  const label = typeof a.text === "string" ? a.text : typeof a.text === "object" && a.text !== null && "text" in a.text ? String((a.text as { text: unknown }).text) : a.name;
+  const label =
+    typeof a.text === "string"
+      ? a.text
+      : typeof a.text === "object" && a.text !== null && "text" in a.text
+        ? String((a.text as { text: unknown }).text)
+        : a.name;
   if (!label) return undefined;
   return { type: "button", text: plain(label), url };
 }
 
 /** `footer · time`, italic and small as Slack shows it, with the footer icon when there is one. */
 function footerLine(att: SlackAttachment, ctx: TranslateContext, opts: AttachmentOptions): string {
-  const footer = att.footer ? mrkdwnToRocketChat(att.footer, ctx, { target: "attachment", linkNames: opts.linkNames }).trim() : "";
+  const footer = att.footer
+    ? mrkdwnToRocketChat(att.footer, ctx, { target: "attachment", linkNames: opts.linkNames }).trim()
+    : "";
   const time = formatTimestamp(att.ts, ctx.timeZone);
   const line = [footer, time].filter(Boolean).join(" · ");
   if (!line) return "";

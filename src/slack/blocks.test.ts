@@ -646,7 +646,13 @@ describe("table", () => {
   });
 
   it("lines up wide characters by display width", () => {
-    const wide = { type: "table", rows: [[raw("東京タワー"), raw("x")], [raw("Paris"), raw("y")]] };
+    const wide = {
+      type: "table",
+      rows: [
+        [raw("東京タワー"), raw("x")],
+        [raw("Paris"), raw("y")],
+      ],
+    };
     expect(text([wide], oldServer)).toBe("```\n東京タワー | x\n-----------+--\nParis      | y\n```");
   });
 

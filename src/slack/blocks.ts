@@ -43,13 +43,7 @@ import type { TranslateContext } from "../model/context.ts";
 import { httpUrl } from "./attachments.ts";
 import { formatSlackDate } from "./dates.ts";
 import { emojiFromParts, slackEmojiToRocketChat } from "./emoji.ts";
-import {
-  decodeSlackEscapes,
-  escapeMarkdown,
-  markdownLink,
-  mrkdwnToRocketChat,
-  type TextTarget,
-} from "./mrkdwn.ts";
+import { decodeSlackEscapes, escapeMarkdown, markdownLink, mrkdwnToRocketChat, type TextTarget } from "./mrkdwn.ts";
 
 export interface RenderedBlocks {
   text: string;
@@ -80,9 +74,14 @@ const string = (v: unknown): string | undefined =>
   typeof v === "string" ? v : typeof v === "number" && Number.isFinite(v) ? String(v) : undefined;
 /** Lines joined by spaces (a field beside another, a table cell, a link label). */
 const oneLine = (text: string): string =>
-  text.includes("\n") ? text.split("\n").map((l) => l.trim()).filter((l) => l !== "").join(" ") : text.trim();
-const lookup = (map: Readonly<Record<string, string>>, id: string): string =>
-  Object.hasOwn(map, id) ? map[id]! : id;
+  text.includes("\n")
+    ? text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l !== "")
+        .join(" ")
+    : text.trim();
+const lookup = (map: Readonly<Record<string, string>>, id: string): string => (Object.hasOwn(map, id) ? map[id]! : id);
 
 export function renderBlocks(
   blocks: Record<string, unknown>[],
@@ -200,8 +199,16 @@ const CODE = 8;
 const EMPHASIS = BOLD | ITALIC | STRIKE;
 
 const MARKERS: Record<TextTarget, readonly [number, string][]> = {
-  message: [[BOLD, "*"], [ITALIC, "_"], [STRIKE, "~"]],
-  attachment: [[BOLD, "**"], [ITALIC, "_"], [STRIKE, "~~"]],
+  message: [
+    [BOLD, "*"],
+    [ITALIC, "_"],
+    [STRIKE, "~"],
+  ],
+  attachment: [
+    [BOLD, "**"],
+    [ITALIC, "_"],
+    [STRIKE, "~~"],
+  ],
 };
 
 /**
@@ -704,8 +711,7 @@ function renderList(el: Json, r: Renderer): string {
 }
 
 /** A non-negative whole number from untrusted JSON, else 0. */
-const integer = (v: unknown): number =>
-  typeof v === "number" && Number.isFinite(v) ? Math.max(0, Math.trunc(v)) : 0;
+const integer = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? Math.max(0, Math.trunc(v)) : 0);
 
 function orderedMarker(n: number, indent: number): string {
   switch (indent % 3) {
@@ -725,8 +731,19 @@ function alphabetic(n: number): string {
 }
 
 const ROMAN: readonly [number, string][] = [
-  [1000, "m"], [900, "cm"], [500, "d"], [400, "cd"], [100, "c"], [90, "xc"],
-  [50, "l"], [40, "xl"], [10, "x"], [9, "ix"], [5, "v"], [4, "iv"], [1, "i"],
+  [1000, "m"],
+  [900, "cm"],
+  [500, "d"],
+  [400, "cd"],
+  [100, "c"],
+  [90, "xc"],
+  [50, "l"],
+  [40, "xl"],
+  [10, "x"],
+  [9, "ix"],
+  [5, "v"],
+  [4, "iv"],
+  [1, "i"],
 ];
 
 function roman(n: number): string {
@@ -818,7 +835,11 @@ function plainInline(elements: readonly unknown[], ctx: TranslateContext): strin
 // ---------------------------------------------------------------------------------------------
 // table
 
-const COLUMN_ALIGN: ReadonlyMap<string, ColumnAlign> = new Map([["left", "left"], ["center", "center"], ["right", "right"]]);
+const COLUMN_ALIGN: ReadonlyMap<string, ColumnAlign> = new Map([
+  ["left", "left"],
+  ["center", "center"],
+  ["right", "right"],
+]);
 
 function renderTable(block: Json, r: Renderer): string {
   const rows = list(block.rows).map((row) => list(row));
@@ -826,12 +847,15 @@ function renderTable(block: Json, r: Renderer): string {
   if (width === 0) return "";
   const settings = list(block.column_settings).map((s) => record(s));
   const align = Array.from({ length: width }, (_, i) => COLUMN_ALIGN.get(string(settings[i]?.align) ?? ""));
-  if (r.ctx.tables && r.target === "message") return gfmTable(rows.map((row) => Array.from({ length: width }, (_, i) => markupCell(row[i], r))), align);
+  if (r.ctx.tables && r.target === "message")
+    return gfmTable(
+      rows.map((row) => Array.from({ length: width }, (_, i) => markupCell(row[i], r))),
+      align,
+    );
   const cells = rows.map((row) => Array.from({ length: width }, (_, i) => plainCell(row[i], r)));
   const lines = monospaceTable(cells, align);
   return "```\n" + lines.join("\n").replace(TRIPLE_BACKTICK, BROKEN_BACKTICKS) + "\n```";
 }
-
 
 function markupCell(cell: unknown, r: Renderer): string {
   const c = record(cell);

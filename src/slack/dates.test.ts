@@ -37,12 +37,19 @@ describe("formatSlackDate", () => {
   });
 
   it("writes ordinals and the 12-hour clock correctly", () => {
-    const day = (d: number): string | undefined =>
-      formatSlackDate(Date.UTC(2014, 0, d) / 1000, "{date}", "UTC", NOW);
+    const day = (d: number): string | undefined => formatSlackDate(Date.UTC(2014, 0, d) / 1000, "{date}", "UTC", NOW);
     expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31].map(day)).toEqual([
-      "January 1st, 2014", "January 2nd, 2014", "January 3rd, 2014", "January 4th, 2014",
-      "January 11th, 2014", "January 12th, 2014", "January 13th, 2014", "January 21st, 2014",
-      "January 22nd, 2014", "January 23rd, 2014", "January 31st, 2014",
+      "January 1st, 2014",
+      "January 2nd, 2014",
+      "January 3rd, 2014",
+      "January 4th, 2014",
+      "January 11th, 2014",
+      "January 12th, 2014",
+      "January 13th, 2014",
+      "January 21st, 2014",
+      "January 22nd, 2014",
+      "January 23rd, 2014",
+      "January 31st, 2014",
     ]);
     const at = (h: number, m: number, s = 0): number => Date.UTC(2014, 0, 1, h, m, s) / 1000;
     expect(formatSlackDate(at(0, 5, 9), "{time_secs}", "UTC", NOW)).toBe("12:05:09 AM");

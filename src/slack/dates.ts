@@ -8,17 +8,24 @@
  */
 
 const MONTHS = [
-  "January", "February", "March", "April", "May", "June",
-  "July", "August", "September", "October", "November", "December",
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
 ] as const;
-const WEEKDAYS = [
-  "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
-] as const;
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] as const;
 
 /** Slack's tokens; any other text in the format, `{unknown}` included, is kept literally. */
 const TOKEN = new RegExp(
-  "\\{(date_num|date_short_pretty|date_long_pretty|date_pretty|date_short|date_long|date" +
-    "|time_secs|time|ago)\\}",
+  "\\{(date_num|date_short_pretty|date_long_pretty|date_pretty|date_short|date_long|date" + "|time_secs|time|ago)\\}",
   "g",
 );
 
@@ -74,7 +81,15 @@ function partsOf(epochMs: number, timeZone: string): Parts | undefined {
   // UTC, the default zone, needs no Intl: `formatToParts` was most of an attachment's cost.
   if (timeZone === "UTC") {
     const d = new Date(epochMs);
-    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), zone: "UTC" };
+    return {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+      zone: "UTC",
+    };
   }
   const fields: Record<string, string> = {};
   for (const part of formatterFor(timeZone).formatToParts(epochMs)) fields[part.type] = part.value;
@@ -211,5 +226,4 @@ export function formatTimestamp(ts: unknown, timeZone: string): string | undefin
   return `${monthName(p).slice(0, 3)} ${p.day}, ${p.year} at ${time(p, false)} ${p.zone}`;
 }
 
-const zoneName = (timeZone: string): string =>
-  typeof timeZone === "string" && timeZone !== "" ? timeZone : "UTC";
+const zoneName = (timeZone: string): string => (typeof timeZone === "string" && timeZone !== "" ? timeZone : "UTC");

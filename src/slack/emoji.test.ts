@@ -10,9 +10,7 @@ describe("slackEmojiToRocketChat", () => {
       "hi :thumbsup_tone1: :ok_hand_tone5:",
     );
     // JoyPixels has no `+1_toneN`: the toned thumbs use the word
-    expect(slackEmojiToRocketChat(":+1::skin-tone-4: :-1::skin-tone-5:")).toBe(
-      ":thumbsup_tone3: :thumbsdown_tone4:",
-    );
+    expect(slackEmojiToRocketChat(":+1::skin-tone-4: :-1::skin-tone-5:")).toBe(":thumbsup_tone3: :thumbsdown_tone4:");
   });
 
   it("drops a skin tone on its own and skin-tone-1 (no modifier)", () => {
@@ -21,9 +19,7 @@ describe("slackEmojiToRocketChat", () => {
   });
 
   it("applies the Rocket.Chat Slack importer's renames", () => {
-    expect(slackEmojiToRocketChat(":simple_smile: :memo: :piggy: :uk:")).toBe(
-      ":slight_smile: :pencil: :pig: :gb:",
-    );
+    expect(slackEmojiToRocketChat(":simple_smile: :memo: :piggy: :uk:")).toBe(":slight_smile: :pencil: :pig: :gb:");
   });
 
   it("maps Slack names that JoyPixels spells differently", () => {

@@ -175,7 +175,10 @@ const RENAMES: Readonly<Record<string, string>> = {
 };
 
 /** JoyPixels has no `:+1_tone1:`-style names for these; the toned emoji use the word. */
-const TONED_BASE: ReadonlyMap<string, string> = new Map([["+1", "thumbsup"], ["-1", "thumbsdown"]]);
+const TONED_BASE: ReadonlyMap<string, string> = new Map([
+  ["+1", "thumbsup"],
+  ["-1", "thumbsdown"],
+]);
 
 const PERSON = /^(man|woman|male|female)-([a-z-]+)$/;
 const OTHER_PERSON = /(?:^|-)(?:man|woman|boy|girl|men|women)(?:-|$)/;

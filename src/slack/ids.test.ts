@@ -1,6 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { base32Decode, base32Encode, fromSlackChannelId, fromSlackTeamId, fromSlackUserId, parseSlackTs, toSlackBotId, toSlackChannelId, toSlackTeamId, toSlackTs, toSlackUserId } from "./ids.ts";
+import {
+  base32Decode,
+  base32Encode,
+  fromSlackChannelId,
+  fromSlackTeamId,
+  fromSlackUserId,
+  parseSlackTs,
+  toSlackBotId,
+  toSlackChannelId,
+  toSlackTeamId,
+  toSlackTs,
+  toSlackUserId,
+} from "./ids.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -92,13 +104,9 @@ describe("Slack ts", () => {
 
   it("parses back to time and seq", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 4102444800000 }),
-        fc.integer({ min: 0, max: 999 }),
-        (ms, seq) => {
-          expect(parseSlackTs(toSlackTs(new Date(ms), seq))).toEqual({ epochMs: ms, seq });
-        },
-      ),
+      fc.property(fc.integer({ min: 0, max: 4102444800000 }), fc.integer({ min: 0, max: 999 }), (ms, seq) => {
+        expect(parseSlackTs(toSlackTs(new Date(ms), seq))).toEqual({ epochMs: ms, seq });
+      }),
     );
     expect(parseSlackTs("1504640714.003543")).toEqual({ epochMs: 1504640714003, seq: 543 });
     expect(parseSlackTs("1504640714")).toBeUndefined();

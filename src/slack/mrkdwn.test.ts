@@ -9,8 +9,10 @@ const ctx: TranslateContext = {
   users: { U024BE7LH: "alice" },
   channels: { C024BE7LR: "general" },
 };
-const msg = (text: string, opts: Partial<MrkdwnOptions> = {}) => mrkdwnToRocketChat(text, ctx, { target: "message", ...opts });
-const att = (text: string, opts: Partial<MrkdwnOptions> = {}) => mrkdwnToRocketChat(text, ctx, { target: "attachment", ...opts });
+const msg = (text: string, opts: Partial<MrkdwnOptions> = {}) =>
+  mrkdwnToRocketChat(text, ctx, { target: "message", ...opts });
+const att = (text: string, opts: Partial<MrkdwnOptions> = {}) =>
+  mrkdwnToRocketChat(text, ctx, { target: "attachment", ...opts });
 
 /** The kinds of the message-parser AST, flattened in document order. */
 function kinds(text: string): string[] {
@@ -133,7 +135,9 @@ describe("emphasis", () => {
   });
 
   it("escapes literal text the way each renderer reads escapes", () => {
-    expect(msg("- not a list\n> not a quote\n# not a heading", { styled: false })).toBe("\u200b- not a list\n\u200b> not a quote\n\\# not a heading");
+    expect(msg("- not a list\n> not a quote\n# not a heading", { styled: false })).toBe(
+      "\u200b- not a list\n\u200b> not a quote\n\\# not a heading",
+    );
     const k = kinds(msg("- not a list\n> not a quote\n# not a heading", { styled: false }));
     for (const kind of ["UNORDERED_LIST", "QUOTE", "HEADING1"]) expect(k).not.toContain(kind);
     expect(att("- a *b*", { styled: false })).toBe("\\- a \\*b\\*");

@@ -30,7 +30,6 @@ export interface MrkdwnOptions {
   readonly parseFull?: boolean;
 }
 
-
 const CODE = /```([\s\S]*?)```|`([^`\n]+)`/g;
 const TOKEN = /<([^<>\n]+)>/g;
 const BARE_URL = new RegExp(`\\b(?:https?|ftp)://[^\\s<>${PLACEHOLDER_CHARS}]+`, "gi");
@@ -51,12 +50,16 @@ const WORD_JOINER = "\u2060";
  */
 const emphasisOrStray = (marker: "*" | "~"): RegExp => {
   const m = marker === "*" ? "\\*" : marker; // `~` may not be escaped in a /u pattern
-  return new RegExp(`(?<![\\p{L}\\p{N}\\\\${marker}])${m}([^\\s${marker}](?:[^${marker}\\n]*[^\\s${marker}])?)${m}(?![\\p{L}\\p{N}${marker}])|${m}`, "gu");
+  return new RegExp(
+    `(?<![\\p{L}\\p{N}\\\\${marker}])${m}([^\\s${marker}](?:[^${marker}\\n]*[^\\s${marker}])?)${m}(?![\\p{L}\\p{N}${marker}])|${m}`,
+    "gu",
+  );
 };
 const EMPHASIS_OR_STRAY = { "*": emphasisOrStray("*"), "~": emphasisOrStray("~") } as const;
 
 /** Slack escapes exactly three characters in message text (`&amp;` `&lt;` `&gt;`); nothing else is an entity to it. */
-export const decodeSlackEscapes = (text: string): string => (text.includes("&") ? replaceEach(text, ENTITY, (m) => ENTITIES[m[1]!]!) : text);
+export const decodeSlackEscapes = (text: string): string =>
+  text.includes("&") ? replaceEach(text, ENTITY, (m) => ENTITIES[m[1]!]!) : text;
 
 /**
  * Escape Markdown that Rocket.Chat would otherwise render, for text Slack shows literally.
@@ -65,8 +68,12 @@ export const decodeSlackEscapes = (text: string): string => (text.includes("&") 
  * list or quote marker at a line start is broken with a zero-width space instead.
  */
 export function escapeMarkdown(text: string, target: TextTarget): string {
-  if (target === "attachment") return text.replace(/[\\*_~`]/g, "\\$&").replace(/^([ \t]*)([#>]|[-+] |\d+\. )/gm, "$1\\$2");
-  return text.replace(/[*_~`]/g, "\\$&").replace(/^([ \t]*)#/gm, "$1\\#").replace(/^([ \t]*)(>|[-+] |\d+\. )/gm, "$1\u200b$2");
+  if (target === "attachment")
+    return text.replace(/[\\*_~`]/g, "\\$&").replace(/^([ \t]*)([#>]|[-+] |\d+\. )/gm, "$1\\$2");
+  return text
+    .replace(/[*_~`]/g, "\\$&")
+    .replace(/^([ \t]*)#/gm, "$1\\#")
+    .replace(/^([ \t]*)(>|[-+] |\d+\. )/gm, "$1\u200b$2");
 }
 
 /**
@@ -79,7 +86,11 @@ const BRACKET = /[[\]]/;
 export function markdownLink(label: string, url: string, target: TextTarget): string {
   const safeUrl = URL_UNSAFE.test(url) ? url.replaceAll(" ", "%20").replaceAll("(", "%28").replaceAll(")", "%29") : url;
   if (!label || label === url) return safeUrl;
-  const safeLabel = !BRACKET.test(label) ? label : target === "attachment" ? label.replace(/[[\]]/g, "\\$&") : label.replaceAll("[", "(").replaceAll("]", ")");
+  const safeLabel = !BRACKET.test(label)
+    ? label
+    : target === "attachment"
+      ? label.replace(/[[\]]/g, "\\$&")
+      : label.replaceAll("[", "(").replaceAll("]", ")");
   return `[${safeLabel}](${safeUrl})`;
 }
 
@@ -119,16 +130,19 @@ export function mrkdwnToRocketChat(input: string, ctx: TranslateContext, opts: M
   prose += source.slice(last);
 
   const linkNames = opts.linkNames === true || opts.parseFull === true;
-  if (opts.parseFull !== true && prose.includes("<")) prose = replaceEach(prose, TOKEN, ([whole, inner]) => {
-    const markup = convertToken(inner!, ctx, opts.target);
-    return markup === undefined ? whole : held.hold(markup);
-  });
+  if (opts.parseFull !== true && prose.includes("<"))
+    prose = replaceEach(prose, TOKEN, ([whole, inner]) => {
+      const markup = convertToken(inner!, ctx, opts.target);
+      return markup === undefined ? whole : held.hold(markup);
+    });
 
   // Bare URLs are autolinked by Rocket.Chat as they are; no later pass may escape inside them.
-  const linked = !prose.includes("://") ? prose : replaceEach(prose, BARE_URL, ([match]) => {
-    const url = trimUrl(match);
-    return held.hold(decodeSlackEscapes(url)) + match.slice(url.length);
-  });
+  const linked = !prose.includes("://")
+    ? prose
+    : replaceEach(prose, BARE_URL, ([match]) => {
+        const url = trimUrl(match);
+        return held.hold(decodeSlackEscapes(url)) + match.slice(url.length);
+      });
   let text = decodeSlackEscapes(linked);
   if (opts.styled === false) {
     text = escapeMarkdown(text, opts.target);
@@ -152,7 +166,8 @@ function trimUrl(url: string): string {
   let closed = 0;
   for (let i = 0; i < url.length; i++) {
     const c = url.charCodeAt(i);
-    if (c === 40) opened++; // (
+    if (c === 40)
+      opened++; // (
     else if (c === 41) closed++; // )
   }
   let end = url.length;
@@ -215,7 +230,8 @@ function convertCommand(command: string, label: string, ctx: TranslateContext, t
       return label ? (label.startsWith("@") ? label : "@" + label) : args[0] ? "@" + args[0] : undefined;
     case "date": {
       const [epoch, format = "", link] = args;
-      const formatted = epoch && /^-?\d+$/.test(epoch) ? formatSlackDate(Number(epoch), format, ctx.timeZone, ctx.now()) : undefined;
+      const formatted =
+        epoch && /^-?\d+$/.test(epoch) ? formatSlackDate(Number(epoch), format, ctx.timeZone, ctx.now()) : undefined;
       const shown = formatted ?? label;
       if (!shown) return undefined;
       return link && LINKABLE_URL.test(link) ? markdownLink(shown, link, target) : shown;
@@ -236,14 +252,18 @@ function normaliseEmphasis(text: string, target: TextTarget): string {
     if (!out.includes(marker)) continue;
     const kept = target === "attachment" ? marker + marker : marker;
     const escaped = "\\" + marker;
-    out = replaceEach(out, EMPHASIS_OR_STRAY[marker], ([, inner]) => (inner === undefined ? escaped : kept + inner + kept));
+    out = replaceEach(out, EMPHASIS_OR_STRAY[marker], ([, inner]) =>
+      inner === undefined ? escaped : kept + inner + kept,
+    );
   }
   return out;
 }
 
 /** `link_names`: Slack's `@channel` / `@everyone` are Rocket.Chat's `@all`. */
 const linkBroadcasts = (text: string): string =>
-  text.includes("@") ? replaceEach(text, BROADCAST_WORD, ([, before, word]) => before! + (word === "here" ? "@here" : "@all")) : text;
+  text.includes("@")
+    ? replaceEach(text, BROADCAST_WORD, ([, before, word]) => before! + (word === "here" ? "@here" : "@all"))
+    : text;
 
 /**
  * Without `link_names`, Slack shows a typed `@name` or `#chan` as plain text, whereas

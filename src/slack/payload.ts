@@ -42,7 +42,9 @@ const objects = z.optional(
   z.pipe(
     z.unknown(),
     z.transform((v): Record<string, unknown>[] | undefined =>
-      Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x)) : undefined,
+      Array.isArray(v)
+        ? v.filter((x): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x))
+        : undefined,
     ),
   ),
 );
@@ -50,7 +52,9 @@ const objects = z.optional(
 const stringList = z.optional(
   z.pipe(
     z.unknown(),
-    z.transform((v): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined)),
+    z.transform((v): string[] | undefined =>
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined,
+    ),
   ),
 );
 
@@ -77,14 +81,24 @@ export const slackAttachment = z.object({
   title: text,
   title_link: text,
   text: text,
-  fields: z.optional(z.pipe(objects, z.transform((items) => items?.map((f) => slackField.parse(f))))),
+  fields: z.optional(
+    z.pipe(
+      objects,
+      z.transform((items) => items?.map((f) => slackField.parse(f))),
+    ),
+  ),
   image_url: text,
   thumb_url: text,
   footer: text,
   footer_icon: text,
   ts: text,
   mrkdwn_in: stringList,
-  actions: z.optional(z.pipe(objects, z.transform((items) => items?.map((a) => slackAction.parse(a))))),
+  actions: z.optional(
+    z.pipe(
+      objects,
+      z.transform((items) => items?.map((a) => slackAction.parse(a))),
+    ),
+  ),
   blocks: objects,
 });
 export type SlackAttachment = z.infer<typeof slackAttachment>;
@@ -120,7 +134,9 @@ export const slackPayload = z.object({
   props: z.optional(
     z.pipe(
       z.unknown(),
-      z.transform((v) => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined)),
+      z.transform((v) =>
+        typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined,
+      ),
     ),
   ),
   root_id: text,
@@ -133,7 +149,10 @@ export type SlackPayload = z.infer<typeof slackPayload> & {
 
 /** `blocks` that are neither absent (`null`, `""`) nor a list of objects (`null` items are skipped). */
 const blocksAreInvalid = (v: unknown): boolean =>
-  v !== undefined && v !== null && v !== "" && (!Array.isArray(v) || v.some((x) => x !== null && (typeof x !== "object" || Array.isArray(x))));
+  v !== undefined &&
+  v !== null &&
+  v !== "" &&
+  (!Array.isArray(v) || v.some((x) => x !== null && (typeof x !== "object" || Array.isArray(x))));
 
 /**
  * Validate a decoded JSON body. A top-level value that is not an object, or `attachments`

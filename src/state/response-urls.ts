@@ -18,7 +18,6 @@ export interface ReplyOrigin {
   readonly userName: string;
 }
 
-
 export const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
 export const RESPONSE_URL_MAX_USES = 5;
 
@@ -33,7 +32,9 @@ export interface ResponseUrlStore {
 
 export function newResponseUrlId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(18));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
 }
 
 export interface MemoryResponseUrlStoreOptions {

@@ -1,4 +1,3 @@
-
 import { describe, expect, it } from "vitest";
 import { MemoryTsStore, mintTs, threadLookup } from "./ts-map.ts";
 describe("MemoryTsStore", () => {

@@ -4,8 +4,15 @@ import { replaceEach } from "./replace.ts";
 
 describe("replaceEach", () => {
   // Patterns of the kinds the translators use: captures, optional groups, lookbehind, /u classes.
-  const patterns = [/<([^<>\n]+)>/g, /(^|[^\p{L}\p{N}_@])@(here|all)\b/gu, /(?<![A-Za-z0-9]):([a-z_]+):(?::tone-([1-6]):)?/g, /\*([^*\n]+)\*|\*/gu];
-  const text = fc.string({ unit: fc.constantFrom("<", ">", "@", ":", "*", "a", "é", " ", "\n", "here", "all", "tone-3", "x_y", "😀") });
+  const patterns = [
+    /<([^<>\n]+)>/g,
+    /(^|[^\p{L}\p{N}_@])@(here|all)\b/gu,
+    /(?<![A-Za-z0-9]):([a-z_]+):(?::tone-([1-6]):)?/g,
+    /\*([^*\n]+)\*|\*/gu,
+  ];
+  const text = fc.string({
+    unit: fc.constantFrom("<", ">", "@", ":", "*", "a", "é", " ", "\n", "here", "all", "tone-3", "x_y", "😀"),
+  });
 
   it("gives what String.prototype.replace gives, captures and all", () => {
     fc.assert(

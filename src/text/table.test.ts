@@ -18,7 +18,12 @@ describe("monospaceTable", () => {
       ["東京タワー", "1"],
       ["Paris", "22"],
     ];
-    expect(monospaceTable(rows, [undefined, "right"])).toEqual(["city       |  n", "-----------+---", "東京タワー |  1", "Paris      | 22"]);
+    expect(monospaceTable(rows, [undefined, "right"])).toEqual([
+      "city       |  n",
+      "-----------+---",
+      "東京タワー |  1",
+      "Paris      | 22",
+    ]);
   });
 
   it("fills short rows and centres", () => {

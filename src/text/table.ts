@@ -31,18 +31,29 @@ function alignCell(text: string, width: number, align: ColumnAlign): string {
  */
 export function monospaceTable(rows: readonly (readonly string[])[], align: readonly ColumnAlign[]): string[] {
   const columns = rows.reduce((n, row) => Math.max(n, row.length), 0);
-  const widths = Array.from({ length: columns }, (_, c) => rows.reduce((w, row) => Math.max(w, displayWidth(row[c] ?? "")), 1));
-  const line = (cells: readonly string[]): string => widths.map((w, c) => alignCell(cells[c] ?? "", w, align[c])).join(" | ").trimEnd();
+  const widths = Array.from({ length: columns }, (_, c) =>
+    rows.reduce((w, row) => Math.max(w, displayWidth(row[c] ?? "")), 1),
+  );
+  const line = (cells: readonly string[]): string =>
+    widths
+      .map((w, c) => alignCell(cells[c] ?? "", w, align[c]))
+      .join(" | ")
+      .trimEnd();
   const [header = [], ...body] = rows;
   return [line(header), widths.map((w) => "-".repeat(w)).join("-+-"), ...body.map(line)];
 }
 
-const GFM_RULE: ReadonlyMap<ColumnAlign, string> = new Map([["left", ":---"], ["center", ":---:"], ["right", "---:"]]);
+const GFM_RULE: ReadonlyMap<ColumnAlign, string> = new Map([
+  ["left", ":---"],
+  ["center", ":---:"],
+  ["right", "---:"],
+]);
 
 /** A GFM table: cells already escaped for it (one line each, `|` as `\\|`); the first row is the header. */
 export function gfmTable(rows: readonly (readonly string[])[], align: readonly ColumnAlign[]): string {
   const columns = rows.reduce((n, row) => Math.max(n, row.length), 0);
-  const line = (cells: readonly string[]): string => `| ${Array.from({ length: columns }, (_, c) => cells[c] || " ").join(" | ")} |`;
+  const line = (cells: readonly string[]): string =>
+    `| ${Array.from({ length: columns }, (_, c) => cells[c] || " ").join(" | ")} |`;
   const rule = Array.from({ length: columns }, (_, c) => GFM_RULE.get(align[c]) ?? "---");
   const [header = [], ...body] = rows;
   return [line(header), line(rule), ...body.map(line)].join("\n");

@@ -82,7 +82,12 @@ export class StringBudget {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       // Own, enumerable data keys only (`__proto__` from JSON is an own key: define, not assign).
-      Object.defineProperty(out, k, { value: this.#walk(v, depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, k, {
+        value: this.#walk(v, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }
@@ -98,7 +103,8 @@ function stringLength(value: unknown, depth: number): number {
 }
 
 /** The note that ends a cut message. */
-export const cutNote = (chars: number): string => `_(… ${chars.toLocaleString("en-US")} more characters not shown: the message was too long)_`;
+export const cutNote = (chars: number): string =>
+  `_(… ${chars.toLocaleString("en-US")} more characters not shown: the message was too long)_`;
 
 /**
  * `text` as at most `maxParts` parts of at most `max` characters; when anything was cut (here or

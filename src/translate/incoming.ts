@@ -37,9 +37,16 @@ export interface HookSettings {
 }
 
 /** The translation context for one hook (or bot): its time zone and whether it may notify a room. */
-export function hookContext(base: TranslateContext, hook: { readonly timeZone?: string | undefined; readonly allowMentionAll?: boolean | undefined }): TranslateContext {
+export function hookContext(
+  base: TranslateContext,
+  hook: { readonly timeZone?: string | undefined; readonly allowMentionAll?: boolean | undefined },
+): TranslateContext {
   if (hook.timeZone === undefined && hook.allowMentionAll !== false) return base;
-  return { ...base, ...(hook.timeZone ? { timeZone: hook.timeZone } : {}), ...(hook.allowMentionAll === false ? { allowMentionAll: false } : {}) };
+  return {
+    ...base,
+    ...(hook.timeZone ? { timeZone: hook.timeZone } : {}),
+    ...(hook.allowMentionAll === false ? { allowMentionAll: false } : {}),
+  };
 }
 
 export interface IncomingTranslation {
@@ -89,11 +96,16 @@ export function translateIncoming(
     renderBlocks: (b) => renderBlocks(b.slice(0, MAX_BLOCKS), ctx, "attachment", { linkNames }),
   };
   for (const raw of rawAttachments) {
-    const translated = dialect === "rocketchat" ? rocketChatAttachment(raw, ctx) : translateAttachment(parseSlackAttachment(raw), ctx, attachmentOptions);
+    const translated =
+      dialect === "rocketchat"
+        ? rocketChatAttachment(raw, ctx)
+        : translateAttachment(parseSlackAttachment(raw), ctx, attachmentOptions);
     for (const one of translated) attachments.push(one);
   }
   if (text === "" && attachments.length === 0 && cut.chars === 0) return fail("no_text");
-  const fitted = attachments.some((a) => tooLong(a, ctx.maxMessageSize)) ? attachments.flatMap((a) => fitAttachment(a, ctx.maxMessageSize)) : attachments;
+  const fitted = attachments.some((a) => tooLong(a, ctx.maxMessageSize))
+    ? attachments.flatMap((a) => fitAttachment(a, ctx.maxMessageSize))
+    : attachments;
 
   const identity = senderIdentity(payload, hook);
   const parts = boundedParts(text, ctx.maxMessageSize, maxPartsOf(ctx), cut);
@@ -112,7 +124,13 @@ export function translateIncoming(
   return ok(threadTs === undefined ? { room, messages } : { room, threadTs, messages });
 }
 
-function messageText(text: string | undefined, payload: SlackPayload, ctx: TranslateContext, dialect: Dialect, linkNames: boolean): string {
+function messageText(
+  text: string | undefined,
+  payload: SlackPayload,
+  ctx: TranslateContext,
+  dialect: Dialect,
+  linkNames: boolean,
+): string {
   if (text === undefined) return "";
   if (dialect === "rocketchat") return rocketChatText(text, ctx, "message");
   if (dialect === "markdown") return markdownToRocketChat(slackTokensToMarkdown(text, ctx), ctx, "message").trim();
@@ -151,7 +169,8 @@ function targetRoom(channel: string | undefined, hook: HookSettings, ctx: Transl
 const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
 const SLACK_USER_ID = /^[UW][A-Z0-9]{8,}$/;
 
-const sameRoom = (a: string, b: string): boolean => a.replace(/^#/, "").toLowerCase() === b.replace(/^#/, "").toLowerCase();
+const sameRoom = (a: string, b: string): boolean =>
+  a.replace(/^#/, "").toLowerCase() === b.replace(/^#/, "").toLowerCase();
 
 /**
  * Rocket.Chat refuses an attachment text over `Message_MaxAllowedSize` on `chat.postMessage`
@@ -162,7 +181,8 @@ const tooLong = (attachment: RocketChatAttachment, max: number): boolean => (att
 function fitAttachment(attachment: RocketChatAttachment, max: number): RocketChatAttachment[] {
   if (attachment.text === undefined || !tooLong(attachment, max)) return [attachment];
   const [first, ...rest] = splitText(attachment.text, max);
-  const continuation = (text: string): RocketChatAttachment => (attachment.color ? { color: attachment.color, text } : { text });
+  const continuation = (text: string): RocketChatAttachment =>
+    attachment.color ? { color: attachment.color, text } : { text };
   return [{ ...attachment, text: first! }, ...rest.map(continuation)];
 }
 
@@ -178,7 +198,10 @@ function attachmentsFromProps(props: Record<string, unknown> | undefined): Recor
  * each allowed or not by the hook. Rocket.Chat shows `avatar` over `emoji` (docs/rocketchat.md §1.3),
  * so a sender's emoji must also replace the hook's default avatar.
  */
-function senderIdentity(payload: SlackPayload, hook: HookSettings): Pick<RocketChatMessageDraft, "alias" | "avatar" | "emoji"> {
+function senderIdentity(
+  payload: SlackPayload,
+  hook: HookSettings,
+): Pick<RocketChatMessageDraft, "alias" | "avatar" | "emoji"> {
   const out: Pick<RocketChatMessageDraft, "alias" | "avatar" | "emoji"> = {};
   const alias = (hook.allowUsernameOverride ? payload.username?.trim() : undefined) || hook.username;
   if (alias) out.alias = alias;

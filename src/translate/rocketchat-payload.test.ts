@@ -4,7 +4,12 @@ import { translateIncoming, type HookSettings } from "./incoming.ts";
 import { parseRocketChatPayload, rocketChatAttachment, withRocketChatIdentity } from "./rocketchat-payload.ts";
 
 const ctx = { ...defaultTranslateContext, users: { U024BE7LH: "bob" } };
-const open: HookSettings = { channel: "#alerts", allowChannelOverride: true, allowUsernameOverride: true, allowIconOverride: true };
+const open: HookSettings = {
+  channel: "#alerts",
+  allowChannelOverride: true,
+  allowUsernameOverride: true,
+  allowIconOverride: true,
+};
 const BLANK = "\u200b";
 
 function translate(body: unknown, hook: HookSettings = open) {
@@ -15,12 +20,36 @@ function translate(body: unknown, hook: HookSettings = open) {
 
 describe("parseRocketChatPayload", () => {
   it("reads Rocket.Chat's keys under Slack's names, Slack's winning where both are given", () => {
-    const read = parseRocketChatPayload({ msg: "m", alias: "A", avatar: "https://a.example/i.png", emoji: ":x:", tmid: "abcdefghijkLMNOPQ", roomId: "ROOMID", parseUrls: false });
+    const read = parseRocketChatPayload({
+      msg: "m",
+      alias: "A",
+      avatar: "https://a.example/i.png",
+      emoji: ":x:",
+      tmid: "abcdefghijkLMNOPQ",
+      roomId: "ROOMID",
+      parseUrls: false,
+    });
     expect(read).toEqual({
-      payload: expect.objectContaining({ text: "m", username: "A", icon_url: "https://a.example/i.png", icon_emoji: ":x:", thread_ts: "abcdefghijkLMNOPQ", unfurl_links: false }),
+      payload: expect.objectContaining({
+        text: "m",
+        username: "A",
+        icon_url: "https://a.example/i.png",
+        icon_emoji: ":x:",
+        thread_ts: "abcdefghijkLMNOPQ",
+        unfurl_links: false,
+      }),
       rooms: ["ROOMID"],
     });
-    const both = parseRocketChatPayload({ text: "t", msg: "m", username: "U", alias: "A", tmid: "", thread_ts: "1.2", channel: "#c", roomId: "R" });
+    const both = parseRocketChatPayload({
+      text: "t",
+      msg: "m",
+      username: "U",
+      alias: "A",
+      tmid: "",
+      thread_ts: "1.2",
+      channel: "#c",
+      roomId: "R",
+    });
     expect(both?.payload).toMatchObject({ text: "t", username: "U", thread_ts: "1.2" });
     expect(both?.rooms).toEqual(["#c"]);
   });
@@ -45,13 +74,29 @@ describe("parseRocketChatPayload", () => {
 describe("Rocket.Chat text", () => {
   it("passes Rocket.Chat Markdown through and converts only Slack's tokens", () => {
     const result = translate({ text: "*b* _i_ ~s~ &amp; <https://x.example|x> <@U024BE7LH> <!here>\r\n> quote" });
-    expect(result).toMatchObject({ ok: true, value: { room: "#alerts", messages: [{ msg: "*b* _i_ ~s~ &amp; [x](https://x.example) @bob @here\n> quote" }] } });
+    expect(result).toMatchObject({
+      ok: true,
+      value: { room: "#alerts", messages: [{ msg: "*b* _i_ ~s~ &amp; [x](https://x.example) @bob @here\n> quote" }] },
+    });
   });
 
   it("a locked hook refuses another room and keeps its own identity", () => {
-    const locked: HookSettings = { ...open, allowChannelOverride: false, allowUsernameOverride: false, allowIconOverride: false, username: "Hook", iconEmoji: ":lock:" };
-    expect(translate({ text: "x", channel: "#ops" }, locked)).toEqual({ ok: false, error: { code: "action_prohibited" } });
-    expect(translate({ text: "x", alias: "Me", avatar: "https://a.example/i.png" }, locked)).toMatchObject({ ok: true, value: { messages: [{ alias: "Hook", emoji: ":lock:" }] } });
+    const locked: HookSettings = {
+      ...open,
+      allowChannelOverride: false,
+      allowUsernameOverride: false,
+      allowIconOverride: false,
+      username: "Hook",
+      iconEmoji: ":lock:",
+    };
+    expect(translate({ text: "x", channel: "#ops" }, locked)).toEqual({
+      ok: false,
+      error: { code: "action_prohibited" },
+    });
+    expect(translate({ text: "x", alias: "Me", avatar: "https://a.example/i.png" }, locked)).toMatchObject({
+      ok: true,
+      value: { messages: [{ alias: "Hook", emoji: ":lock:" }] },
+    });
   });
 });
 
@@ -64,7 +109,12 @@ describe("rocketChatAttachment", () => {
         title_link: "ftp://x",
         title_link_download: true,
         msg: "from *msg* <https://l.example|l>",
-        fields: [{ title: "n", value: 0 }, { title: "", value: "v" }, { title: "", value: "" }, { title: "b", value: true, short: "true" }],
+        fields: [
+          { title: "n", value: 0 },
+          { title: "", value: "v" },
+          { title: "", value: "" },
+          { title: "b", value: true, short: "true" },
+        ],
         image_url: "/relative.png",
         video_url: "https://v.example/v.mp4",
         video_type: "video/mp4",
@@ -72,7 +122,10 @@ describe("rocketChatAttachment", () => {
         message_link: "https://chat.example/m/1",
         ts: 1700000000.5,
         collapsed: "false",
-        actions: [{ type: "button", text: "Open", url: "https://o.example" }, { type: "button", text: "Chat", msg: "hi" }],
+        actions: [
+          { type: "button", text: "Open", url: "https://o.example" },
+          { type: "button", text: "Chat", msg: "hi" },
+        ],
         button_alignment: "vertical",
         unknown: 1,
       },
@@ -103,6 +156,8 @@ describe("rocketChatAttachment", () => {
     expect(rocketChatAttachment({ color: "Red", text: "x" }, ctx)).toEqual([{ color: "red", text: "x" }]);
     expect(rocketChatAttachment({ color: "url(javascript:1)", text: "x" }, ctx)).toEqual([{ text: "x" }]);
     expect(rocketChatAttachment({ color: "good", ts: "1", collapsed: true }, ctx)).toEqual([]);
-    expect(rocketChatAttachment({ color: "good", fallback: "*plain*" }, ctx)).toEqual([{ color: "#2eb886", text: "\\*plain\\*" }]);
+    expect(rocketChatAttachment({ color: "good", fallback: "*plain*" }, ctx)).toEqual([
+      { color: "#2eb886", text: "\\*plain\\*" },
+    ]);
   });
 });

@@ -68,7 +68,9 @@ export function parseRocketChatPayload(body: unknown): RocketChatRequest | undef
 
 /** A room or a list of rooms, trimmed and without repeats; `undefined` when none is named. */
 function roomList(value: unknown): string[] | undefined {
-  const list = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string").map((v) => v.trim());
+  const list = (Array.isArray(value) ? value : [value])
+    .filter((v): v is string => typeof v === "string")
+    .map((v) => v.trim());
   const rooms = [...new Set(list.filter((v) => v !== ""))];
   return rooms.length > 0 ? rooms : undefined;
 }
@@ -106,7 +108,8 @@ const rocketChatAttachmentSchema = z.extend(slackAttachment, {
 
 /** Slack's named colours as hex; a CSS colour name (`red`) is kept, Rocket.Chat draws it. */
 const attachmentColor = (color: string | undefined): string | undefined =>
-  slackColor(color) ?? (color !== undefined && /^[a-z]{3,20}$/i.test(color.trim()) ? color.trim().toLowerCase() : undefined);
+  slackColor(color) ??
+  (color !== undefined && /^[a-z]{3,20}$/i.test(color.trim()) ? color.trim().toLowerCase() : undefined);
 
 /**
  * One attachment in Rocket.Chat's shape → one Rocket.Chat accepts and shows, or none when
@@ -142,10 +145,18 @@ export function rocketChatAttachment(raw: Record<string, unknown>, ctx: Translat
   const text = markdown(att.text ?? att.msg);
   if (text) out.text = text;
 
-  const fields = (att.fields ?? []).map((f) => validField(markdown(f.title), markdown(f.value), f.short)).filter((f) => f !== undefined);
+  const fields = (att.fields ?? [])
+    .map((f) => validField(markdown(f.title), markdown(f.value), f.short))
+    .filter((f) => f !== undefined);
   if (fields.length > 0) out.fields = fields;
 
-  const media = { image_url: att.image_url, thumb_url: att.thumb_url, audio_url: att.audio_url, video_url: att.video_url, message_link: att.message_link };
+  const media = {
+    image_url: att.image_url,
+    thumb_url: att.thumb_url,
+    audio_url: att.audio_url,
+    video_url: att.video_url,
+    message_link: att.message_link,
+  };
   for (const [key, value] of Object.entries(media) as Array<[keyof typeof media, string | undefined]>) {
     const url = httpUrl(value);
     if (url) out[key] = url;

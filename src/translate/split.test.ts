@@ -107,7 +107,10 @@ describe("splitText", () => {
       if (p.includes("line ")) expect(parse(p).some((n) => n.type === "CODE")).toBe(true);
     }
     // Every code line survives, whole and in order.
-    const code = parts.join("\n").split("\n").filter((l) => l.startsWith("line "));
+    const code = parts
+      .join("\n")
+      .split("\n")
+      .filter((l) => l.startsWith("line "));
     expect(code).toEqual(lines);
   });
 
@@ -167,8 +170,27 @@ describe("splitText", () => {
 
   it("property: parts fit, are non-empty and keep every visible character in order", () => {
     const piece = fc.constantFrom(
-      "word", "a", " ", "  ", "\n", "\n\n", "```", "```js\n", "\n```\n", "[label with words](https://x.y/z)",
-      "<https://a.b|c d>", "`code span`", ":smile:", "😀", "👍🏽", "é", "|", "*", "_", "> ", "- ",
+      "word",
+      "a",
+      " ",
+      "  ",
+      "\n",
+      "\n\n",
+      "```",
+      "```js\n",
+      "\n```\n",
+      "[label with words](https://x.y/z)",
+      "<https://a.b|c d>",
+      "`code span`",
+      ":smile:",
+      "😀",
+      "👍🏽",
+      "é",
+      "|",
+      "*",
+      "_",
+      "> ",
+      "- ",
     );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 120 }), fc.integer({ min: 1, max: 80 }), (pieces, max) => {

@@ -234,13 +234,7 @@ function lastWithin(tier: readonly Break[], limit: number): Break | undefined {
 }
 
 /** No break in reach: cut at the budget, backing out of a span or fence that starts after `s`. */
-function hardCut(
-  text: string,
-  s: number,
-  budget: number,
-  fences: readonly Fence[],
-  spans: readonly number[],
-): Break {
+function hardCut(text: string, s: number, budget: number, fences: readonly Fence[], spans: readonly number[]): Break {
   let c = s + budget;
   const fence = containing(fences, c);
   if (fence !== undefined) {

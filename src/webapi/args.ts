@@ -33,7 +33,9 @@ export async function decodeArgs(search: string, contentType: string | null, byt
   if (media.type === "multipart/form-data") {
     let form: FormData;
     try {
-      form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": contentType ?? "" } }).formData();
+      form = await new Response(bytes as Uint8Array<ArrayBuffer>, {
+        headers: { "content-type": contentType ?? "" },
+      }).formData();
     } catch {
       return { ok: false, error: "invalid_form_data" };
     }

@@ -65,7 +65,12 @@ export class FileUploads {
 }
 
 /** Slack's file object for a file posted (or only uploaded) by slackline. */
-export function fileObject(file: PendingFile, title: string, mimetype: string, channel?: string): Record<string, unknown> {
+export function fileObject(
+  file: PendingFile,
+  title: string,
+  mimetype: string,
+  channel?: string,
+): Record<string, unknown> {
   const ext = file.name.includes(".") ? file.name.split(".").pop()! : "";
   return {
     id: file.id,

@@ -143,9 +143,12 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
   }
 
   /** The message behind `ts` in `channel`, checked against the allow-list. */
-  async function messageAt(bot: WebBot, channel: string | undefined, ts: string | undefined, missing = "message_not_found"): Promise<
-    { ok: true; ref: TsRef; rid: string; doc: Record<string, unknown> } | { ok: false; answer: Answer }
-  > {
+  async function messageAt(
+    bot: WebBot,
+    channel: string | undefined,
+    ts: string | undefined,
+    missing = "message_not_found",
+  ): Promise<{ ok: true; ref: TsRef; rid: string; doc: Record<string, unknown> } | { ok: false; answer: Answer }> {
     if (!rc) return { ok: false, answer: fail("not_supported") };
     const room = await targetOf(channel);
     if (room === undefined) return { ok: false, answer: fail("channel_not_found") };
@@ -213,7 +216,13 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
 
     const result = await editMessage(rc!, rid, ref.messageId, doc, m);
     if (!result.ok) return failure(result.failure, "message_not_found", "cant_update_message");
-    return { ok: true, channel: echoChannel(str(args, "channel"), rid), ts, text: payload.text ?? "", message: botMessage(bot, payload, ts!) };
+    return {
+      ok: true,
+      channel: echoChannel(str(args, "channel"), rid),
+      ts,
+      text: payload.text ?? "",
+      message: botMessage(bot, payload, ts!),
+    };
   }
 
   async function remove(bot: WebBot, args: Args): Promise<Answer> {
@@ -233,7 +242,11 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
     if (room === undefined || !(await allowed(bot, room))) return fail("channel_not_found");
     const ctx = hookContext(stores.names.context(translate), bot);
     const uid = fromSlackUserId(user);
-    const dm = Object.hasOwn(ctx.users, user) ? `@${ctx.users[user]}` : uid !== undefined ? await usernameOf(uid) : `@${user.replace(/^@/, "")}`;
+    const dm = Object.hasOwn(ctx.users, user)
+      ? `@${ctx.users[user]}`
+      : uid !== undefined
+        ? await usernameOf(uid)
+        : `@${user.replace(/^@/, "")}`;
     if (dm === undefined) return fail("user_not_in_channel");
     const { thread_ts: _t, ...rest } = args;
     const posted = await postMessage({ ...bot, channels: [] }, rest, dm);
@@ -248,8 +261,17 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
     const base = trimEndOf(server!.url, "/");
     const name = room.ok && typeof room.value["name"] === "string" ? encodeURIComponent(room.value["name"]) : undefined;
     const t = room.ok ? room.value["t"] : undefined;
-    const path = t === "c" && name ? `channel/${name}` : t === "p" && name ? `group/${name}` : `direct/${encodeURIComponent(found.rid)}`;
-    return { ok: true, channel: toSlackChannelId(found.rid), permalink: `${base}/${path}?msg=${encodeURIComponent(found.ref.messageId)}` };
+    const path =
+      t === "c" && name
+        ? `channel/${name}`
+        : t === "p" && name
+          ? `group/${name}`
+          : `direct/${encodeURIComponent(found.rid)}`;
+    return {
+      ok: true,
+      channel: toSlackChannelId(found.rid),
+      permalink: `${base}/${path}?msg=${encodeURIComponent(found.ref.messageId)}`,
+    };
   }
 
   // -- reactions ------------------------------------------------------------------------------
@@ -268,7 +290,10 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
     if (add && mine) return fail("already_reacted");
     if (!add && !mine) return fail("no_reaction");
     const done = await rc!.react(found.ref.messageId, emoji, add);
-    if (!done.ok) return done.failure.kind === "forbidden" || done.failure.kind === "invalid" ? fail("invalid_name") : failure(done.failure, "message_not_found", "invalid_name");
+    if (!done.ok)
+      return done.failure.kind === "forbidden" || done.failure.kind === "invalid"
+        ? fail("invalid_name")
+        : failure(done.failure, "message_not_found", "invalid_name");
     return { ok: true };
   }
 
@@ -300,7 +325,8 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
     }
     const limit = int(args, "limit", 100, 1, 1000);
     const cursor = str(args, "cursor");
-    const offset = cursor !== undefined && /^offset:\d+$/.test(decodeCursor(cursor)) ? Number(decodeCursor(cursor).slice(7)) : 0;
+    const offset =
+      cursor !== undefined && /^offset:\d+$/.test(decodeCursor(cursor)) ? Number(decodeCursor(cursor).slice(7)) : 0;
     const page = list.slice(offset, offset + limit);
     const next = offset + limit < list.length ? btoa(`offset:${offset + limit}`) : "";
     return { ok: true, channels: page, response_metadata: { next_cursor: next } };
@@ -372,11 +398,29 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
     } else {
       return fail("no_file_data");
     }
-    const channels = (str(args, "channels") ?? str(args, "channel") ?? "").split(",").map((c) => c.trim()).filter((c) => c !== "");
-    const pending: PendingFile = { id: uploads.newId(), bot: bot.name, name: name ?? "file", length: bytes.byteLength, bytes, expiresAt: Infinity };
+    const channels = (str(args, "channels") ?? str(args, "channel") ?? "")
+      .split(",")
+      .map((c) => c.trim())
+      .filter((c) => c !== "");
+    const pending: PendingFile = {
+      id: uploads.newId(),
+      bot: bot.name,
+      name: name ?? "file",
+      length: bytes.byteLength,
+      bytes,
+      expiresAt: Infinity,
+    };
     if (channels.length === 0) return fail("invalid_channel");
     const title = str(args, "title");
-    const posted = await postFile(bot, pending, channels[0]!, str(args, "initial_comment"), str(args, "thread_ts"), title, type);
+    const posted = await postFile(
+      bot,
+      pending,
+      channels[0]!,
+      str(args, "initial_comment"),
+      str(args, "thread_ts"),
+      title,
+      type,
+    );
     if (!posted.ok) return posted;
     return { ok: true, file: posted["file"] };
   }
@@ -384,7 +428,8 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
   async function getUploadUrl(bot: WebBot, args: Args): Promise<Answer> {
     const filename = str(args, "filename");
     const length = str(args, "length");
-    if (filename === undefined || length === undefined || !/^\d+$/.test(length) || Number(length) === 0) return fail("invalid_arguments");
+    if (filename === undefined || length === undefined || !/^\d+$/.test(length) || Number(length) === 0)
+      return fail("invalid_arguments");
     if (Number(length) > uploads.maxBytes) return fail("file_too_large");
     const file = uploads.create(bot.name, filename, Number(length));
     return { ok: true, upload_url: `${opts.baseUrl()}/api/upload/${file.id}`, file_id: file.id };
@@ -405,7 +450,15 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
         continue;
       }
       const comment = done.length === 0 ? str(args, "initial_comment") : undefined;
-      const posted = await postFile(bot, file, channel, comment, str(args, "thread_ts"), typeof title === "string" ? title : undefined, typeFor(file.name));
+      const posted = await postFile(
+        bot,
+        file,
+        channel,
+        comment,
+        str(args, "thread_ts"),
+        typeof title === "string" ? title : undefined,
+        typeFor(file.name),
+      );
       if (!posted.ok) return posted;
       done.push(posted["file"] as Record<string, unknown>);
     }
@@ -437,9 +490,18 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
     const posted = await rc.upload(
       resolved.rid,
       { name: file.name, type, bytes: file.bytes! },
-      { ...(msg !== undefined && { msg }), ...(title !== undefined && { description: title }), ...(root !== undefined && { tmid: root.messageId }) },
+      {
+        ...(msg !== undefined && { msg }),
+        ...(title !== undefined && { description: title }),
+        ...(root !== undefined && { tmid: root.messageId }),
+      },
     );
-    if (!posted.ok) return failure(posted.failure, "channel_not_found", posted.failure.message.includes("too-large") ? "file_too_large" : "restricted_action");
+    if (!posted.ok)
+      return failure(
+        posted.failure,
+        "channel_not_found",
+        posted.failure.message.includes("too-large") ? "file_too_large" : "restricted_action",
+      );
     return { ok: true, file: fileObject(file, title ?? file.name, type, toSlackChannelId(resolved.rid)) };
   }
   return {
@@ -482,10 +544,14 @@ function failure(f: RocketChatFailure, notFound: string, refused: string): Answe
   }
 }
 
-
-
 /** The `message` of an answer: what the bot sent, as Slack echoes it. */
-function botMessage(bot: WebBot, payload: SlackPayload, ts: string, username?: string, threadTs?: string): Record<string, unknown> {
+function botMessage(
+  bot: WebBot,
+  payload: SlackPayload,
+  ts: string,
+  username?: string,
+  threadTs?: string,
+): Record<string, unknown> {
   return {
     type: "message",
     subtype: "bot_message",
@@ -523,7 +589,8 @@ const TYPES: Record<string, string> = {
   pdf: "application/pdf",
 };
 
-const typeFor = (name: string): string => TYPES[name.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream";
+const typeFor = (name: string): string =>
+  TYPES[name.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream";
 
 const seconds = (value: unknown): number => {
   const ms = typeof value === "string" ? Date.parse(value) : NaN;
@@ -556,7 +623,11 @@ export function channelObject(room: Record<string, unknown>): Record<string, unk
 }
 
 /** A Rocket.Chat user as Slack's user object. */
-export function userObject(user: Record<string, unknown>, server: WebApiDeps["server"], workspace: Workspace): Record<string, unknown> {
+export function userObject(
+  user: Record<string, unknown>,
+  server: WebApiDeps["server"],
+  workspace: Workspace,
+): Record<string, unknown> {
   const username = String(user["username"] ?? "");
   const name = typeof user["name"] === "string" ? user["name"] : username;
   const emails = user["emails"] as Array<{ address?: string }> | undefined;

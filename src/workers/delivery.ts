@@ -53,7 +53,12 @@ import { DurableTsStore } from "./stores.ts";
 export interface RoomSetup {
   /** Changes whenever a field below does: the object then rebuilds its delivery. */
   readonly key: string;
-  readonly rocketchat: { readonly url: string; readonly userId: string; readonly authToken: string; readonly timeoutMs: number };
+  readonly rocketchat: {
+    readonly url: string;
+    readonly userId: string;
+    readonly authToken: string;
+    readonly timeoutMs: number;
+  };
   readonly delivery: DeliverySettings;
   readonly logLevel: string;
 }
@@ -237,7 +242,9 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     if (!this.#delivery) {
       const setup = this.#setup ?? this.#setupFromEnv();
       if (!setup) {
-        console.error("slackline: a room has undelivered jobs but SLACKLINE_CONFIG names no Rocket.Chat for it; retrying in 60 s");
+        console.error(
+          "slackline: a room has undelivered jobs but SLACKLINE_CONFIG names no Rocket.Chat for it; retrying in 60 s",
+        );
         this.#alarmAt = Date.now() + 60_000;
         await this.ctx.storage.setAlarm(this.#alarmAt);
         return;

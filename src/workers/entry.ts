@@ -60,17 +60,27 @@ function build(env: WorkerEnv, vars: Record<string, string>, opts: WorkerOptions
   if (config.rocketchat && !rooms) logger.warn("no ROOMS binding: what Rocket.Chat does not confirm is answered 503");
   if (!limits) logger.warn("no LIMITS binding: rate limits are counted per isolate");
   const stores: Pick<ServiceOptions, "tsStore" | "responseUrls" | "seenEvents"> = state
-    ? { tsStore: new DurableTsStore(state), responseUrls: new DurableResponseUrlStore(state), seenEvents: new DurableSeenEvents(state) }
+    ? {
+        tsStore: new DurableTsStore(state),
+        responseUrls: new DurableResponseUrlStore(state),
+        seenEvents: new DurableSeenEvents(state),
+      }
     : {};
   const setup = roomSetup(config, env.LOG_LEVEL);
   // With METRICS the room objects' own counts are summed in; without, this isolate counts what it submitted.
   const countHere = !env.METRICS;
   const delivery: Pick<ServiceOptions, "delivery"> =
-    setup && rooms ? { delivery: (_deliverer, metrics) => new RoomDelivery({ rooms, setup, metrics, logger, count: countHere }) } : {};
-  const limiter: Pick<ServiceOptions, "rateLimiter"> = limits ? { rateLimiter: new DurableLimiter(limits, logger) } : {};
+    setup && rooms
+      ? { delivery: (_deliverer, metrics) => new RoomDelivery({ rooms, setup, metrics, logger, count: countHere }) }
+      : {};
+  const limiter: Pick<ServiceOptions, "rateLimiter"> = limits
+    ? { rateLimiter: new DurableLimiter(limits, logger) }
+    : {};
   const services = buildServices(config, { upstream, logger, ...stores, ...delivery, ...limiter });
   const pushEvery = opts.metricsPushMs ?? PUSH_EVERY_MS;
-  const pusher = env.METRICS ? new MetricsPusher(env.METRICS, services.metrics, `isolate:${crypto.randomUUID()}`, pushEvery) : undefined;
+  const pusher = env.METRICS
+    ? new MetricsPusher(env.METRICS, services.metrics, `isolate:${crypto.randomUUID()}`, pushEvery)
+    : undefined;
   return { ok: true, services, pusher };
 }
 /** The Worker's handlers, with their own per-isolate cache (the default export is one). */

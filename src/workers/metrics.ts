@@ -58,12 +58,19 @@ export class SlacklineMetrics extends DurableObject<WorkerEnv> {
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS sources (source TEXT PRIMARY KEY, at INTEGER NOT NULL, samples TEXT NOT NULL)`);
+    this.#sql.exec(
+      `CREATE TABLE IF NOT EXISTS sources (source TEXT PRIMARY KEY, at INTEGER NOT NULL, samples TEXT NOT NULL)`,
+    );
   }
 
   /** A source's cumulative samples, replacing what it pushed before. */
   push(source: string, samples: Samples, now: number): void {
-    this.#sql.exec(`INSERT OR REPLACE INTO sources (source, at, samples) VALUES (?, ?, ?)`, source, now, JSON.stringify(samples));
+    this.#sql.exec(
+      `INSERT OR REPLACE INTO sources (source, at, samples) VALUES (?, ?, ?)`,
+      source,
+      now,
+      JSON.stringify(samples),
+    );
   }
 
   /** The sum over every source heard from within `KEEP_MS`, as Prometheus text. */
@@ -85,7 +92,12 @@ export class MetricsPusher {
   readonly #everyMs: number;
   #pushedAt = 0;
 
-  constructor(namespace: DurableObjectNamespace<SlacklineMetrics>, metrics: Metrics, source: string, everyMs = PUSH_EVERY_MS) {
+  constructor(
+    namespace: DurableObjectNamespace<SlacklineMetrics>,
+    metrics: Metrics,
+    source: string,
+    everyMs = PUSH_EVERY_MS,
+  ) {
     this.#namespace = namespace;
     this.#metrics = metrics;
     this.#source = source;

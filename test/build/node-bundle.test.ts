@@ -28,7 +28,8 @@ beforeAll(async () => {
 afterAll(() => temp.remove());
 
 /** VmRSS of a running process, in MiB (Linux). */
-const rssMiB = (pid: number): number => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+const rssMiB = (pid: number): number =>
+  Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
 describe("the Node bundle", () => {
   it("is one JavaScript file that imports nothing but Node's builtins", () => {
@@ -47,7 +48,10 @@ describe("the Node bundle", () => {
 
   it("starts with type stripping switched off", () => {
     // Every module is evaluated before main() refuses the port: nothing left needs stripping.
-    const run = spawnSync(process.execPath, ["--no-experimental-strip-types", bundle, "--port", "nope"], { cwd: temp.dir, encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["--no-experimental-strip-types", bundle, "--port", "nope"], {
+      cwd: temp.dir,
+      encoding: "utf8",
+    });
     expect(run.stderr).toMatch(/^port: must be a whole number/);
     expect(run.status).toBe(2);
   });

@@ -29,12 +29,19 @@ afterEach(async () => {
 });
 
 const run = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, ["bin/slackline.js", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, SLACKLINE_CONFIG: "", ...env } });
+  spawnSync(process.execPath, ["bin/slackline.js", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, SLACKLINE_CONFIG: "", ...env },
+  });
 
 /** Async: the fake Rocket.Chat runs in this process and must keep answering. */
 async function runAsync(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["bin/slackline.js", ...args], { cwd: ROOT, env: { ...process.env, SLACKLINE_CONFIG: "" } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["bin/slackline.js", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, SLACKLINE_CONFIG: "" },
+    });
     return { status: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -77,7 +84,9 @@ describe("usage", () => {
 
 // Debian's Node is older than 24 on the machines this was written on; skipped where it is not.
 const OLD_NODE = ["/usr/bin/node", "/usr/local/bin/node"].find(
-  (p) => existsSync(p) && Number(spawnSync(p, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8" }).stdout) < 24,
+  (p) =>
+    existsSync(p) &&
+    Number(spawnSync(p, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8" }).stdout) < 24,
 );
 
 describe.skipIf(!OLD_NODE)(`on an older Node (${OLD_NODE})`, () => {
@@ -89,7 +98,9 @@ describe.skipIf(!OLD_NODE)(`on an older Node (${OLD_NODE})`, () => {
       expect(r.stdout).toBe("");
       const lines = r.stderr.trim().split("\n");
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^slackline needs Node\.js 24 or newer, found v\d+\.\d+\.\d+: .*nvm.*npm install -g node@24.*distribution/);
+      expect(lines[0]).toMatch(
+        /^slackline needs Node\.js 24 or newer, found v\d+\.\d+\.\d+: .*nvm.*npm install -g node@24.*distribution/,
+      );
     },
   );
 });
@@ -129,7 +140,10 @@ describe("slackline check", () => {
     expect(run(["check"]).stderr).toMatch(/^config: none given/);
     expect(run(["check"]).status).toBe(2);
     const missing = run(["check", "--config", join(temp.dir, "nope.json")]);
-    expect([missing.status, missing.stderr.trim()]).toEqual([2, `config: cannot read ${join(temp.dir, "nope.json")}: no such file`]);
+    expect([missing.status, missing.stderr.trim()]).toEqual([
+      2,
+      `config: cannot read ${join(temp.dir, "nope.json")}: no such file`,
+    ]);
     const bad = run(["check", "--config", writeConfig("bad", '{\n  "incoming": [,]\n}')]);
     expect([bad.status, bad.stderr.trim()]).toEqual([2, "config: not valid JSON at line 2, column 16"]);
   });
@@ -138,7 +152,12 @@ describe("slackline check", () => {
     fake = await startFakeRocketChat();
     fake.addRoom({ name: "alerts" });
     const rocketchat = { url: fake.url, userId: fake.userId, authToken: fake.authToken };
-    const good = await runAsync(["check", "--probe", "--config", writeConfig("probe-ok", { rocketchat, incoming: [hook] })]);
+    const good = await runAsync([
+      "check",
+      "--probe",
+      "--config",
+      writeConfig("probe-ok", { rocketchat, incoming: [hook] }),
+    ]);
     expect(good.status).toBe(0);
     expect(good.stdout).toContain(`ok: rocketchat: ${fake.url} answers as @${fake.botUsername} (roles: bot)`);
     expect(good.stdout).toMatch(/ok: incoming\[0\] "alerts": #alerts resolves \(room id \w+\)/);
@@ -148,22 +167,41 @@ describe("slackline check", () => {
       "check",
       "--probe",
       "--config",
-      writeConfig("probe-rooms", { rocketchat, incoming: [hook, { name: "ops", token: "ops-token-0123456789abcdef", channel: "#nowhere" }] }),
+      writeConfig("probe-rooms", {
+        rocketchat,
+        incoming: [hook, { name: "ops", token: "ops-token-0123456789abcdef", channel: "#nowhere" }],
+      }),
     ]);
     expect(rooms.status).toBe(3);
-    expect(rooms.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^incoming\[1\] "ops": #nowhere: not found/)]);
+    expect(rooms.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^incoming\[1\] "ops": #nowhere: not found/),
+    ]);
 
-    const refused = await runAsync(["check", "--probe", "--config", writeConfig("probe-auth", { rocketchat: { ...rocketchat, authToken: "wrong" }, incoming: [hook] })]);
+    const refused = await runAsync([
+      "check",
+      "--probe",
+      "--config",
+      writeConfig("probe-auth", { rocketchat: { ...rocketchat, authToken: "wrong" }, incoming: [hook] }),
+    ]);
     expect(refused.status).toBe(3);
     expect(refused.stderr.trim().split("\n")).toEqual([
-      expect.stringMatching(new RegExp(`^rocketchat: ${fake.url} GET /api/v1/me: unauthorized \\(HTTP 401\\).*check rocketchat.userId and rocketchat.authToken`)),
+      expect.stringMatching(
+        new RegExp(
+          `^rocketchat: ${fake.url} GET /api/v1/me: unauthorized \\(HTTP 401\\).*check rocketchat.userId and rocketchat.authToken`,
+        ),
+      ),
     ]);
     expect(refused.stderr).not.toContain("wrong");
 
     const url = fake.url;
     await fake.close();
     fake = undefined;
-    const down = await runAsync(["check", "--probe", "--config", writeConfig("probe-down", { rocketchat, incoming: [hook] })]);
+    const down = await runAsync([
+      "check",
+      "--probe",
+      "--config",
+      writeConfig("probe-down", { rocketchat, incoming: [hook] }),
+    ]);
     expect(down.status).toBe(3);
     expect(down.stderr).toMatch(new RegExp(`^rocketchat: ${url} GET /api/v1/me: unavailable.*check rocketchat.url`));
   });
@@ -176,7 +214,11 @@ describe("the running gateway", () => {
     return cli;
   }
   const post = (cli: Cli, body: unknown) =>
-    fetch(`${cli.url}/services/T0/B0/${TOKEN}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    fetch(`${cli.url}/services/T0/B0/${TOKEN}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
 
   it("says at start what it runs, and per refused request which hook, which code and why", async () => {
     fake = await startFakeRocketChat();
@@ -185,7 +227,15 @@ describe("the running gateway", () => {
     const cli = await start("logs", {
       rocketchat: { url: fake.url, userId: fake.userId, authToken: fake.authToken },
       incoming: [hook],
-      outgoing: [{ name: "deploy", rocketchatToken: "rc-outgoing-token", channels: ["#ops"], triggerWords: ["!deploy"], targets: [{ url: "http://127.0.0.1:9/x", format: "outgoing-webhook" }] }],
+      outgoing: [
+        {
+          name: "deploy",
+          rocketchatToken: "rc-outgoing-token",
+          channels: ["#ops"],
+          triggerWords: ["!deploy"],
+          targets: [{ url: "http://127.0.0.1:9/x", format: "outgoing-webhook" }],
+        },
+      ],
       delivery: { outboxPath },
     });
     const startup = cli.log.join("\n");
@@ -208,10 +258,18 @@ describe("the running gateway", () => {
     const lines = cli.log.filter((l) => l.includes("POST /services/"));
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/ WARN POST \/services\/:team\/:bot\/:token 403 [\d.]+ms hook=alerts code=action_prohibited reason=".*allowChannelOverride.*"$/),
-        expect.stringMatching(/ WARN POST \/services\/:team\/:bot\/:token 400 [\d.]+ms hook=alerts code=no_text reason="nothing to show/),
-        expect.stringMatching(/ WARN POST \/services\/:team\/:bot\/:token 410 [\d.]+ms hook=alerts code=channel_is_archived reason="delivery: .*archived/),
-        expect.stringMatching(/ WARN POST \/services\/:team\/:bot\/:token 404 [\d.]+ms hook=unknown code=no_service reason="no hook has this token"$/),
+        expect.stringMatching(
+          / WARN POST \/services\/:team\/:bot\/:token 403 [\d.]+ms hook=alerts code=action_prohibited reason=".*allowChannelOverride.*"$/,
+        ),
+        expect.stringMatching(
+          / WARN POST \/services\/:team\/:bot\/:token 400 [\d.]+ms hook=alerts code=no_text reason="nothing to show/,
+        ),
+        expect.stringMatching(
+          / WARN POST \/services\/:team\/:bot\/:token 410 [\d.]+ms hook=alerts code=channel_is_archived reason="delivery: .*archived/,
+        ),
+        expect.stringMatching(
+          / WARN POST \/services\/:team\/:bot\/:token 404 [\d.]+ms hook=unknown code=no_service reason="no hook has this token"$/,
+        ),
       ]),
     );
     expect(cli.log.join("\n")).not.toContain(TOKEN);
@@ -236,9 +294,16 @@ describe("the running gateway", () => {
     await until(() => cli.log.some((l) => l.includes('"code"')), "the refusal line");
     const objects = cli.log.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(objects.length).toBe(cli.log.length);
-    expect(objects).toContainEqual(expect.objectContaining({ level: "warn", msg: expect.stringContaining("no rocketchat section") }));
     expect(objects).toContainEqual(
-      expect.objectContaining({ level: "warn", hook: "alerts", code: "action_prohibited", msg: expect.stringMatching(/^POST \/services\/:team\/:bot\/:token 403/) }),
+      expect.objectContaining({ level: "warn", msg: expect.stringContaining("no rocketchat section") }),
+    );
+    expect(objects).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        hook: "alerts",
+        code: "action_prohibited",
+        msg: expect.stringMatching(/^POST \/services\/:team\/:bot\/:token 403/),
+      }),
     );
   });
 
@@ -248,7 +313,13 @@ describe("the running gateway", () => {
     const cli = await start("auth", {
       rocketchat: { url: fake.url, userId: fake.userId, authToken: "not-the-token" },
       incoming: [hook],
-      delivery: { outboxPath: join(temp.dir, "auth.sqlite"), fastPathMs: 200, retryBaseMs: 50, retryMaxMs: 100, pollMs: 20 },
+      delivery: {
+        outboxPath: join(temp.dir, "auth.sqlite"),
+        fastPathMs: 200,
+        retryBaseMs: 50,
+        retryMaxMs: 100,
+        pollMs: 20,
+      },
     });
     expect((await post(cli, { text: "one" })).status).toBe(200);
     expect((await post(cli, { text: "two" })).status).toBe(200);
@@ -270,7 +341,10 @@ describe("the running gateway", () => {
       delivery: { outboxPath: join(temp.dir, "hup.sqlite"), fastPathMs: 5000, shutdownGraceMs: 5000 },
     });
     const answer = post(cli, { text: "in flight" });
-    await until(() => (fake!.calls["chat.sendMessage"] ?? 0) + (fake!.calls["rooms.info"] ?? 0) > 0, "the request to reach Rocket.Chat");
+    await until(
+      () => (fake!.calls["chat.sendMessage"] ?? 0) + (fake!.calls["rooms.info"] ?? 0) > 0,
+      "the request to reach Rocket.Chat",
+    );
     cli.child.kill("SIGHUP");
     const res = await answer;
     expect([res.status, await res.text()]).toEqual([200, "ok"]);

@@ -19,8 +19,24 @@ export function gatewayConfigJson(fake: FakeInfo, extra: Record<string, unknown>
     users: { U0123ABCD: "alice", U024BE7LH: "bob" },
     channels: { C024BE7LR: "general" },
     incoming: [
-      { name: "alerts", token: HOOK_TOKEN, channel: "#alerts", allowChannelOverride: true, rateLimit: { perSecond: 1000, burst: 1000 } },
-      { name: "locked", token: LOCKED_TOKEN, channel: "#alerts", allowChannelOverride: false, allowUsernameOverride: false, allowIconOverride: false, username: "Locked", iconEmoji: ":lock:", rateLimit: { perSecond: 1000, burst: 1000 } },
+      {
+        name: "alerts",
+        token: HOOK_TOKEN,
+        channel: "#alerts",
+        allowChannelOverride: true,
+        rateLimit: { perSecond: 1000, burst: 1000 },
+      },
+      {
+        name: "locked",
+        token: LOCKED_TOKEN,
+        channel: "#alerts",
+        allowChannelOverride: false,
+        allowUsernameOverride: false,
+        allowIconOverride: false,
+        username: "Locked",
+        iconEmoji: ":lock:",
+        rateLimit: { perSecond: 1000, burst: 1000 },
+      },
       { name: "mm", token: MM_TOKEN, channel: "town-square", rateLimit: { perSecond: 1000, burst: 1000 } },
     ],
     ...extra,
@@ -28,7 +44,17 @@ export function gatewayConfigJson(fake: FakeInfo, extra: Record<string, unknown>
 }
 
 /** The rooms `startGateway` (test/support/gateway.ts) creates. */
-export const GATEWAY_ROOMS = ["alerts", "ops", "deploys", "logs", "devops", "alerts-full", "town-square", "prometheus-alerts", "bugs"];
+export const GATEWAY_ROOMS = [
+  "alerts",
+  "ops",
+  "deploys",
+  "logs",
+  "devops",
+  "alerts-full",
+  "town-square",
+  "prometheus-alerts",
+  "bugs",
+];
 
 export async function setUpGatewayRooms(fake: FakeControl): Promise<void> {
   for (const name of GATEWAY_ROOMS) await fake.addRoom({ name });

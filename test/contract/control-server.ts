@@ -55,7 +55,12 @@ export async function startControlServer(): Promise<ControlServer> {
     "POST down": (f) => (b) => f.setDown(b["down"] === true),
     "GET messages": (f) => (_b, q) => f.messages(q.get("room") ?? undefined),
     "GET calls": (f) => () => f.calls(),
-    "GET info": (f) => async () => ({ url: f.url, userId: f.userId, authToken: f.authToken, botUsername: f.botUsername }),
+    "GET info": (f) => async () => ({
+      url: f.url,
+      userId: f.userId,
+      authToken: f.authToken,
+      botUsername: f.botUsername,
+    }),
   };
   const botRoutes: Record<string, (b: BotControl) => Handler> = {
     "POST answer": (bot) => (b) => bot.answer(b),
@@ -63,11 +68,22 @@ export async function startControlServer(): Promise<ControlServer> {
     "GET requests": (bot) => () => bot.requests(),
   };
 
-  const route = async (method: string, path: string[], body: Record<string, unknown>, query: URLSearchParams): Promise<unknown> => {
+  const route = async (
+    method: string,
+    path: string[],
+    body: Record<string, unknown>,
+    query: URLSearchParams,
+  ): Promise<unknown> => {
     const [kind, id, action] = path;
     if (kind === "fakes" && id === undefined && method === "POST") {
       const { id: fakeId, control } = await startFake();
-      return { id: fakeId, url: control.url, userId: control.userId, authToken: control.authToken, botUsername: control.botUsername };
+      return {
+        id: fakeId,
+        url: control.url,
+        userId: control.userId,
+        authToken: control.authToken,
+        botUsername: control.botUsername,
+      };
     }
     if (kind === "bots" && id === undefined && method === "POST") {
       const bot = await startScriptedBot(body["kind"] as BotKind);
@@ -88,7 +104,12 @@ export async function startControlServer(): Promise<ControlServer> {
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://control");
     try {
-      const result = await route(req.method ?? "GET", url.pathname.split("/").filter(Boolean), await readJson(req), url.searchParams);
+      const result = await route(
+        req.method ?? "GET",
+        url.pathname.split("/").filter(Boolean),
+        await readJson(req),
+        url.searchParams,
+      );
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(result));
     } catch (e) {
@@ -103,7 +124,10 @@ export async function startControlServer(): Promise<ControlServer> {
     startFake,
     close: async () => {
       await closeServer(server);
-      await Promise.all([...[...bots.values()].map((b) => b.bot.close()), ...[...fakes.values()].map((f) => f.fake.close())]);
+      await Promise.all([
+        ...[...bots.values()].map((b) => b.bot.close()),
+        ...[...fakes.values()].map((f) => f.fake.close()),
+      ]);
     },
   };
 }

@@ -35,8 +35,21 @@ export function hostileInput(rt: ContractRuntime): void {
         limits: { maxParts: 3 },
         incoming: [
           ...hooks,
-          { name: "quiet", token: QUIET_TOKEN, channel: "#alerts", allowMentionAll: false, rateLimit: { perSecond: 1000, burst: 1000 } },
-          { name: "quiet-mm", token: QUIET_MM_TOKEN, channel: "#alerts", dialect: "markdown", allowMentionAll: false, rateLimit: { perSecond: 1000, burst: 1000 } },
+          {
+            name: "quiet",
+            token: QUIET_TOKEN,
+            channel: "#alerts",
+            allowMentionAll: false,
+            rateLimit: { perSecond: 1000, burst: 1000 },
+          },
+          {
+            name: "quiet-mm",
+            token: QUIET_MM_TOKEN,
+            channel: "#alerts",
+            dialect: "markdown",
+            allowMentionAll: false,
+            rateLimit: { perSecond: 1000, burst: 1000 },
+          },
         ],
       });
     });
@@ -45,9 +58,17 @@ export function hostileInput(rt: ContractRuntime): void {
     describe("a thread root never moves a message out of its hook's rooms", () => {
       it("a locked hook's reply to a root in another room is posted in its own room, outside the thread", async () => {
         const root = await seed(fake, ops, "root in ops");
-        await expectAnswer(await gw.post(slack(LOCKED_TOKEN), json({ text: "x", thread_ts: root._id, reply_broadcast: true })), 200, "ok");
+        await expectAnswer(
+          await gw.post(slack(LOCKED_TOKEN), json({ text: "x", thread_ts: root._id, reply_broadcast: true })),
+          200,
+          "ok",
+        );
         await expectAnswer(await gw.post(mattermost(LOCKED_TOKEN), json({ text: "y", root_id: root._id })), 200, "ok");
-        await expectAnswer(await gw.post(`/hooks/any-id/${LOCKED_TOKEN}`, json({ text: "w", tmid: root._id })), 200, '{"success":true}');
+        await expectAnswer(
+          await gw.post(`/hooks/any-id/${LOCKED_TOKEN}`, json({ text: "w", tmid: root._id })),
+          200,
+          '{"success":true}',
+        );
         expect((await fake.messages("ops")).map((m) => m.msg)).toEqual(["root in ops"]);
         const posted = await fake.messages("alerts");
         expect(posted.map((m) => [m.msg, m.tmid, m.tshow])).toEqual([
@@ -60,7 +81,11 @@ export function hostileInput(rt: ContractRuntime): void {
       it("an open hook posts to the room it names (or its own), never to the root's", async () => {
         const root = await seed(fake, ops, "root in ops");
         await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: "x", thread_ts: root._id })), 200, "ok");
-        await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: "z", channel: "#deploys", thread_ts: root._id })), 200, "ok");
+        await expectAnswer(
+          await gw.post(slack(HOOK_TOKEN), json({ text: "z", channel: "#deploys", thread_ts: root._id })),
+          200,
+          "ok",
+        );
         expect((await fake.messages("ops")).map((m) => m.msg)).toEqual(["root in ops"]);
         expect((await fake.messages("alerts")).map((m) => [m.msg, m.tmid])).toEqual([["x", undefined]]);
         expect((await fake.messages("deploys")).map((m) => [m.msg, m.tmid])).toEqual([["z", undefined]]);
@@ -68,11 +93,23 @@ export function hostileInput(rt: ContractRuntime): void {
 
       it("a thread whose root is in the hook's room keeps working, also when the hook names its room", async () => {
         const root = await seed(fake, alerts, "root in alerts");
-        await expectAnswer(await gw.post(slack(LOCKED_TOKEN), json({ text: "in thread", thread_ts: root._id, reply_broadcast: true })), 200, "ok");
-        await expectAnswer(await gw.post(mattermost(LOCKED_TOKEN), json({ text: "mm thread", channel: "alerts", root_id: root._id })), 200, "ok");
+        await expectAnswer(
+          await gw.post(slack(LOCKED_TOKEN), json({ text: "in thread", thread_ts: root._id, reply_broadcast: true })),
+          200,
+          "ok",
+        );
+        await expectAnswer(
+          await gw.post(mattermost(LOCKED_TOKEN), json({ text: "mm thread", channel: "alerts", root_id: root._id })),
+          200,
+          "ok",
+        );
         // The root of an open hook's named room works as well.
         const opsRoot = await seed(fake, ops, "root in ops");
-        await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: "ops thread", channel: "#ops", thread_ts: opsRoot._id })), 200, "ok");
+        await expectAnswer(
+          await gw.post(slack(HOOK_TOKEN), json({ text: "ops thread", channel: "#ops", thread_ts: opsRoot._id })),
+          200,
+          "ok",
+        );
         const posted = (await fake.messages()).filter((m) => !m.msg.startsWith("root"));
         expect(posted.map((m) => [m.msg, m.rid, m.tmid, m.tshow])).toEqual([
           ["in thread", alerts, root._id, true],
@@ -83,20 +120,26 @@ export function hostileInput(rt: ContractRuntime): void {
     });
 
     describe("one request stays a bounded number of messages", () => {
-      it.each([["~"], ["*"], ["_"]])("900 KB of %s: at most limits.maxParts messages, the last saying what was left out", async (c) => {
-        await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: c.repeat(900_000) })), 200, "ok");
-        const posted = await fake.messages("alerts");
-        expect(posted.length).toBeGreaterThan(0);
-        expect(posted.length).toBeLessThanOrEqual(3);
-        for (const m of posted) expect(m.msg.length).toBeLessThanOrEqual(5000);
-        const note = /_\(… ([\d,]+) more characters not shown: the message was too long\)_$/.exec(posted.at(-1)!.msg);
-        expect(note).not.toBeNull();
-        expect(Number(note![1]!.replace(/,/g, ""))).toBeGreaterThan(800_000);
-      });
+      it.each([["~"], ["*"], ["_"]])(
+        "900 KB of %s: at most limits.maxParts messages, the last saying what was left out",
+        async (c) => {
+          await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: c.repeat(900_000) })), 200, "ok");
+          const posted = await fake.messages("alerts");
+          expect(posted.length).toBeGreaterThan(0);
+          expect(posted.length).toBeLessThanOrEqual(3);
+          for (const m of posted) expect(m.msg.length).toBeLessThanOrEqual(5000);
+          const note = /_\(… ([\d,]+) more characters not shown: the message was too long\)_$/.exec(posted.at(-1)!.msg);
+          expect(note).not.toBeNull();
+          expect(Number(note![1]!.replace(/,/g, ""))).toBeGreaterThan(800_000);
+        },
+      );
 
       it("Markdown text and many attachments are bounded too", async () => {
         await expectAnswer(await gw.post(mattermost(MM_TOKEN), json({ text: "~a~ ".repeat(200_000) })), 200, "ok");
-        const attachments = Array.from({ length: 100 }, (_, i) => ({ color: "good", text: `${i} ` + "*".repeat(8000) }));
+        const attachments = Array.from({ length: 100 }, (_, i) => ({
+          color: "good",
+          text: `${i} ` + "*".repeat(8000),
+        }));
         await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: "alerts", attachments })), 200, "ok");
         const [md, ...rest] = await fake.messages();
         const all = [md!, ...rest];
@@ -125,8 +168,35 @@ export function hostileInput(rt: ContractRuntime): void {
         ["/services (Markdown hook)", slack(QUIET_MM_TOKEN)],
       ])("%s", async (_, path) => {
         await expectAnswer(await gw.post(path, json({ text: loud, link_names: 1 })), 200, "ok");
-        await expectAnswer(await gw.post(path, json({ blocks: [{ type: "rich_text", elements: [{ type: "rich_text_section", elements: [{ type: "broadcast", range: "channel" }, { type: "text", text: " and " }, { type: "broadcast", range: "here" }] }] }] })), 200, "ok");
-        await expectAnswer(await gw.post(path, json({ text: "<!subteam^S123|@all> <@U999|all>", link_names: true })), 200, "ok");
+        await expectAnswer(
+          await gw.post(
+            path,
+            json({
+              blocks: [
+                {
+                  type: "rich_text",
+                  elements: [
+                    {
+                      type: "rich_text_section",
+                      elements: [
+                        { type: "broadcast", range: "channel" },
+                        { type: "text", text: " and " },
+                        { type: "broadcast", range: "here" },
+                      ],
+                    },
+                  ],
+                },
+              ],
+            }),
+          ),
+          200,
+          "ok",
+        );
+        await expectAnswer(
+          await gw.post(path, json({ text: "<!subteam^S123|@all> <@U999|all>", link_names: true })),
+          200,
+          "ok",
+        );
         const posted = await fake.messages("alerts");
         expect(posted).toHaveLength(3);
         for (const m of posted) {
@@ -143,19 +213,59 @@ export function hostileInput(rt: ContractRuntime): void {
 
     it("more than 50 blocks, or blocks that are not a list of objects: 400 invalid_blocks, nothing posted", async () => {
       const block = { type: "section", text: { type: "mrkdwn", text: "b" } };
-      await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: "t", blocks: Array.from({ length: 51 }, () => block) })), 400, "invalid_blocks");
-      await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: "t", blocks: "not a list" })), 400, "invalid_blocks");
-      await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: "t", blocks: [block, "x"] })), 400, "invalid_blocks");
+      await expectAnswer(
+        await gw.post(slack(HOOK_TOKEN), json({ text: "t", blocks: Array.from({ length: 51 }, () => block) })),
+        400,
+        "invalid_blocks",
+      );
+      await expectAnswer(
+        await gw.post(slack(HOOK_TOKEN), json({ text: "t", blocks: "not a list" })),
+        400,
+        "invalid_blocks",
+      );
+      await expectAnswer(
+        await gw.post(slack(HOOK_TOKEN), json({ text: "t", blocks: [block, "x"] })),
+        400,
+        "invalid_blocks",
+      );
       expect(await fake.messages()).toHaveLength(0);
-      await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: "t", blocks: Array.from({ length: 50 }, () => block) })), 200, "ok");
+      await expectAnswer(
+        await gw.post(slack(HOOK_TOKEN), json({ text: "t", blocks: Array.from({ length: 50 }, () => block) })),
+        200,
+        "ok",
+      );
       await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: "null is none", blocks: null })), 200, "ok");
       expect(await fake.messages()).toHaveLength(2);
     });
 
     it("built-in names are no colour, emoji or alignment", async () => {
-      const table = { type: "table", column_settings: [{ align: "constructor" }], rows: [[{ type: "raw_text", text: "a" }], [{ type: "raw_text", text: "b" }]] };
-      await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: "x", attachments: [{ color: "__proto__", text: "a" }, { color: "constructor", text: "b" }] })), 200, "ok");
-      await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ text: ":constructor::skin-tone-3:", icon_emoji: ":constructor::skin-tone-3:" })), 200, "ok");
+      const table = {
+        type: "table",
+        column_settings: [{ align: "constructor" }],
+        rows: [[{ type: "raw_text", text: "a" }], [{ type: "raw_text", text: "b" }]],
+      };
+      await expectAnswer(
+        await gw.post(
+          slack(HOOK_TOKEN),
+          json({
+            text: "x",
+            attachments: [
+              { color: "__proto__", text: "a" },
+              { color: "constructor", text: "b" },
+            ],
+          }),
+        ),
+        200,
+        "ok",
+      );
+      await expectAnswer(
+        await gw.post(
+          slack(HOOK_TOKEN),
+          json({ text: ":constructor::skin-tone-3:", icon_emoji: ":constructor::skin-tone-3:" }),
+        ),
+        200,
+        "ok",
+      );
       await expectAnswer(await gw.post(slack(HOOK_TOKEN), json({ blocks: [table] })), 200, "ok");
       const [colours, emoji, aligned] = await fake.messages("alerts");
       expect(colours!.attachments!.map((a) => a["color"])).toEqual([undefined, undefined]);

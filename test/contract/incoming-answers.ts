@@ -48,7 +48,11 @@ export function incomingAnswers(rt: ContractRuntime): void {
       await expectAnswer(await gw.post(hook(), "42"), 400, "invalid_payload");
       await expectAnswer(await gw.post(hook(), json({ text: "x", attachments: "nope" })), 400, "invalid_payload");
       await expectAnswer(await gw.post(hook(), "", { "content-type": "application/json" }), 400, "invalid_payload");
-      await expectAnswer(await gw.post(hook(), "a=1", { "content-type": "application/x-www-form-urlencoded" }), 400, "invalid_payload");
+      await expectAnswer(
+        await gw.post(hook(), "a=1", { "content-type": "application/x-www-form-urlencoded" }),
+        400,
+        "invalid_payload",
+      );
       expect(await fake.messages()).toHaveLength(0);
     });
 
@@ -56,7 +60,11 @@ export function incomingAnswers(rt: ContractRuntime): void {
       await expectAnswer(await gw.post(hook(), json({})), 400, "no_text");
       await expectAnswer(await gw.post(hook(), json({ text: "" })), 400, "no_text");
       await expectAnswer(await gw.post(hook(), json({ text: null, attachments: [] })), 400, "no_text");
-      await expectAnswer(await gw.post(hook(), json({ attachments: [{ title: null, text: null, color: "good" }] })), 400, "no_text");
+      await expectAnswer(
+        await gw.post(hook(), json({ attachments: [{ title: null, text: null, color: "good" }] })),
+        400,
+        "no_text",
+      );
       await expectAnswer(await gw.post(hook(), json({ blocks: [{ type: "input" }] })), 400, "no_text");
       expect(await fake.messages()).toHaveLength(0);
     });
@@ -69,14 +77,26 @@ export function incomingAnswers(rt: ContractRuntime): void {
     });
 
     it("404 channel_not_found and 410 channel_is_archived from Rocket.Chat's rooms", async () => {
-      await expectAnswer(await gw.post(hook(), json({ text: "x", channel: "#no-such-room" })), 404, "channel_not_found");
-      await expectAnswer(await gw.post(hook(), json({ text: "x", channel: "#archived-room" })), 410, "channel_is_archived");
+      await expectAnswer(
+        await gw.post(hook(), json({ text: "x", channel: "#no-such-room" })),
+        404,
+        "channel_not_found",
+      );
+      await expectAnswer(
+        await gw.post(hook(), json({ text: "x", channel: "#archived-room" })),
+        410,
+        "channel_is_archived",
+      );
       await expectAnswer(await gw.post(hook(), json({ text: "x", channel: "@nobody-here" })), 404, "channel_not_found");
       expect(await fake.messages()).toHaveLength(0);
     });
 
     it("403 action_prohibited for a refused override, or when Rocket.Chat refuses the post", async () => {
-      await expectAnswer(await gw.post(hook(LOCKED_TOKEN), json({ text: "x", channel: "#ops" })), 403, "action_prohibited");
+      await expectAnswer(
+        await gw.post(hook(LOCKED_TOKEN), json({ text: "x", channel: "#ops" })),
+        403,
+        "action_prohibited",
+      );
       // Naming the locked hook's own room is fine.
       await expectAnswer(await gw.post(hook(LOCKED_TOKEN), json({ text: "own", channel: "#alerts" })), 200, "ok");
       await fake.settings({ allowMentionAll: false });
@@ -96,7 +116,9 @@ export function incomingAnswers(rt: ContractRuntime): void {
 
     it("429 rate_limited with Retry-After over the hook's rate", async () => {
       const limited = await rt.gateway(
-        gatewayConfigJson(fake, { incoming: [{ name: "slow", token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.5, burst: 2 } }] }),
+        gatewayConfigJson(fake, {
+          incoming: [{ name: "slow", token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.5, burst: 2 } }],
+        }),
       );
       await expectAnswer(await limited.post(hook(), json({ text: "1" })), 200, "ok");
       await expectAnswer(await limited.post(hook(), json({ text: "2" })), 200, "ok");

@@ -56,7 +56,10 @@ export interface LocalRuntime extends ContractRuntime {
   close(): Promise<void>;
 }
 
-export function localRuntime(fakeOptions: FakeRocketChatOptions = {}, kind: "node" | "node-server" = "node"): LocalRuntime {
+export function localRuntime(
+  fakeOptions: FakeRocketChatOptions = {},
+  kind: "node" | "node-server" = "node",
+): LocalRuntime {
   const fakes: FakeRocketChat[] = [];
   const bots: ScriptedBot[] = [];
   const servers: Server[] = [];
@@ -79,14 +82,21 @@ export function localRuntime(fakeOptions: FakeRocketChatOptions = {}, kind: "nod
         const app = createApp(buildServices(loaded.config, { upstream, logger: silentLogger }));
         return gatewayClient(async (request) => app.request(request));
       }
-      const { server } = createNodeServer(buildServices(loaded.config, { upstream: undiciUpstream, logger: silentLogger }));
+      const { server } = createNodeServer(
+        buildServices(loaded.config, { upstream: undiciUpstream, logger: silentLogger }),
+      );
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       return gatewayClient(async (request) => {
         const { pathname, search } = new URL(request.url);
         const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-        return fetch(origin + pathname + search, { method: request.method, headers: request.headers, body, redirect: "manual" });
+        return fetch(origin + pathname + search, {
+          method: request.method,
+          headers: request.headers,
+          body,
+          redirect: "manual",
+        });
       });
     },
     close: async () => {

@@ -9,7 +9,18 @@ import type { OutgoingMessageEvent } from "../../src/outgoing/event.ts";
 import { toSlackChannelId, toSlackTs, toSlackUserId } from "../../src/slack/ids.ts";
 import { eventIdFor, eventKey } from "../../src/outgoing/event.ts";
 import { eventFor, LEGACY_TOKEN, RC_TOKEN, seed } from "./config.ts";
-import { form, json, sendEvent, type BotAnswer, type BotControl, type ContractRuntime, type FakeControl, type FakeInfo, type GatewayClient, type StoredMessage } from "./runtime.ts";
+import {
+  form,
+  json,
+  sendEvent,
+  type BotAnswer,
+  type BotControl,
+  type ContractRuntime,
+  type FakeControl,
+  type FakeInfo,
+  type GatewayClient,
+  type StoredMessage,
+} from "./runtime.ts";
 
 /** A config whose `rocketchat` is the fake. */
 const configFor = (fake: FakeInfo, input: Record<string, unknown>) => ({
@@ -17,12 +28,9 @@ const configFor = (fake: FakeInfo, input: Record<string, unknown>) => ({
   ...input,
 });
 
-
-
 /** What slackline posted: every message in the fake but the seeded ones. */
 const postedBy = async (fake: FakeControl, seeded: ReadonlyArray<{ _id: string }>): Promise<StoredMessage[]> =>
   (await fake.messages()).filter((m) => !seeded.some((s) => s._id === m._id));
-
 
 export function outgoingRelay(rt: ContractRuntime): void {
   describe("the relay", () => {
@@ -59,7 +67,10 @@ export function outgoingRelay(rt: ContractRuntime): void {
             rule("anywhere", { triggerWords: ["bug"], triggerMatch: "anywhere", caseSensitive: false }),
             rule("ops-only", { channels: ["#ops"] }),
             rule("edits", { runOnEdits: true }),
-            rule("legacy", { triggerWords: ["!deploy"], targets: [{ url: legacy.url, format: "outgoing-webhook", token: LEGACY_TOKEN }] }),
+            rule("legacy", {
+              triggerWords: ["!deploy"],
+              targets: [{ url: legacy.url, format: "outgoing-webhook", token: LEGACY_TOKEN }],
+            }),
             rule("events", { targets: [{ url: recorder.url, format: "events-api" }] }),
           ],
         }),
@@ -108,7 +119,9 @@ export function outgoingRelay(rt: ContractRuntime): void {
         await send("events", eventFor(m));
         const sent = (await recorder.requests()).map((r) => JSON.parse(r.body) as { event_id: string });
         expect(sent).toHaveLength(1);
-        expect(sent[0]!.event_id).toBe(await eventIdFor(eventKey("events", eventFor(m) as unknown as OutgoingMessageEvent)));
+        expect(sent[0]!.event_id).toBe(
+          await eventIdFor(eventKey("events", eventFor(m) as unknown as OutgoingMessageEvent)),
+        );
         expect(sent[0]!.event_id).toMatch(/^Ev[A-Z0-9]{11}$/);
       });
     });
@@ -138,8 +151,17 @@ export function outgoingRelay(rt: ContractRuntime): void {
 
       it("answers room and user events (bare {token, bot}, docs/rocketchat.md §4.4) 200 with JSON", async () => {
         const res = await send("prefix", { token: RC_TOKEN, bot: false });
-        expect(res).toEqual({ status: 200, type: expect.stringMatching(/^application\/json/), body: { ok: true, matched: false, reason: "event" } });
-        const joined = await send("prefix", { token: RC_TOKEN, channel_id: "GENERAL", user_name: "bob", timestamp: "2024-01-01T00:00:00.000Z" });
+        expect(res).toEqual({
+          status: 200,
+          type: expect.stringMatching(/^application\/json/),
+          body: { ok: true, matched: false, reason: "event" },
+        });
+        const joined = await send("prefix", {
+          token: RC_TOKEN,
+          channel_id: "GENERAL",
+          user_name: "bob",
+          timestamp: "2024-01-01T00:00:00.000Z",
+        });
         expect(joined.body).toEqual({ ok: true, matched: false, reason: "event" });
         expect(await recorder.requests()).toHaveLength(0);
         expect(await fake.messages()).toEqual([]);
@@ -175,7 +197,11 @@ export function outgoingRelay(rt: ContractRuntime): void {
         expect(await recorder.requests()).toHaveLength(0);
 
         const relayed = await send("edits", eventFor(m, { isEdited: true }));
-        expect(relayed.body).toMatchObject({ ok: true, matched: true, targets: [{ format: "outgoing-webhook", outcome: "replied" }] });
+        expect(relayed.body).toMatchObject({
+          ok: true,
+          matched: true,
+          targets: [{ format: "outgoing-webhook", outcome: "replied" }],
+        });
         expect(await recorder.requests()).toHaveLength(1);
         expect(await postedBy(fake, seeded)).toMatchObject([{ rid: "GENERAL", msg: "seen the edit" }]);
       });
@@ -185,7 +211,10 @@ export function outgoingRelay(rt: ContractRuntime): void {
       it("gets Slack's form, and its JSON reply is posted translated, attachments included", async () => {
         const m = await say("!deploy api prod & <stage>");
         const res = await send("legacy", eventFor(m));
-        expect(res).toMatchObject({ status: 200, body: { ok: true, matched: true, targets: [{ format: "outgoing-webhook", outcome: "replied" }] } });
+        expect(res).toMatchObject({
+          status: 200,
+          body: { ok: true, matched: true, targets: [{ format: "outgoing-webhook", outcome: "replied" }] },
+        });
 
         const requests = await legacy.requests();
         expect(requests).toHaveLength(1);
@@ -233,7 +262,9 @@ export function outgoingRelay(rt: ContractRuntime): void {
         const m = await say("!deploy web staging", "GENERAL", root._id);
         await send("legacy", eventFor(m));
         expect(form((await legacy.requests())[0]!)["thread_ts"]).toBe(toSlackTs(root.ts));
-        expect(await postedBy(fake, seeded)).toMatchObject([{ rid: "GENERAL", tmid: root._id, msg: expect.stringContaining("Deploying *web*") }]);
+        expect(await postedBy(fake, seeded)).toMatchObject([
+          { rid: "GENERAL", tmid: root._id, msg: expect.stringContaining("Deploying *web*") },
+        ]);
       });
 
       it("threads a reply whose thread_ts is the event's ts under the event", async () => {
@@ -310,7 +341,11 @@ export function outgoingRelay(rt: ContractRuntime): void {
       return { path: new URL(fields["response_url"]!).pathname, message };
     }
 
-    async function respond(path: string, body: string, contentType = "application/json"): Promise<{ status: number; body: unknown }> {
+    async function respond(
+      path: string,
+      body: string,
+      contentType = "application/json",
+    ): Promise<{ status: number; body: unknown }> {
       const res = await sl.request(path, { method: "POST", headers: { "Content-Type": contentType }, body });
       return { status: res.status, body: await res.json() };
     }
@@ -332,12 +367,17 @@ export function outgoingRelay(rt: ContractRuntime): void {
     it("posts in_channel answers to the room, 5 times, then answers used_url", async () => {
       const { path } = await invoke();
       for (let i = 1; i <= 5; i++) {
-        const res = await respond(path, JSON.stringify({ response_type: "in_channel", text: `step *${i}*`, replace_original: false }));
+        const res = await respond(
+          path,
+          JSON.stringify({ response_type: "in_channel", text: `step *${i}*`, replace_original: false }),
+        );
         expect(res).toEqual({ status: 200, body: { ok: true } });
       }
       const sixth = await respond(path, JSON.stringify({ response_type: "in_channel", text: "too many" }));
       expect(sixth).toEqual({ status: 410, body: { ok: false, error: "used_url" } });
-      expect((await postedBy(fake, seeded)).map((m) => [m.rid, m.msg])).toEqual([1, 2, 3, 4, 5].map((i) => ["GENERAL", `step *${i}*`]));
+      expect((await postedBy(fake, seeded)).map((m) => [m.rid, m.msg])).toEqual(
+        [1, 2, 3, 4, 5].map((i) => ["GENERAL", `step *${i}*`]),
+      );
     });
 
     it("keeps answers in the invoking conversation: a channel cannot move them, a thread elsewhere is not followed", async () => {
@@ -346,19 +386,36 @@ export function outgoingRelay(rt: ContractRuntime): void {
       const elsewhere = await seed(fake, "OPS", "a root in ops");
       seeded.push(elsewhere);
       // Relaying an event from ops mints the root's ts, as a bot would learn it there.
-      await sendEvent(sl, "deploy", eventFor(elsewhere, { channel_id: "OPS", channel_name: "ops", text: "!deploy ops" }));
+      await sendEvent(
+        sl,
+        "deploy",
+        eventFor(elsewhere, { channel_id: "OPS", channel_name: "ops", text: "!deploy ops" }),
+      );
       const opsTs = toSlackTs(elsewhere.ts);
       for (const channel of ["#ops", "OPS", toSlackChannelId("OPS"), "@bob"]) {
-        expect(await respond(path, JSON.stringify({ response_type: "in_channel", text: `to ${channel}?`, channel }))).toEqual({ status: 200, body: { ok: true } });
+        expect(
+          await respond(path, JSON.stringify({ response_type: "in_channel", text: `to ${channel}?`, channel })),
+        ).toEqual({
+          status: 200,
+          body: { ok: true },
+        });
       }
-      expect(await respond(path, JSON.stringify({ response_type: "in_channel", text: "in ops' thread?", thread_ts: opsTs }))).toEqual({ status: 200, body: { ok: true } });
+      expect(
+        await respond(path, JSON.stringify({ response_type: "in_channel", text: "in ops' thread?", thread_ts: opsTs })),
+      ).toEqual({
+        status: 200,
+        body: { ok: true },
+      });
       const posted = await postedBy(fake, seeded);
       expect(posted.map((m) => [m.rid, m.tmid])).toEqual(Array.from({ length: 5 }, () => ["GENERAL", undefined]));
     });
 
     it("sends an ephemeral answer to the invoking user only, whatever channel it names", async () => {
       const { path } = await invoke();
-      expect(await respond(path, JSON.stringify({ text: "just you", channel: "#ops" }))).toEqual({ status: 200, body: { ok: true } });
+      expect(await respond(path, JSON.stringify({ text: "just you", channel: "#ops" }))).toEqual({
+        status: 200,
+        body: { ok: true },
+      });
       const [dm] = await postedBy(fake, seeded);
       expect(dm!.msg).toBe("just you");
       expect(dm!.rid).not.toBe("GENERAL");

@@ -21,7 +21,8 @@ export async function remoteFake(controlUrl: string, id?: string): Promise<FakeC
       ? await call<FakeInfo & { id: string }>(controlUrl, "POST", "/fakes", {})
       : { ...(await call<FakeInfo>(controlUrl, "GET", `/fakes/${id}/info`)), id };
   const base = `/fakes/${info.id}`;
-  const post = (action: string, body: unknown = {}) => call<Record<string, unknown>>(controlUrl, "POST", `${base}/${action}`, body);
+  const post = (action: string, body: unknown = {}) =>
+    call<Record<string, unknown>>(controlUrl, "POST", `${base}/${action}`, body);
   return {
     url: info.url,
     userId: info.userId,
@@ -33,7 +34,8 @@ export async function remoteFake(controlUrl: string, id?: string): Promise<FakeC
     settings: async (patch) => void (await post("settings", patch)),
     faults: async (patch) => void (await post("faults", patch)),
     setDown: async (down) => void (await post("down", { down })),
-    messages: (room) => call(controlUrl, "GET", `${base}/messages${room === undefined ? "" : `?room=${encodeURIComponent(room)}`}`),
+    messages: (room) =>
+      call(controlUrl, "GET", `${base}/messages${room === undefined ? "" : `?room=${encodeURIComponent(room)}`}`),
     calls: () => call(controlUrl, "GET", `${base}/calls`),
   };
 }

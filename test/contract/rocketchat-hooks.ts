@@ -34,7 +34,9 @@ export function rocketChatHooks(rt: ContractRuntime): void {
     beforeEach(() => fake.reset());
 
     it('200 {"success":true} as JSON; alias, avatar and emoji as Rocket.Chat names them', async () => {
-      await success(await gw.post(rc(), json({ text: "hello", alias: "netdata on web-1", avatar: "https://img.example/n.png" })));
+      await success(
+        await gw.post(rc(), json({ text: "hello", alias: "netdata on web-1", avatar: "https://img.example/n.png" })),
+      );
       await success(await gw.post(rc(HOOK_TOKEN, "any-id") + "/", json({ msg: "via msg", emoji: ":ghost:" })));
       expect(await fake.messages("alerts")).toMatchObject([
         { msg: "hello", alias: "netdata on web-1", avatar: "https://img.example/n.png" },
@@ -43,19 +45,32 @@ export function rocketChatHooks(rt: ContractRuntime): void {
     });
 
     it("text is Rocket.Chat Markdown, passed through; Slack links in it are converted", async () => {
-      const text = "# Build failed\r\n*bold* _italic_ ~strike~ `code` [docs](https://d.example) <https://ci.example/1|build 1> @alice";
+      const text =
+        "# Build failed\r\n*bold* _italic_ ~strike~ `code` [docs](https://d.example) <https://ci.example/1|build 1> @alice";
       await success(await gw.post(rc(), json({ text })));
       const [m] = await fake.messages("alerts");
-      expect(m!.msg).toBe("# Build failed\n*bold* _italic_ ~strike~ `code` [docs](https://d.example) [build 1](https://ci.example/1) @alice");
+      expect(m!.msg).toBe(
+        "# Build failed\n*bold* _italic_ ~strike~ `code` [docs](https://d.example) [build 1](https://ci.example/1) @alice",
+      );
     });
 
     it("Slack keys are still understood, and win over Rocket.Chat's as they do in Rocket.Chat", async () => {
-      await success(await gw.post(rc(), json({ text: "x", username: "Slacky", alias: "ignored", icon_emoji: ":rocket:", emoji: ":ghost:" })));
+      await success(
+        await gw.post(
+          rc(),
+          json({ text: "x", username: "Slacky", alias: "ignored", icon_emoji: ":rocket:", emoji: ":ghost:" }),
+        ),
+      );
       expect(await fake.messages("alerts")).toMatchObject([{ alias: "Slacky", emoji: ":rocket:" }]);
     });
 
     it("overrides are gated as for Slack senders: a locked hook keeps its own name and icon", async () => {
-      await success(await gw.post(rc(LOCKED_TOKEN), json({ text: "x", alias: "Someone", avatar: "https://img.example/a.png", emoji: ":ghost:" })));
+      await success(
+        await gw.post(
+          rc(LOCKED_TOKEN),
+          json({ text: "x", alias: "Someone", avatar: "https://img.example/a.png", emoji: ":ghost:" }),
+        ),
+      );
       const [m] = await fake.messages("alerts");
       expect(m).toMatchObject({ alias: "Locked", emoji: ":lock:" });
       expect(m).not.toHaveProperty("avatar");
@@ -106,7 +121,10 @@ export function rocketChatHooks(rt: ContractRuntime): void {
       const root = await seed(fake, alerts, "root message");
       await success(await gw.post(rc(), json({ text: "in thread", tmid: root._id })));
       await success(await gw.post(rc(), json({ text: "also", thread_ts: root._id })));
-      expect((await fake.messages("alerts")).filter((m) => m.tmid === root._id).map((m) => m.msg)).toEqual(["in thread", "also"]);
+      expect((await fake.messages("alerts")).filter((m) => m.tmid === root._id).map((m) => m.msg)).toEqual([
+        "in thread",
+        "also",
+      ]);
     });
 
     it("channel: #room, @user, a room id, or a list of them (each gets the message)", async () => {
@@ -121,9 +139,14 @@ export function rocketChatHooks(rt: ContractRuntime): void {
     });
 
     it("/hooks/{token} (Mattermost's URL) also honours Rocket.Chat's alias and avatar", async () => {
-      const res = await gw.post(`/hooks/${MM_TOKEN}`, json({ text: "mm", alias: "netdata on web-1", avatar: "https://img.example/n.png" }));
+      const res = await gw.post(
+        `/hooks/${MM_TOKEN}`,
+        json({ text: "mm", alias: "netdata on web-1", avatar: "https://img.example/n.png" }),
+      );
       expect([res.status, await res.text()]).toEqual([200, "ok"]);
-      expect(await fake.messages("town-square")).toMatchObject([{ msg: "mm", alias: "netdata on web-1", avatar: "https://img.example/n.png" }]);
+      expect(await fake.messages("town-square")).toMatchObject([
+        { msg: "mm", alias: "netdata on web-1", avatar: "https://img.example/n.png" },
+      ]);
     });
 
     it("every error is Rocket.Chat's JSON with the Slack status: 404, 400, 403, 410, 413", async () => {
@@ -136,9 +159,17 @@ export function rocketChatHooks(rt: ContractRuntime): void {
       await failure(await gw.post(rc(), json({ attachments: many })), 400, "too_many_attachments");
       await failure(await gw.post(rc(), json({ text: "x", channel: "#no-such-room" })), 404, "channel_not_found");
       await failure(await gw.post(rc(), json({ text: "x", channel: "#archived-room" })), 410, "channel_is_archived");
-      await failure(await gw.post(rc(), json({ text: "x", channel: ["#ops", "#archived-room"] })), 410, "channel_is_archived");
+      await failure(
+        await gw.post(rc(), json({ text: "x", channel: ["#ops", "#archived-room"] })),
+        410,
+        "channel_is_archived",
+      );
       await failure(await gw.post(rc(LOCKED_TOKEN), json({ text: "x", channel: "#ops" })), 403, "action_prohibited");
-      await failure(await gw.post(rc(LOCKED_TOKEN), json({ text: "x", channel: ["#alerts", "#ops"] })), 403, "action_prohibited");
+      await failure(
+        await gw.post(rc(LOCKED_TOKEN), json({ text: "x", channel: ["#alerts", "#ops"] })),
+        403,
+        "action_prohibited",
+      );
       await failure(await gw.post(rc(), json({ text: "x".repeat(1024 * 1024) })), 413, "request_too_large");
       // Only the first room of the list that failed at Rocket.Chat got its message.
       expect((await fake.messages()).map((m) => m.msg)).toEqual(["x"]);
@@ -146,7 +177,11 @@ export function rocketChatHooks(rt: ContractRuntime): void {
 
     it("429 rate_limited as JSON with Retry-After over the hook's rate", async () => {
       const limited = await rt.gateway(
-        gatewayConfigJson(fake, { incoming: [{ name: "slow-rocketchat", token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.5, burst: 1 } }] }),
+        gatewayConfigJson(fake, {
+          incoming: [
+            { name: "slow-rocketchat", token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.5, burst: 1 } },
+          ],
+        }),
       );
       await success(await limited.post(rc(), json({ text: "1" })));
       const second = await limited.post(rc(), json({ text: "2" }));

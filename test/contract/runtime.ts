@@ -121,7 +121,11 @@ export async function sendEvent(
     headers: { "Content-Type": "application/json", "User-Agent": "Mozilla/5.0 (Rocket.Chat)" },
     body: JSON.stringify(body),
   });
-  return { status: res.status, type: res.headers.get("content-type"), body: (await res.json()) as Record<string, unknown> };
+  return {
+    status: res.status,
+    type: res.headers.get("content-type"),
+    body: (await res.json()) as Record<string, unknown>,
+  };
 }
 
 /** A bot request's form body as an object. */

@@ -46,7 +46,10 @@ export function translationThroughHttp(rt: ContractRuntime): void {
         title: "Disk full",
         title_link: "https://grafana.example.com/d/1",
         text: "_/var_ at *97%*",
-        fields: [{ title: "host", value: "db1", short: true }, { title: "", value: "" }],
+        fields: [
+          { title: "host", value: "db1", short: true },
+          { title: "", value: "" },
+        ],
       };
       await ok(slack, JSON.stringify({ attachments: [attachment] }));
       const [message] = await fake.messages("alerts");
@@ -89,8 +92,13 @@ export function translationThroughHttp(rt: ContractRuntime): void {
     });
 
     it("Mattermost Markdown on /hooks/{token}", async () => {
-      await ok(`/hooks/${MM_TOKEN}`, JSON.stringify({ text: "**bold** and [link](https://example.com)", props: { card: "x" } }));
-      expect((await fake.messages("town-square")).map((m) => m.msg)).toEqual(["*bold* and [link](https://example.com)"]);
+      await ok(
+        `/hooks/${MM_TOKEN}`,
+        JSON.stringify({ text: "**bold** and [link](https://example.com)", props: { card: "x" } }),
+      );
+      expect((await fake.messages("town-square")).map((m) => m.msg)).toEqual([
+        "*bold* and [link](https://example.com)",
+      ]);
     });
 
     it("text over Message_MaxAllowedSize is split, never cut", async () => {

@@ -27,7 +27,14 @@ describe("GET /deliveries", () => {
 
   it("401 without the right Bearer token", async () => {
     gw = await startDurable();
-    for (const token of [undefined, "", ADMIN_TOKEN, `Bearer ${ADMIN_TOKEN}x`, "Bearer wrong-token-0123456789", `Basic ${ADMIN_TOKEN}`]) {
+    for (const token of [
+      undefined,
+      "",
+      ADMIN_TOKEN,
+      `Bearer ${ADMIN_TOKEN}x`,
+      "Bearer wrong-token-0123456789",
+      `Basic ${ADMIN_TOKEN}`,
+    ]) {
       const res = await admin(gw, "/deliveries", "GET", token);
       expect(res.status, String(token)).toBe(401);
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
@@ -62,7 +69,13 @@ describe("dead letters", () => {
     expect(view.counts).toEqual({ pending: 0, dead: 1 });
     expect(view.pending).toEqual([]);
     const [dead] = view.dead;
-    expect(dead).toMatchObject({ state: "dead", room: "#ops", source: "h2", error: "channel_is_archived", confirmed: 0 });
+    expect(dead).toMatchObject({
+      state: "dead",
+      room: "#ops",
+      source: "h2",
+      error: "channel_is_archived",
+      confirmed: 0,
+    });
     expect(dead!["attempts"]).toBeGreaterThanOrEqual(1);
     expect(dead!["lastError"]).toMatch(/archived/);
     expect(dead!["messageIds"]).toEqual([dead!["id"]]);
@@ -100,6 +113,9 @@ describe("dead letters", () => {
     const [pending] = (await gw.durable.view()).pending;
     const res = await admin(gw, `/deliveries/${pending!.id}/retry`, "POST", bearer);
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ error: "not_a_dead_letter", delivery: { id: pending!.id, state: "queued" } });
+    expect(await res.json()).toMatchObject({
+      error: "not_a_dead_letter",
+      delivery: { id: pending!.id, state: "queued" },
+    });
   });
 });

@@ -10,7 +10,15 @@ import type { Outbox, OutboxEntry, OutboxWrite } from "../../src/delivery/outbox
 import { upstream as fetchUpstream } from "../../src/http/upstream.fetch.ts";
 import type { Upstream } from "../../src/http/upstream.ts";
 import { newMessageId } from "../../src/rocketchat/ids.ts";
-import { drained, expectExactlyOnce, hookPath, sendWorkload, startDurable, until, type DurableGateway } from "./harness.ts";
+import {
+  drained,
+  expectExactlyOnce,
+  hookPath,
+  sendWorkload,
+  startDurable,
+  until,
+  type DurableGateway,
+} from "./harness.ts";
 
 let gw: DurableGateway | undefined;
 afterEach(async () => {
@@ -20,13 +28,17 @@ afterEach(async () => {
 
 /** A budget no loaded test machine exceeds, for tests about what happens within it. */
 const ROOMY = { fastPathMs: 5000 };
-const say = (g: DurableGateway, text: string, room = "ops", hook = "h1") => g.post(hookPath(hook), JSON.stringify({ text, channel: `#${room}` }));
+const say = (g: DurableGateway, text: string, room = "ops", hook = "h1") =>
+  g.post(hookPath(hook), JSON.stringify({ text, channel: `#${room}` }));
 const texts = (g: DurableGateway, room: string) => g.fake.messagesIn(room).map((m) => m.msg);
 
 /** Posts one message to `room` and waits until it is delivered and settled (room cached). */
 async function warmUp(g: DurableGateway, room = "ops"): Promise<void> {
   expect((await say(g, "warm-up", room)).status).toBe(200);
-  await until(async () => texts(g, room).includes("warm-up") && (await g.durable.view()).counts.pending === 0, "the warm-up");
+  await until(
+    async () => texts(g, room).includes("warm-up") && (await g.durable.view()).counts.pending === 0,
+    "the warm-up",
+  );
 }
 
 /** Records what is written to the outbox; `failing.add` makes every new job fail to store. */
@@ -59,7 +71,12 @@ describe("the fast path", () => {
     expect([res.status, await res.text()]).toEqual([200, "ok"]);
     expect(texts(gw, "ops")).toEqual(["quick"]);
     expect(spy.added).toEqual([]);
-    expect((await gw.durable.view()).recent[0]).toMatchObject({ state: "delivered", room: "#ops", source: "h1", attempts: 1 });
+    expect((await gw.durable.view()).recent[0]).toMatchObject({
+      state: "delivered",
+      room: "#ops",
+      source: "h1",
+      attempts: 1,
+    });
   });
 
   it("a permanent error still reaches the sender, and nothing is kept", async () => {
@@ -190,7 +207,15 @@ describe("restart after a crash", () => {
     };
     // What a crash leaves: the job in flight, never settled, nothing recorded as sent.
     const crashed = (outbox: Outbox): Outbox => {
-      outbox.add({ seq: 1, job, state: "inflight", progress: { sent: 0, uncertain: false, attempts: 0 }, nextAt: 0, expiresAt: Date.now() + 60_000, updatedAt: 0 });
+      outbox.add({
+        seq: 1,
+        job,
+        state: "inflight",
+        progress: { sent: 0, uncertain: false, attempts: 0 },
+        nextAt: 0,
+        expiresAt: Date.now() + 60_000,
+        updatedAt: 0,
+      });
       return outbox;
     };
     gw = await startDurable({ outbox: crashed, paused: true });

@@ -4,7 +4,18 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { drained, expectExactlyOnce, hookPath, HOOKS, ROOMS, sendWorkload, startDurable, until, type DurableGateway, type Post } from "./harness.ts";
+import {
+  drained,
+  expectExactlyOnce,
+  hookPath,
+  HOOKS,
+  ROOMS,
+  sendWorkload,
+  startDurable,
+  until,
+  type DurableGateway,
+  type Post,
+} from "./harness.ts";
 
 let gw: DurableGateway | undefined;
 afterEach(async () => {
@@ -12,7 +23,10 @@ afterEach(async () => {
   gw = undefined;
 });
 
-const poster = (g: DurableGateway): Post => (hook, body) => g.post(hookPath(hook), body);
+const poster =
+  (g: DurableGateway): Post =>
+  (hook, body) =>
+    g.post(hookPath(hook), body);
 const ok = (sent: ReadonlyArray<{ status: number | "lost" }>) => sent.filter((s) => s.status === 200).length;
 
 describe("durable delivery under faults", () => {

@@ -23,7 +23,14 @@ export const ROOMS = ["alerts", "ops", "deploys", "logs"] as const;
 export const tokenOf = (hook: string): string => `${hook}-token-0123456789abcdef`;
 
 /** Fast timings for tests; production defaults are in the config schema. */
-export const FAST = { fastPathMs: 100, pollMs: 20, retryBaseMs: 50, retryMaxMs: 400, concurrency: 4, shutdownGraceMs: 2000 };
+export const FAST = {
+  fastPathMs: 100,
+  pollMs: 20,
+  retryBaseMs: 50,
+  retryMaxMs: 400,
+  concurrency: 4,
+  shutdownGraceMs: 2000,
+};
 
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "slackline-outbox-"));
@@ -32,7 +39,13 @@ export function tempDir(): { dir: string; remove: () => void } {
 
 /** Hooks h1–h3, each allowed to post to any room; rate limits out of the way. */
 export function hooksConfig(): Array<Record<string, unknown>> {
-  return HOOKS.map((name) => ({ name, token: tokenOf(name), channel: "#alerts", allowChannelOverride: true, rateLimit: { perSecond: 10_000, burst: 10_000 } }));
+  return HOOKS.map((name) => ({
+    name,
+    token: tokenOf(name),
+    channel: "#alerts",
+    allowChannelOverride: true,
+    rateLimit: { perSecond: 10_000, burst: 10_000 },
+  }));
 }
 
 export interface DurableGateway extends Gateway {
@@ -70,7 +83,12 @@ export async function startDurable(opts: DurableOptions = {}): Promise<DurableGa
     ...(opts.fake ? { fake: opts.fake } : {}),
     config: (fake) =>
       (config = gatewayConfig(fake, {
-        rocketchat: { url: fake.url, userId: fake.userId, authToken: fake.authToken, timeoutMs: opts.timeoutMs ?? 1000 },
+        rocketchat: {
+          url: fake.url,
+          userId: fake.userId,
+          authToken: fake.authToken,
+          timeoutMs: opts.timeoutMs ?? 1000,
+        },
         incoming: hooksConfig(),
         delivery: { ...FAST, outboxPath, ...opts.delivery },
         admin: { token: ADMIN_TOKEN },
@@ -121,7 +139,8 @@ export interface Sent {
 
 export type Post = (hook: string, body: string) => Promise<Response>;
 
-export const textOf = (hook: string, room: string, seq: number): string => `${hook}-${room}-${String(seq).padStart(4, "0")}`;
+export const textOf = (hook: string, room: string, seq: number): string =>
+  `${hook}-${room}-${String(seq).padStart(4, "0")}`;
 
 /**
  * Every hook × room is a stream of `perStream` numbered messages, each sent after the previous
@@ -130,7 +149,12 @@ export const textOf = (hook: string, room: string, seq: number): string => `${ho
 export async function sendWorkload(
   post: Post,
   perStream: number,
-  opts: { hooks?: readonly string[]; rooms?: readonly string[]; from?: number; onAnswer?: (sent: Sent) => void | Promise<void> } = {},
+  opts: {
+    hooks?: readonly string[];
+    rooms?: readonly string[];
+    from?: number;
+    onAnswer?: (sent: Sent) => void | Promise<void>;
+  } = {},
 ): Promise<Sent[]> {
   const sent: Sent[] = [];
   const streams = (opts.hooks ?? HOOKS).flatMap((hook) => (opts.rooms ?? ROOMS).map((room) => ({ hook, room })));
@@ -156,7 +180,11 @@ export async function sendWorkload(
   return sent;
 }
 
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -172,10 +200,15 @@ export function expectExactlyOnce(fake: FakeRocketChat, sent: readonly Sent[]): 
   expect(twice, "posted more than once").toEqual([]);
   const missing = sent.filter((s) => s.status === 200 && !counts.has(s.text)).map((s) => s.text);
   expect(missing, "accepted but not delivered").toEqual([]);
-  const refused = sent.filter((s) => typeof s.status === "number" && s.status !== 200 && counts.has(s.text)).map((s) => s.text);
+  const refused = sent
+    .filter((s) => typeof s.status === "number" && s.status !== 200 && counts.has(s.text))
+    .map((s) => s.text);
   expect(refused, "refused but delivered").toEqual([]);
   const known = new Set(sent.map((s) => s.text));
-  expect(fake.messages.filter((m) => !known.has(m.msg)).map((m) => m.msg), "never sent").toEqual([]);
+  expect(
+    fake.messages.filter((m) => !known.has(m.msg)).map((m) => m.msg),
+    "never sent",
+  ).toEqual([]);
   for (const room of new Set(sent.map((s) => s.room))) {
     const inRoom = fake.messagesIn(room).map((m) => m.msg);
     for (const hook of new Set(sent.map((s) => s.hook))) {
@@ -187,7 +220,12 @@ export function expectExactlyOnce(fake: FakeRocketChat, sent: readonly Sent[]): 
 }
 
 /** Waits until the outbox is empty and every accepted message arrived. */
-export async function drained(durable: DurableDelivery, fake: FakeRocketChat, sent: readonly Sent[], timeoutMs = 15_000): Promise<void> {
+export async function drained(
+  durable: DurableDelivery,
+  fake: FakeRocketChat,
+  sent: readonly Sent[],
+  timeoutMs = 15_000,
+): Promise<void> {
   const ok = sent.filter((s) => s.status === 200).map((s) => s.text);
   await until(
     async () => {

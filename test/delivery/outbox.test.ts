@@ -27,9 +27,21 @@ const outboxAt = (path: string): SqlOutbox => {
 };
 
 const fresh: JobProgress = { sent: 0, uncertain: false, attempts: 0 };
-const job = (id: string, room: string): DeliveryJob => ({ id, source: "h1", room, messages: [{ _id: id, msg: `text of ${id}` }], acceptedAt: 1000 });
+const job = (id: string, room: string): DeliveryJob => ({
+  id,
+  source: "h1",
+  room,
+  messages: [{ _id: id, msg: `text of ${id}` }],
+  acceptedAt: 1000,
+});
 const queued = (seq: number, id: string, room: string, nextAt = 0): OutboxEntry => ({
-  seq, job: job(id, room), state: "queued", progress: fresh, nextAt, expiresAt: 99_000, updatedAt: 0,
+  seq,
+  job: job(id, room),
+  state: "queued",
+  progress: fresh,
+  nextAt,
+  expiresAt: 99_000,
+  updatedAt: 0,
 });
 
 describe("SqlOutbox over node:sqlite", () => {
@@ -59,14 +71,26 @@ describe("SqlOutbox over node:sqlite", () => {
     o.add(queued(1, "a1", "#a"));
     o.add(queued(2, "a2", "#a"));
     o.requeue("a1", { sent: 1, uncertain: true, attempts: 2 }, 700, "timeout", 10);
-    expect(o.get("a1")).toMatchObject({ state: "queued", progress: { sent: 1, uncertain: true, attempts: 2 }, nextAt: 700, lastError: "timeout" });
+    expect(o.get("a1")).toMatchObject({
+      state: "queued",
+      progress: { sent: 1, uncertain: true, attempts: 2 },
+      nextAt: 700,
+      lastError: "timeout",
+    });
     o.bury("a1", { sent: 1, uncertain: false, attempts: 3 }, "channel_is_archived", "sending: archived", 20);
     // A dead letter no longer blocks its room.
     expect(o.due(1000, 10).map((e) => e.job.id)).toEqual(["a2"]);
-    expect(o.list("dead", 10)).toMatchObject([{ job: { id: "a1" }, error: "channel_is_archived", lastError: "sending: archived" }]);
+    expect(o.list("dead", 10)).toMatchObject([
+      { job: { id: "a1" }, error: "channel_is_archived", lastError: "sending: archived" },
+    ]);
     expect(o.stats()).toEqual({ waiting: new Map([["#a", 1]]), dead: 1, lastSeq: 2 });
     expect(o.revive("a2", 30, 9999)).toBeUndefined();
-    expect(o.revive("a1", 30, 9999)).toMatchObject({ state: "queued", nextAt: 30, expiresAt: 9999, progress: { sent: 1 } });
+    expect(o.revive("a1", 30, 9999)).toMatchObject({
+      state: "queued",
+      nextAt: 30,
+      expiresAt: 9999,
+      progress: { sent: 1 },
+    });
     expect(o.revive("a1", 30, 9999)).toBeUndefined();
     expect(o.list("unfinished", 10).map((e) => e.job.id)).toEqual(["a1", "a2"]);
   });
@@ -81,7 +105,11 @@ describe("SqlOutbox over node:sqlite", () => {
     before.close();
     const after = outboxAt(path);
     expect(after.recover(50)).toBe(3);
-    expect(after.get("a1")).toMatchObject({ state: "queued", nextAt: 50, progress: { sent: 0, uncertain: true, attempts: 1 } });
+    expect(after.get("a1")).toMatchObject({
+      state: "queued",
+      nextAt: 50,
+      progress: { sent: 0, uncertain: true, attempts: 1 },
+    });
     // Sent without a write (no claim): one of a room's first two may be at Rocket.Chat already.
     expect(after.get("b1")).toMatchObject({ state: "queued", progress: { sent: 0, uncertain: true, attempts: 1 } });
     expect(after.get("b2")).toMatchObject({ state: "queued", progress: { sent: 0, uncertain: true, attempts: 1 } });
@@ -108,7 +136,9 @@ describe("SqlOutbox over node:sqlite", () => {
         if (seq % 2 === 0) o.claim([id], 1);
         process.stdout.write(seq + "\\n");
       }`;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let acknowledged = 0;
     let buffer = "";
     await new Promise<void>((resolve) => {

@@ -10,7 +10,18 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startCli, type Cli } from "../support/cli.ts";
 import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
-import { ADMIN_TOKEN, expectExactlyOnce, FAST, hookPath, hooksConfig, ROOMS, sendWorkload, tempDir, until, type Sent } from "./harness.ts";
+import {
+  ADMIN_TOKEN,
+  expectExactlyOnce,
+  FAST,
+  hookPath,
+  hooksConfig,
+  ROOMS,
+  sendWorkload,
+  tempDir,
+  until,
+  type Sent,
+} from "./harness.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -26,7 +37,11 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function setup(name: string, delivery: Record<string, unknown>, timeoutMs = 1000): Promise<{ configPath: string; outboxPath: string }> {
+async function setup(
+  name: string,
+  delivery: Record<string, unknown>,
+  timeoutMs = 1000,
+): Promise<{ configPath: string; outboxPath: string }> {
   fake = await startFakeRocketChat();
   for (const room of ROOMS) fake.addRoom({ name: room });
   const outboxPath = join(temp.dir, `${name}.sqlite`);
@@ -64,14 +79,20 @@ function integrity(path: string): unknown {
 function rows(path: string): Array<{ id: string; state: string; job: string }> {
   const db = new DatabaseSync(path);
   try {
-    return db.prepare("SELECT id, state, job FROM outbox ORDER BY seq").all() as Array<{ id: string; state: string; job: string }>;
+    return db.prepare("SELECT id, state, job FROM outbox ORDER BY seq").all() as Array<{
+      id: string;
+      state: string;
+      job: string;
+    }>;
   } finally {
     db.close();
   }
 }
 
 describe("the slackline process", () => {
-  it("killed with SIGKILL mid-run and started again on the same outbox: every ok delivered once, in order", { timeout: 45_000 }, async () => {
+  it("killed with SIGKILL mid-run and started again on the same outbox: every ok delivered once, in order", {
+    timeout: 45_000,
+  }, async () => {
     // A client timeout longer than any hold below: a held post stays in flight until the kill.
     const { configPath, outboxPath } = await setup("kill", {}, 10_000);
     // Rocket.Chat stores, then answers late: the kill catches attempts whose message is stored.
@@ -89,7 +110,10 @@ describe("the slackline process", () => {
       // Rocket.Chat now stores and then holds its answers; traffic goes on. The kill lands on
       // attempts whose message is stored, handed off (older than fastPathMs) and unconfirmed.
       fake!.faults.delayMs = 5000;
-      await until(() => fake!.requests.some((r) => r.endpoint === "chat.sendMessage" && r.status === null), "a held post");
+      await until(
+        () => fake!.requests.some((r) => r.endpoint === "chat.sendMessage" && r.status === null),
+        "a held post",
+      );
       await sleep(200);
       let up = () => {};
       ready = new Promise<void>((resolve) => (up = resolve));
@@ -124,19 +148,25 @@ describe("the slackline process", () => {
     expect(rows(outboxPath)).toEqual([]);
   });
 
-  it("SIGTERM finishes deliveries in flight within the grace period, leaves the rest, resumes on start", { timeout: 45_000 }, async () => {
+  it("SIGTERM finishes deliveries in flight within the grace period, leaves the rest, resumes on start", {
+    timeout: 45_000,
+  }, async () => {
     const { configPath, outboxPath } = await setup("term", { fastPathMs: 50, concurrency: 2, shutdownGraceMs: 3000 });
     fake!.faults.delayMs = 300;
     const cli = await start(configPath);
 
     // A second process on the same outbox refuses to start instead of sending the same jobs.
-    const second = spawn(process.execPath, ["bin/slackline.js", "--config", configPath, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    const second = spawn(process.execPath, ["bin/slackline.js", "--config", configPath, "--port", "0"], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     second.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     expect(await new Promise((resolve) => second.once("exit", resolve))).toBe(1);
     expect(stderr).toMatch(/in use by another slackline process/);
 
-    const post = (hook: string, body: string) => fetch(cli.url + hookPath(hook), { method: "POST", headers: { "content-type": "application/json" }, body });
+    const post = (hook: string, body: string) =>
+      fetch(cli.url + hookPath(hook), { method: "POST", headers: { "content-type": "application/json" }, body });
     const sent = await sendWorkload(post, 5, { hooks: ["h1"] });
     expect(sent.every((s) => s.status === 200)).toBe(true);
     const started = Date.now();
@@ -170,8 +200,14 @@ describe("the slackline process", () => {
     // Another outbox, so that only the port is in the way.
     const other = join(temp.dir, "port-2.json");
     const config = JSON.parse(readFileSync(configPath, "utf8")) as { delivery: Record<string, unknown> };
-    writeFileSync(other, JSON.stringify({ ...config, delivery: { ...config.delivery, outboxPath: join(temp.dir, "port-2.sqlite") } }));
-    const second = spawn(process.execPath, ["bin/slackline.js", "--config", other, "--port", new URL(cli.url).port], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    writeFileSync(
+      other,
+      JSON.stringify({ ...config, delivery: { ...config.delivery, outboxPath: join(temp.dir, "port-2.sqlite") } }),
+    );
+    const second = spawn(process.execPath, ["bin/slackline.js", "--config", other, "--port", new URL(cli.url).port], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     second.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     expect(await new Promise((resolve) => second.once("exit", resolve))).toBe(1);

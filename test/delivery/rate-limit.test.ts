@@ -58,14 +58,21 @@ describe("the hook's answers", () => {
   it("429 rate_limited with Retry-After over the burst, ok again after the refill", async () => {
     let t = 1_000_000;
     gw = await startGateway({
-      config: (fake) => gatewayConfig(fake, { incoming: [{ name: "slow", token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.25, burst: 2 } }] }),
+      config: (fake) =>
+        gatewayConfig(fake, {
+          incoming: [{ name: "slow", token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.25, burst: 2 } }],
+        }),
       services: { now: () => t },
     });
     const post = (text: string) => gw!.post(`/services/T/B/${HOOK_TOKEN}`, JSON.stringify({ text }));
     expect((await post("1")).status).toBe(200);
     expect((await post("2")).status).toBe(200);
     const refused = await post("3");
-    expect([refused.status, await refused.text(), refused.headers.get("retry-after")]).toEqual([429, "rate_limited", "4"]);
+    expect([refused.status, await refused.text(), refused.headers.get("retry-after")]).toEqual([
+      429,
+      "rate_limited",
+      "4",
+    ]);
     t += 3000;
     expect((await post("4")).headers.get("retry-after")).toBe("1");
     t += 1000;

@@ -10,7 +10,18 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/observability/log.ts";
 import { join } from "node:path";
-import { drained, expectExactlyOnce, hookPath, sendWorkload, startDurable, tempDir, textOf, until, type DurableGateway, type Sent } from "./harness.ts";
+import {
+  drained,
+  expectExactlyOnce,
+  hookPath,
+  sendWorkload,
+  startDurable,
+  tempDir,
+  textOf,
+  until,
+  type DurableGateway,
+  type Sent,
+} from "./harness.ts";
 
 let gw: DurableGateway | undefined;
 afterEach(async () => {
@@ -43,7 +54,11 @@ describe("a flooded room", () => {
     const retryAfter: string[] = [];
     let peak = 0;
     const post = async (hook: string, body: string): Promise<Response> => {
-      const res = await fetch(base + hookPath(hook), { method: "POST", headers: { "content-type": "application/json" }, body });
+      const res = await fetch(base + hookPath(hook), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
       if (res.status === 429) retryAfter.push(res.headers.get("retry-after") ?? "");
       peak = Math.max(peak, (await gw!.durable.view()).counts.pending);
       return res;
@@ -66,7 +81,10 @@ describe("a flooded room", () => {
 describe("a 429 storm", () => {
   it("is a pause for everyone that never lengthens a job's own back-off; recovery delivers everything once", async () => {
     // A long back-off, and jitter at its top: a back-off counted from every attempt would show.
-    gw = await startDurable({ delivery: { retryBaseMs: 1000, retryMaxMs: 300_000, fastPathMs: 2000 }, random: () => 0.999 });
+    gw = await startDurable({
+      delivery: { retryBaseMs: 1000, retryMaxMs: 300_000, fastPathMs: 2000 },
+      random: () => 0.999,
+    });
     await gw.listen();
     const say = (text: string, room = "ops") => gw!.post(hookPath("h1"), JSON.stringify({ text, channel: `#${room}` }));
     expect((await say("warm-up")).status).toBe(200);
@@ -85,7 +103,11 @@ describe("a 429 storm", () => {
     // One more failure of its own: its back-off counts 2 failures (< 2 s), not 5 attempts (16 s).
     gw.fake.faults.status5xx = 502;
     gw.fake.faults.status5xxCount = 1;
-    await until(async () => (await gw!.durable.view()).pending.find((r) => r.room === "#ops")?.attempts === 5, "the fifth attempt", 15_000);
+    await until(
+      async () => (await gw!.durable.view()).pending.find((r) => r.room === "#ops")?.attempts === 5,
+      "the fifth attempt",
+      15_000,
+    );
     const after = (await gw.durable.view()).pending.find((r) => r.room === "#ops")!;
     const wait = Date.parse(after.nextAttemptAt!) - Date.parse(after.updatedAt);
     expect(wait).toBeGreaterThan(1000);
@@ -105,9 +127,15 @@ describe("credentials Rocket.Chat refuses", () => {
     gw.fake.authToken = "revoked-token"; // the token slackline holds no longer logs in
     gw.durable.start();
     await until(() => lines.some((l) => / ERROR .*HTTP 401/.test(l)), "the ERROR line");
-    const sent: Sent[] = await sendWorkload((hook, body) => gw!.post(hookPath(hook), body), 5, { hooks: ["h1", "h2"], rooms: ["ops", "deploys"] });
+    const sent: Sent[] = await sendWorkload((hook, body) => gw!.post(hookPath(hook), body), 5, {
+      hooks: ["h1", "h2"],
+      rooms: ["ops", "deploys"],
+    });
     expect(sent.every((s) => s.status === 200)).toBe(true);
-    await until(async () => (await metric(gw!, /^slackline_rocketchat_auth_failures_total\{status="401"\}/)) >= 2, "probes refused");
+    await until(
+      async () => (await metric(gw!, /^slackline_rocketchat_auth_failures_total\{status="401"\}/)) >= 2,
+      "probes refused",
+    );
     expect(gw.fake.messages).toEqual([]);
     // Once, not per request or per probe (at most once a minute).
     expect(lines.filter((l) => / ERROR /.test(l))).toHaveLength(1);
@@ -126,7 +154,10 @@ describe("Rocket.Chat unreachable", () => {
     const lines: string[] = [];
     gw = await startDurable({ logger: createLogger("info", (l) => lines.push(l)) });
     await gw.fake.setDown(true);
-    const sent = await sendWorkload((hook, body) => gw!.post(hookPath(hook), body), 4, { hooks: ["h1"], rooms: ["ops", "deploys"] });
+    const sent = await sendWorkload((hook, body) => gw!.post(hookPath(hook), body), 4, {
+      hooks: ["h1"],
+      rooms: ["ops", "deploys"],
+    });
     expect(sent.every((s) => s.status === 200)).toBe(true);
     await sleep(300); // probes fail meanwhile
     await gw.fake.setDown(false);
@@ -148,7 +179,8 @@ describe("a disk that fills up mid-run", () => {
       gw = await startDurable({ sqlite: { maxPageCount: 12 }, outboxPath });
       await gw.listen();
       await gw.fake.setDown(true);
-      const body = (i: number) => JSON.stringify({ text: `${textOf("h1", "ops", i)} ${"x".repeat(2000)}`, channel: "#ops" });
+      const body = (i: number) =>
+        JSON.stringify({ text: `${textOf("h1", "ops", i)} ${"x".repeat(2000)}`, channel: "#ops" });
       const answers: Array<{ i: number; status: number; text: string }> = [];
       for (let i = 0; i < 60; i++) {
         const res = await gw.post(hookPath("h1"), body(i));
@@ -164,7 +196,9 @@ describe("a disk that fills up mid-run", () => {
       gw = undefined;
       // On disk: exactly the jobs answered ok, each whole.
       const rows = outboxRows(outboxPath);
-      const stored = rows.map((r) => (JSON.parse(r.job) as { messages: Array<{ msg: string }> }).messages[0]!.msg.split(" ")[0]);
+      const stored = rows.map(
+        (r) => (JSON.parse(r.job) as { messages: Array<{ msg: string }> }).messages[0]!.msg.split(" ")[0],
+      );
       expect(stored).toEqual(ok);
       // Started again with Rocket.Chat up: the line drains, which frees the space; new messages
       // are taken again.
@@ -204,7 +238,11 @@ describe("group commit", () => {
     before = await commitsNow();
     const answers = await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        fetch(base + hookPath("h3"), { method: "POST", headers: { "content-type": "application/json" }, body: body(i) }),
+        fetch(base + hookPath("h3"), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: body(i),
+        }),
       ),
     );
     expect(answers.map((r) => r.status)).toEqual(Array(n).fill(200));

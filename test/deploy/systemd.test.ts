@@ -28,7 +28,13 @@ function verify(name: string, text: string): { status: number | null; output: st
 
 describe("deploy/slackline.service", () => {
   it("has what a service needs: its own user, a state directory, hardening, an [Install] section", () => {
-    for (const line of ["DynamicUser=yes", "StateDirectory=slackline", "ProtectSystem=strict", "NoNewPrivileges=yes", "WantedBy=multi-user.target"])
+    for (const line of [
+      "DynamicUser=yes",
+      "StateDirectory=slackline",
+      "ProtectSystem=strict",
+      "NoNewPrivileges=yes",
+      "WantedBy=multi-user.target",
+    ])
       expect(UNIT).toContain(`\n${line}\n`);
     expect(UNIT).toMatch(/^\[Unit\]$[\s\S]*^\[Service\]$[\s\S]*^\[Install\]$/m);
     expect(UNIT).toMatch(/^ExecStartPre=\/usr\/bin\/node \S+ check --config /m);

@@ -12,10 +12,21 @@ import { defaultTranslateContext } from "../../src/model/context.ts";
 import { translateIncoming, type HookSettings } from "../../src/translate/incoming.ts";
 import { Readable } from "node:stream";
 
-const hook: HookSettings = { channel: "#alerts", allowChannelOverride: false, allowUsernameOverride: true, allowIconOverride: true };
+const hook: HookSettings = {
+  channel: "#alerts",
+  allowChannelOverride: false,
+  allowUsernameOverride: true,
+  allowIconOverride: true,
+};
 /** Markup-heavy text: runs of the characters that escaping doubles, plus words and breaks. */
 const markup = fc
-  .array(fc.oneof(fc.constantFrom("~", "*", "_", "`", "```\n", "<", ">", "&", "\n", "\n\n", " ", "@all", ":a:", "[x](", "|", "\\"), fc.string({ maxLength: 8 })), { maxLength: 400 })
+  .array(
+    fc.oneof(
+      fc.constantFrom("~", "*", "_", "`", "```\n", "<", ">", "&", "\n", "\n\n", " ", "@all", ":a:", "[x](", "|", "\\"),
+      fc.string({ maxLength: 8 }),
+    ),
+    { maxLength: 400 },
+  )
   .chain((pieces) => fc.integer({ min: 1, max: 300 }).map((times) => pieces.join("").repeat(times)));
 
 describe("one request stays a bounded number of messages", () => {
@@ -28,7 +39,9 @@ describe("one request stays a bounded number of messages", () => {
         fc.constantFrom("slack" as const, "markdown" as const),
         fc.boolean(),
         (text, maxParts, maxMessageSize, dialect, asAttachments) => {
-          const body = asAttachments ? { text: "t", attachments: [{ text }, { text, fields: [{ title: "f", value: text }] }] } : { text };
+          const body = asAttachments
+            ? { text: "t", attachments: [{ text }, { text, fields: [{ title: "f", value: text }] }] }
+            : { text };
           const ctx = { ...defaultTranslateContext, maxParts, maxMessageSize };
           const out = translateIncoming(parseSlackPayload(body)!, hook, ctx, dialect);
           if (!out.ok) {
@@ -39,10 +52,14 @@ describe("one request stays a bounded number of messages", () => {
           expect(messages.length).toBeGreaterThan(0);
           expect(messages.length).toBeLessThanOrEqual(maxParts);
           for (const m of messages) expect(m.msg.length).toBeLessThanOrEqual(maxMessageSize);
-          const kept = messages.reduce((n, m) => n + m.msg.length + (m.attachments ?? []).reduce((k, a) => k + (a.text?.length ?? 0), 0), 0);
+          const kept = messages.reduce(
+            (n, m) => n + m.msg.length + (m.attachments ?? []).reduce((k, a) => k + (a.text?.length ?? 0), 0),
+            0,
+          );
           // Budgets: text per dialect, attachments together; escaping at most doubles a character.
           expect(kept).toBeLessThanOrEqual(4 * maxParts * maxMessageSize + 1000);
-          if (text.length > 2 * maxParts * maxMessageSize) expect(messages.at(-1)!.msg).toMatch(/more characters not shown/);
+          if (text.length > 2 * maxParts * maxMessageSize)
+            expect(messages.at(-1)!.msg).toMatch(/more characters not shown/);
         },
       ),
       { numRuns: 150 },
@@ -64,7 +81,10 @@ describe("the body readers never hand on more than their limit", () => {
             c.close();
           },
         });
-        const read = await readLimited(new Request("http://x/", { method: "POST", body: stream, duplex: "half" } as RequestInit), max);
+        const read = await readLimited(
+          new Request("http://x/", { method: "POST", body: stream, duplex: "half" } as RequestInit),
+          max,
+        );
         if (total > max) expect(read).toEqual({ ok: false, error: "request_too_large" });
         else expect(read.ok && read.value.byteLength).toBe(total);
       }),

@@ -11,10 +11,19 @@ import { silentLogger } from "../../src/observability/log.ts";
 import { buildServices } from "../../src/services.ts";
 
 const TOKEN = "demo-token-0123456789abcdef";
-const bad = ["javascript:alert(1)", "JavaScript:alert(2)", " javascript:alert(3)", "data:text/html,<script>alert(4)</script>", "vbscript:msgbox(5)", "&#106;avascript:alert(6)"];
+const bad = [
+  "javascript:alert(1)",
+  "JavaScript:alert(2)",
+  " javascript:alert(3)",
+  "data:text/html,<script>alert(4)</script>",
+  "vbscript:msgbox(5)",
+  "&#106;avascript:alert(6)",
+];
 
 function demo() {
-  const config = { incoming: [{ name: "demo", token: TOKEN, channel: "#general", rateLimit: { perSecond: 1000, burst: 1000 } }] };
+  const config = {
+    incoming: [{ name: "demo", token: TOKEN, channel: "#general", rateLimit: { perSecond: 1000, burst: 1000 } }],
+  };
   const loaded = loadConfig(JSON.stringify(config), {});
   if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
   return createApp(buildServices(loaded.config, { upstream, logger: silentLogger }));
@@ -22,13 +31,22 @@ function demo() {
 
 /** Every href on the page, with the entities the page writes decoded. */
 const hrefs = (html: string): string[] =>
-  [...html.matchAll(/<a\b[^>]*\bhref\s*=\s*"([^"]*)"/gi)].map((m) => m[1]!.replace(/&amp;/g, "&").replace(/&#39;/g, "'").replace(/&quot;/g, '"'));
+  [...html.matchAll(/<a\b[^>]*\bhref\s*=\s*"([^"]*)"/gi)].map((m) =>
+    m[1]!
+      .replace(/&amp;/g, "&")
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;/g, '"'),
+  );
 
 describe("the demo inbox renders no script links", () => {
   it("links only to http(s) and mailto, everywhere text is rendered, and sends a CSP", async () => {
     const app = demo();
     const post = (path: string, body: unknown) =>
-      app.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      app.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     for (const url of bad) {
       const md = `[inline](${url}) [ref][1] <${url}>\n\n[1]: ${url}`;
       expect((await post(`/hooks/${TOKEN}`, { text: md })).status).toBe(200);
@@ -36,14 +54,33 @@ describe("the demo inbox renders no script links", () => {
       expect(
         (
           await post(`/services/T/B/${TOKEN}`, {
-            attachments: [{ pretext: md, title: "t", title_link: url, text: md, fields: [{ title: `[f](${url})`, value: md, short: false }], author_name: "a", author_link: url }],
+            attachments: [
+              {
+                pretext: md,
+                title: "t",
+                title_link: url,
+                text: md,
+                fields: [{ title: `[f](${url})`, value: md, short: false }],
+                author_name: "a",
+                author_link: url,
+              },
+            ],
           })
         ).status,
       ).toBe(200);
-      expect((await post(`/services/T/B/${TOKEN}`, { blocks: [{ type: "section", text: { type: "mrkdwn", text: `<${url}|block link> ${md}` } }] })).status).toBe(200);
+      expect(
+        (
+          await post(`/services/T/B/${TOKEN}`, {
+            blocks: [{ type: "section", text: { type: "mrkdwn", text: `<${url}|block link> ${md}` } }],
+          })
+        ).status,
+      ).toBe(200);
     }
     // A good link still is one.
-    expect((await post(`/hooks/${TOKEN}`, { text: "[docs](https://example.com/x) and [mail](mailto:a@example.com)" })).status).toBe(200);
+    expect(
+      (await post(`/hooks/${TOKEN}`, { text: "[docs](https://example.com/x) and [mail](mailto:a@example.com)" }))
+        .status,
+    ).toBe(200);
 
     const page = await app.request("/");
     expect(page.status).toBe(200);

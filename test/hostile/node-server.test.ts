@@ -32,7 +32,8 @@ describe("slow clients, with short configured timeouts", () => {
   let base: string;
   beforeAll(async () => {
     gw = await startGateway({
-      config: (fake) => gatewayConfig(fake, { server: { headersTimeoutMs: 150, requestTimeoutMs: 300, keepAliveTimeoutMs: 100 } }),
+      config: (fake) =>
+        gatewayConfig(fake, { server: { headersTimeoutMs: 150, requestTimeoutMs: 300, keepAliveTimeoutMs: 100 } }),
     });
     base = await gw.listen();
   });
@@ -75,7 +76,9 @@ describe("bodies nobody reads, and bytes in flight (default timeouts: only the a
   let gw: Gateway;
   let base: string;
   beforeAll(async () => {
-    gw = await startGateway({ config: (fake) => gatewayConfig(fake, { limits: { maxBodyBytes: 2048 }, server: { maxInFlightBytes: 4096 } }) });
+    gw = await startGateway({
+      config: (fake) => gatewayConfig(fake, { limits: { maxBodyBytes: 2048 }, server: { maxInFlightBytes: 4096 } }),
+    });
     base = await gw.listen();
   });
   afterAll(() => gw.close());
@@ -99,7 +102,9 @@ describe("bodies nobody reads, and bytes in flight (default timeouts: only the a
     const stalled = await Promise.all([open(base), open(base)]);
     for (const s of stalled) s.socket.write(head(hook, 2000, "Connection: close\r\n") + '{"text":"stalled');
     // Both are now held reading their bodies (2 × 2000 of 4096 bytes): a third does not fit.
-    await expect.poll(async () => (await rawRequest(base, head(hook, 2000, "Connection: close\r\n") + "x".repeat(2000))).status).toBe(503);
+    await expect
+      .poll(async () => (await rawRequest(base, head(hook, 2000, "Connection: close\r\n") + "x".repeat(2000))).status)
+      .toBe(503);
     const refused = await rawRequest(base, head(hook, 2000, "Connection: close\r\n") + "x".repeat(2000));
     expect([refused.status, refused.body, refused.headers["retry-after"]]).toEqual([503, "service_unavailable", "1"]);
     // Requests without a body are not counted.
@@ -127,7 +132,14 @@ describe("the small ones", () => {
 
   it("shows no user:pass@ of the Rocket.Chat URL on GET /", async () => {
     const gw = await startGateway({
-      config: (fake) => gatewayConfig(fake, { rocketchat: { url: fake.url.replace("http://", "http://admin:s3cret-pass@"), userId: fake.userId, authToken: fake.authToken } }),
+      config: (fake) =>
+        gatewayConfig(fake, {
+          rocketchat: {
+            url: fake.url.replace("http://", "http://admin:s3cret-pass@"),
+            userId: fake.userId,
+            authToken: fake.authToken,
+          },
+        }),
     });
     try {
       const res = await rawRequest(await gw.listen(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

@@ -13,7 +13,12 @@ import { defaultTranslateContext } from "../../src/model/context.ts";
 import { translateIncoming, type HookSettings } from "../../src/translate/incoming.ts";
 import { BUILT_IN_NAMES } from "./built-ins.ts";
 
-const hook: HookSettings = { channel: "#alerts", allowChannelOverride: false, allowUsernameOverride: true, allowIconOverride: true };
+const hook: HookSettings = {
+  channel: "#alerts",
+  allowChannelOverride: false,
+  allowUsernameOverride: true,
+  allowIconOverride: true,
+};
 /** What a leaked prototype member looks like once stringified. */
 const LEAK = /native code|\[object |function |=>|undefined|null|\[Function/;
 /** A leak shows as text the sender did not write: the name itself does not count. */
@@ -63,7 +68,11 @@ describe("no own-key surprises for any JavaScript built-in name", () => {
   it("table column alignment, mentions, entities and code languages", () => {
     fc.assert(
       fc.property(name, (n) => {
-        const table = { type: "table", column_settings: [{ align: n }], rows: [[{ type: "raw_text", text: "a" }], [{ type: "raw_text", text: "b" }]] };
+        const table = {
+          type: "table",
+          column_settings: [{ align: n }],
+          rows: [[{ type: "raw_text", text: "a" }], [{ type: "raw_text", text: "b" }]],
+        };
         const out = translate({ blocks: [table] })!;
         expect(leaked(out.messages[0]!.msg, n)).toBe(false);
         const mentions = translate({ text: `<@${n}> <#${n}> &${n}; \`\`\`${n}\ncode\n\`\`\`` })!;

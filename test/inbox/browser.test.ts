@@ -15,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../delivery/harness.ts";
 import { startCli, type Cli } from "../support/cli.ts";
 
-const CHROMIUM = [process.env["CHROMIUM"], "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string => !!p && existsSync(p));
+const CHROMIUM = [process.env["CHROMIUM"], "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
+  (p): p is string => !!p && existsSync(p),
+);
 const ROOT = new URL("../..", import.meta.url).pathname;
 const ALERTS = "alerts-token-0123456789abcdef";
 const DEPLOYS = "deploys-token-0123456789abcdef";
@@ -28,12 +30,22 @@ let page: Page;
 const problems: string[] = [];
 
 const post = (token: string, body: unknown) =>
-  fetch(`${cli!.url}/services/T0/B0/${token}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  fetch(`${cli!.url}/services/T0/B0/${token}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 /** What the list shows: per visible message, its sender, hook and text. */
 const shown = () =>
   page.$$eval("#list .message", (ms) =>
-    ms.filter((m) => !(m as HTMLElement).hidden).map((m) => ({ who: m.querySelector("header strong")!.textContent, hook: (m as HTMLElement).dataset["hook"], text: m.querySelector(".msg")?.textContent?.trim() ?? "" })),
+    ms
+      .filter((m) => !(m as HTMLElement).hidden)
+      .map((m) => ({
+        who: m.querySelector("header strong")!.textContent,
+        hook: (m as HTMLElement).dataset["hook"],
+        text: m.querySelector(".msg")?.textContent?.trim() ?? "",
+      })),
   );
 
 beforeAll(async () => {
@@ -55,14 +67,26 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     userDataDir: profile,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=en-US"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--lang=en-US",
+    ],
   });
   page = await browser.newPage();
   await page.emulateTimezone(ZONE);
   await page.setViewport({ width: 900, height: 760 });
   page.on("console", (m) => {
     // The one failed request is the no_text answer the form test provokes on purpose.
-    if ((m.type() === "error" && !/status of 400 \(Bad Request\)/.test(m.text())) || /Content Security Policy/i.test(m.text())) problems.push(m.text());
+    if (
+      (m.type() === "error" && !/status of 400 \(Bad Request\)/.test(m.text())) ||
+      /Content Security Policy/i.test(m.text())
+    )
+      problems.push(m.text());
   });
   page.on("pageerror", (e) => problems.push(String(e)));
 }, 60_000);
@@ -86,9 +110,22 @@ describe.skipIf(!CHROMIUM)("the inbox page in chromium", () => {
   });
 
   it("shows new messages without a reload, oldest first, the newest in view, emoji as Unicode, local times", async () => {
-    const long = Array.from({ length: 120 }, (_, i) => `line ${String(i).padStart(3, "0")} of a long report that Rocket.Chat gets in two parts`).join("\n");
-    expect((await post(ALERTS, { text: "Disk *full* on db-1 :fire:", username: "Nagios", icon_emoji: ":rotating_light:" })).status).toBe(200);
-    expect((await post(DEPLOYS, { text: "Deploy finished :tada:", attachments: [{ color: "good", title: "Build 42", text: "All _tests_ passed" }] })).status).toBe(200);
+    const long = Array.from(
+      { length: 120 },
+      (_, i) => `line ${String(i).padStart(3, "0")} of a long report that Rocket.Chat gets in two parts`,
+    ).join("\n");
+    expect(
+      (await post(ALERTS, { text: "Disk *full* on db-1 :fire:", username: "Nagios", icon_emoji: ":rotating_light:" }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await post(DEPLOYS, {
+          text: "Deploy finished :tada:",
+          attachments: [{ color: "good", title: "Build 42", text: "All _tests_ passed" }],
+        })
+      ).status,
+    ).toBe(200);
     expect((await post(ALERTS, { text: long, username: "Reporter" })).status).toBe(200);
     await page.waitForFunction(() => document.querySelectorAll("#list .message").length === 4, { timeout: 10_000 });
     expect(await page.evaluate(() => (window as unknown as { mark?: number }).mark)).toBe(1);
@@ -111,7 +148,10 @@ describe.skipIf(!CHROMIUM)("the inbox page in chromium", () => {
     // The attachment's colour ("good"), applied by the script under the CSP.
     expect(await page.$eval(".attachment", (a) => getComputedStyle(a).borderLeftColor)).toBe("rgb(46, 184, 134)");
     // The reader's time zone, not UTC.
-    const { iso, label } = await page.$eval("#list .message time", (t) => ({ iso: t.getAttribute("datetime")!, label: t.textContent! }));
+    const { iso, label } = await page.$eval("#list .message time", (t) => ({
+      iso: t.getAttribute("datetime")!,
+      label: t.textContent!,
+    }));
     expect(label).toBe(new Date(iso).toLocaleTimeString("en-US", { timeZone: ZONE }));
     // The newest message is in view: the list is scrolled to its end.
     expect(await page.$eval("#list", (l) => l.scrollHeight - l.scrollTop - l.clientHeight)).toBeLessThan(40);
@@ -135,7 +175,9 @@ describe.skipIf(!CHROMIUM)("the inbox page in chromium", () => {
 
     await page.$eval("#payload", (t) => ((t as HTMLTextAreaElement).value = '{"text":""}'));
     await page.click("#send button[type=submit]");
-    await page.waitForFunction(() => document.getElementById("answer")!.textContent === "400 no_text", { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById("answer")!.textContent === "400 no_text", {
+      timeout: 10_000,
+    });
     expect(await page.$eval("#answer", (o) => o.className)).toBe("error");
   });
 
@@ -153,14 +195,34 @@ describe.skipIf(!CHROMIUM)("the inbox page in chromium", () => {
     await post(ALERTS, {
       username: "Alertmanager",
       text: "[FIRING:1] *HighLatency* on `api-gateway`",
-      attachments: [{ color: "danger", title: "p99 latency above 2 s", title_link: "https://grafana.example.com/d/api", fields: [{ title: "Severity", value: "critical", short: true }, { title: "Instance", value: "api-1:9090", short: true }] }],
+      attachments: [
+        {
+          color: "danger",
+          title: "p99 latency above 2 s",
+          title_link: "https://grafana.example.com/d/api",
+          fields: [
+            { title: "Severity", value: "critical", short: true },
+            { title: "Instance", value: "api-1:9090", short: true },
+          ],
+        },
+      ],
     });
-    await post(DEPLOYS, { username: "CI", text: "Deploy of *shop* `v2.14.0` to _production_ finished\n> 42 tests passed, 0 failed\nSee <https://ci.example.com/build/1234|build 1234>" });
-    await post(ALERTS, { username: "Alertmanager", text: "[RESOLVED] *HighLatency* on `api-gateway`", attachments: [{ color: "good", text: "p99 back under 300 ms" }] });
+    await post(DEPLOYS, {
+      username: "CI",
+      text: "Deploy of *shop* `v2.14.0` to _production_ finished\n> 42 tests passed, 0 failed\nSee <https://ci.example.com/build/1234|build 1234>",
+    });
+    await post(ALERTS, {
+      username: "Alertmanager",
+      text: "[RESOLVED] *HighLatency* on `api-gateway`",
+      attachments: [{ color: "good", text: "p99 back under 300 ms" }],
+    });
     await page.waitForFunction(() => document.querySelectorAll("#list .message").length === 3, { timeout: 10_000 });
     await page.$eval("#answer", (o) => (o.textContent = ""));
     await page.select("#target", `/services/T0000000/B0000000/${ALERTS}`);
-    await page.$eval("#payload", (t) => ((t as HTMLTextAreaElement).value = JSON.stringify({ text: "Hello from *slackline*" })));
+    await page.$eval(
+      "#payload",
+      (t) => ((t as HTMLTextAreaElement).value = JSON.stringify({ text: "Hello from *slackline*" })),
+    );
     const png = await page.screenshot({ type: "png" });
     expect(png.subarray(1, 4).toString()).toBe("PNG");
     if (process.env["UPDATE_SCREENSHOTS"]) writeFileSync(join(ROOT, "docs/images/inbox.png"), png);

@@ -15,14 +15,23 @@ const B = "deploys-token-0123456789abcdef";
 
 function app() {
   const loaded = loadConfig(
-    JSON.stringify({ incoming: [{ name: "alerts", token: A, channel: "#alerts" }, { name: "deploys", token: B, channel: "#deploys" }] }),
+    JSON.stringify({
+      incoming: [
+        { name: "alerts", token: A, channel: "#alerts" },
+        { name: "deploys", token: B, channel: "#deploys" },
+      ],
+    }),
     {},
   );
   if (!loaded.ok) throw new Error(loaded.problems.join("\n"));
   return createApp(buildServices(loaded.config, { upstream, logger: silentLogger }), { baseUrl: "http://gw.example" });
 }
 const post = (a: ReturnType<typeof app>, token: string, body: unknown) =>
-  a.request(`/services/T/B/${token}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  a.request(`/services/T/B/${token}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 describe("the inbox page over HTTP", () => {
   it("lists messages oldest first, named by hook, emoji as Unicode, times in UTC until the script runs", async () => {
@@ -37,7 +46,9 @@ describe("the inbox page over HTTP", () => {
     expect(html).toContain('<span class="emoji" title=":fire:">🔥</span>');
     expect(html).toContain('<span class="avatar emoji-avatar" title=":tada:">🎉</span>');
     expect(html).toContain(":no_such_emoji_name:");
-    expect(html).toMatch(/<time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z" title="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/time>/);
+    expect(html).toMatch(
+      /<time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z" title="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/time>/,
+    );
     // The filter and the send form know both hooks; the form posts to the hook's path.
     expect(html).toContain('<option value="deploys">deploys</option>');
     expect(html).toContain(`<option value="/services/T0000000/B0000000/${B}">deploys</option>`);
@@ -71,14 +82,21 @@ describe("the inbox page over HTTP", () => {
     const first = (await (await a.request("/inbox/messages?since=-1")).json()) as { revision: number; html: string };
     expect(first.html).toBe("");
     await post(a, A, { text: "hello" });
-    const changed = (await (await a.request(`/inbox/messages?since=${first.revision}`)).json()) as { revision: number; html: string };
+    const changed = (await (await a.request(`/inbox/messages?since=${first.revision}`)).json()) as {
+      revision: number;
+      html: string;
+    };
     expect(changed.revision).toBeGreaterThan(first.revision);
     expect(changed.html).toContain("hello");
-    expect(await (await a.request(`/inbox/messages?since=${changed.revision}`)).json()).toEqual({ revision: changed.revision });
+    expect(await (await a.request(`/inbox/messages?since=${changed.revision}`)).json()).toEqual({
+      revision: changed.revision,
+    });
 
     expect((await a.request("/inbox/clear", { method: "POST" })).status).toBe(400);
     expect((await (await a.request("/inbox.json")).json()) as unknown[]).toHaveLength(1);
-    expect((await a.request("/inbox/clear", { method: "POST", headers: { "x-slackline-inbox": "clear" } })).status).toBe(204);
+    expect(
+      (await a.request("/inbox/clear", { method: "POST", headers: { "x-slackline-inbox": "clear" } })).status,
+    ).toBe(204);
     expect(await (await a.request("/inbox.json")).json()).toEqual([]);
   });
 });

@@ -5,7 +5,13 @@
  */
 import { IncomingWebhook } from "@slack/webhook";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { header, isIncomingWebhook, isRocketChatHook, readCaptures, type CapturedRequest } from "../support/captures.ts";
+import {
+  header,
+  isIncomingWebhook,
+  isRocketChatHook,
+  readCaptures,
+  type CapturedRequest,
+} from "../support/captures.ts";
 import { HOOK_TOKEN, MM_TOKEN, startGateway, type Gateway } from "../support/gateway.ts";
 import { rawRequest } from "../support/raw-http.ts";
 
@@ -20,16 +26,37 @@ beforeEach(() => gw.fake.reset());
 
 describe("@slack/webhook", () => {
   it("sends text, attachments and blocks and gets ok", async () => {
-    const webhook = new IncomingWebhook(`${base}/services/T0000/B0000/${HOOK_TOKEN}`, { username: "ci-bot", icon_emoji: ":rocket:" });
+    const webhook = new IncomingWebhook(`${base}/services/T0000/B0000/${HOOK_TOKEN}`, {
+      username: "ci-bot",
+      icon_emoji: ":rocket:",
+    });
     const res = await webhook.send({
       text: "Deploy *finished* for <https://example.com/app|app> & friends",
-      attachments: [{ color: "good", title: "Build 42", title_link: "https://ci.example/42", text: "All _tests_ passed", fields: [{ title: "Branch", value: "main", short: true }] }],
+      attachments: [
+        {
+          color: "good",
+          title: "Build 42",
+          title_link: "https://ci.example/42",
+          text: "All _tests_ passed",
+          fields: [{ title: "Branch", value: "main", short: true }],
+        },
+      ],
     });
     expect(res.text).toBe("ok");
     const [m] = gw.fake.messagesIn("alerts");
-    expect(m).toMatchObject({ msg: "Deploy *finished* for [app](https://example.com/app) & friends", alias: "ci-bot", emoji: ":rocket:" });
+    expect(m).toMatchObject({
+      msg: "Deploy *finished* for [app](https://example.com/app) & friends",
+      alias: "ci-bot",
+      emoji: ":rocket:",
+    });
     expect(m!.attachments).toEqual([
-      { color: "#2eb886", title: "Build 42", title_link: "https://ci.example/42", text: "All _tests_ passed", fields: [{ title: "Branch", value: "main", short: true }] },
+      {
+        color: "#2eb886",
+        title: "Build 42",
+        title_link: "https://ci.example/42",
+        text: "All _tests_ passed",
+        fields: [{ title: "Branch", value: "main", short: true }],
+      },
     ]);
 
     const blocks = await webhook.send({
@@ -49,7 +76,11 @@ describe("@slack/webhook", () => {
 });
 
 function replayBytes(req: CapturedRequest, host: string): Buffer {
-  const path = isRocketChatHook(req) ? `/hooks/rcwebhookid/${HOOK_TOKEN}` : req.path.includes("/hooks/") ? `/hooks/${MM_TOKEN}` : `/services/T0000/B0000/${HOOK_TOKEN}`;
+  const path = isRocketChatHook(req)
+    ? `/hooks/rcwebhookid/${HOOK_TOKEN}`
+    : req.path.includes("/hooks/")
+      ? `/hooks/${MM_TOKEN}`
+      : `/services/T0000/B0000/${HOOK_TOKEN}`;
   const lines = [`${req.method} ${path} HTTP/1.1`];
   for (const [k, v] of req.headers) {
     if (k.toLowerCase() === "host") lines.push(`${k}: ${host}`);
@@ -79,9 +110,11 @@ describe("captures replayed byte for byte", () => {
     expect(gw.fake.messages).toHaveLength(1);
     const m = gw.fake.messages[0]!;
     // Nothing Slack-only reaches Rocket.Chat, nothing Rocket.Chat would reject got through.
-    for (const key of ["text", "username", "icon_url", "icon_emoji", "blocks", "channel", "thread_ts"]) expect(m).not.toHaveProperty(key);
+    for (const key of ["text", "username", "icon_url", "icon_emoji", "blocks", "channel", "thread_ts"])
+      expect(m).not.toHaveProperty(key);
     expect(m.msg).not.toMatch(/<https?:|&amp;|&lt;|<!|<@/);
-    for (const a of m.attachments ?? []) expect(JSON.stringify(a)).not.toMatch(/"(fallback|footer|mrkdwn_in|callback_id|blocks)"/);
+    for (const a of m.attachments ?? [])
+      expect(JSON.stringify(a)).not.toMatch(/"(fallback|footer|mrkdwn_in|callback_id|blocks)"/);
     const contentType = header(req, "content-type") ?? "";
     expect(m.msg.length + (m.attachments?.length ?? 0)).toBeGreaterThan(0);
     expect(contentType === "" || /json|form/.test(contentType)).toBe(true);

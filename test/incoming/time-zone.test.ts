@@ -19,8 +19,12 @@ afterAll(() => gw.close());
 
 describe("time zones", () => {
   it("formats <!date> and attachment ts per hook", async () => {
-    const body = JSON.stringify({ text: "at <!date^1700000000^{time}|then>", attachments: [{ text: "x", ts: 1700000000 }] });
-    for (const token of [HOOK_TOKEN, BERLIN_TOKEN]) expect(await (await gw.post(`/services/T/B/${token}`, body)).text()).toBe("ok");
+    const body = JSON.stringify({
+      text: "at <!date^1700000000^{time}|then>",
+      attachments: [{ text: "x", ts: 1700000000 }],
+    });
+    for (const token of [HOOK_TOKEN, BERLIN_TOKEN])
+      expect(await (await gw.post(`/services/T/B/${token}`, body)).text()).toBe("ok");
     const [utc, berlin] = gw.fake.messagesIn("alerts");
     expect(utc!.msg).toBe("at 10:13 PM");
     expect(berlin!.msg).toBe("at 11:13 PM");

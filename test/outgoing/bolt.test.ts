@@ -9,7 +9,17 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeRocketChat, type FakeRocketChat, type StoredMessage } from "../support/fake-rocketchat.ts";
-import { closeServer, configFor, eventFor, postedBy, RC_TOKEN, seed, slackline, waitFor, type Slackline } from "./harness.ts";
+import {
+  closeServer,
+  configFor,
+  eventFor,
+  postedBy,
+  RC_TOKEN,
+  seed,
+  slackline,
+  waitFor,
+  type Slackline,
+} from "./harness.ts";
 
 const SIGNING_SECRET = "bolt-signing-secret-0123";
 const BOT_TOKEN = "xoxb-bolt-token";
@@ -42,9 +52,25 @@ beforeAll(async () => {
   sl = slackline(
     configFor(fake, {
       outgoing: [
-        { name: "deploy", rocketchatToken: RC_TOKEN, triggerWords: ["!deploy"], targets: [target("slash-command", { command: "/deploy" })] },
-        { name: "chat", rocketchatToken: RC_TOKEN, triggerWords: ["hello"], triggerMatch: "first-word", targets: [target("events-api")] },
-        { name: "status", rocketchatToken: RC_TOKEN, triggerWords: ["!status"], targets: [target("slash-command", { command: "/status" })] },
+        {
+          name: "deploy",
+          rocketchatToken: RC_TOKEN,
+          triggerWords: ["!deploy"],
+          targets: [target("slash-command", { command: "/deploy" })],
+        },
+        {
+          name: "chat",
+          rocketchatToken: RC_TOKEN,
+          triggerWords: ["hello"],
+          triggerMatch: "first-word",
+          targets: [target("events-api")],
+        },
+        {
+          name: "status",
+          rocketchatToken: RC_TOKEN,
+          triggerWords: ["!status"],
+          targets: [target("slash-command", { command: "/status" })],
+        },
         {
           name: "forged",
           rocketchatToken: RC_TOKEN,
@@ -73,7 +99,12 @@ beforeAll(async () => {
     await respond({ response_type: "in_channel", text: "checking…" });
     await respond({ response_type: "in_channel", replace_original: true, text: "all *green*" });
     const step = await client.chat.postMessage({ channel: command.channel_id, text: "step 1" });
-    await client.chat.update({ channel: step.channel!, ts: step.ts!, text: "step 1 done", attachments: [{ color: "good", text: "ok" }] });
+    await client.chat.update({
+      channel: step.channel!,
+      ts: step.ts!,
+      text: "step 1 done",
+      attachments: [{ color: "good", text: "ok" }],
+    });
     await client.reactions.add({ channel: step.channel!, timestamp: step.ts!, name: "white_check_mark" });
     const temp = await client.chat.postMessage({ channel: command.channel_id, text: "temporary", thread_ts: step.ts! });
     await client.chat.delete({ channel: temp.channel!, ts: temp.ts! });
@@ -146,13 +177,17 @@ describe("Bolt's client edits, deletes and reacts", () => {
   it("replace_original edits the response_url's message, delete_original deletes it; chat.update, reactions.add and chat.delete land", async () => {
     const m = await say("!status now");
     await send("status", eventFor(m));
-    const messages = await waitFor(() => (postedBy(fake, seeded).some((x) => x.msg === "final") ? postedBy(fake, seeded) : undefined));
+    const messages = await waitFor(() =>
+      postedBy(fake, seeded).some((x) => x.msg === "final") ? postedBy(fake, seeded) : undefined,
+    );
     expect(messages.map((x) => [x.msg, x.attachments?.map((a) => a["text"]), x["reactions"]])).toEqual([
       ["step 1 done", ["ok"], { ":white_check_mark:": { usernames: [fake.botUsername] } }],
       ["final", undefined, undefined],
     ]);
     // "checking…" became "all *green*" in place (no second message), then was deleted.
-    expect(fake.requests.filter((r) => r.endpoint === "chat.update").map((r) => (r.body as { text: string }).text)).toEqual(["all *green*"]);
+    expect(
+      fake.requests.filter((r) => r.endpoint === "chat.update").map((r) => (r.body as { text: string }).text),
+    ).toEqual(["all *green*"]);
     expect(fake.requests.filter((r) => r.endpoint === "chat.delete")).toHaveLength(2);
   });
 });
@@ -187,7 +222,11 @@ describe("signing is real", () => {
     const post = (b: string) =>
       fetch(boltUrl, {
         method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature },
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          "X-Slack-Request-Timestamp": ts,
+          "X-Slack-Signature": signature,
+        },
         body: b,
       });
     expect((await post(body.replace("text=api", "text=prod"))).status).toBe(401);

@@ -60,7 +60,9 @@ export interface Bot {
 }
 
 /** A bot on 127.0.0.1; `"hang"` never answers (until the bot is closed). */
-export async function startBot(handle: (req: BotRequest) => BotAnswer | "hang" | Promise<BotAnswer | "hang">): Promise<Bot> {
+export async function startBot(
+  handle: (req: BotRequest) => BotAnswer | "hang" | Promise<BotAnswer | "hang">,
+): Promise<Bot> {
   const requests: BotRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -26,7 +26,6 @@ import {
   type Slackline,
 } from "./harness.ts";
 
-
 let fake: FakeRocketChat;
 /** A bot whose answer each test chooses; records what it was sent. */
 let recorder: Bot;
@@ -59,7 +58,10 @@ beforeAll(async () => {
       rule("anywhere", { triggerWords: ["bug"], triggerMatch: "anywhere", caseSensitive: false }),
       rule("ops-only", { channels: ["#ops"] }),
       rule("edits", { runOnEdits: true }),
-      rule("legacy", { triggerWords: ["!deploy"], targets: [{ url: legacy.url, format: "outgoing-webhook", token: LEGACY_TOKEN }] }),
+      rule("legacy", {
+        triggerWords: ["!deploy"],
+        targets: [{ url: legacy.url, format: "outgoing-webhook", token: LEGACY_TOKEN }],
+      }),
     ],
   });
   sl = slackline(config);
@@ -85,7 +87,6 @@ async function say(text: string, rid = "GENERAL", tmid?: string): Promise<Stored
 }
 
 const send = (name: string, body: unknown) => sendEvent(sl.gateway, name, body);
-
 
 describe("trigger words and channel filter", () => {
   const cases: Array<[rule: string, text: string, matched: boolean, triggerWord?: string]> = [
@@ -123,7 +124,11 @@ describe("trigger words and channel filter", () => {
     expect((await send("ops-only", eventFor(inGeneral))).body).toEqual({ ok: true, matched: false, reason: "channel" });
     expect((await send("ops-only", eventFor(inOps, { channel_name: "ops" }))).body).toMatchObject({ matched: true });
     expect(recorder.requests).toHaveLength(1);
-    expect(form(recorder.requests[0]!)).toMatchObject({ channel_id: toSlackChannelId("OPS"), channel_name: "ops", trigger_word: "" });
+    expect(form(recorder.requests[0]!)).toMatchObject({
+      channel_id: toSlackChannelId("OPS"),
+      channel_name: "ops",
+      trigger_word: "",
+    });
   });
 });
 

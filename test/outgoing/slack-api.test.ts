@@ -27,7 +27,15 @@ beforeAll(async () => {
         {
           name: "deploy",
           rocketchatToken: RC_TOKEN,
-          targets: [{ url: "http://127.0.0.1:9/none", format: "events-api", botToken: BOT_TOKEN, teamId: "T0001", apiAppId: "A0001" }],
+          targets: [
+            {
+              url: "http://127.0.0.1:9/none",
+              format: "events-api",
+              botToken: BOT_TOKEN,
+              teamId: "T0001",
+              apiAppId: "A0001",
+            },
+          ],
         },
       ],
     }),
@@ -62,19 +70,27 @@ describe("auth", () => {
   });
 
   it("takes the token from the body too (slack-go sends only that)", async () => {
-    const res = await raw("auth.test", { headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: `token=${BOT_TOKEN}` });
+    const res = await raw("auth.test", {
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: `token=${BOT_TOKEN}`,
+    });
     expect(res).toMatchObject({ status: 200, body: { ok: true, team_id: "T0001" } });
   });
 
   it("answers not_authed and invalid_auth with HTTP 200, posting nothing", async () => {
-    const none = await raw("chat.postMessage", { headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "channel=GENERAL&text=hi" });
+    const none = await raw("chat.postMessage", {
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "channel=GENERAL&text=hi",
+    });
     expect(none).toEqual({ status: 200, body: { ok: false, error: "not_authed" } });
     const wrong = await raw("chat.postMessage", {
       headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: "Bearer xoxb-wrong" },
       body: "channel=GENERAL&text=hi",
     });
     expect(wrong).toEqual({ status: 200, body: { ok: false, error: "invalid_auth" } });
-    await expect(new WebClient("xoxb-nope", { slackApiUrl: `${server.url}/api/`, retryConfig: { retries: 0 } }).auth.test()).rejects.toMatchObject({
+    await expect(
+      new WebClient("xoxb-nope", { slackApiUrl: `${server.url}/api/`, retryConfig: { retries: 0 } }).auth.test(),
+    ).rejects.toMatchObject({
       code: "slack_webapi_platform_error",
       data: { ok: false, error: "invalid_auth" },
     });
@@ -110,7 +126,13 @@ describe("chat.postMessage", () => {
       ok: true,
       channel: toSlackChannelId("GENERAL"),
       ts: expect.stringMatching(/^\d+\.\d{6}$/),
-      message: { type: "message", subtype: "bot_message", text: "Deploy *done* for <@U024BE7LH> & co", username: "deploybot", bot_id: toSlackBotId("deploy") },
+      message: {
+        type: "message",
+        subtype: "bot_message",
+        text: "Deploy *done* for <@U024BE7LH> & co",
+        username: "deploybot",
+        bot_id: toSlackBotId("deploy"),
+      },
     });
     expect(res.message?.ts).toBe(res.ts);
   });
@@ -127,8 +149,15 @@ describe("chat.postMessage", () => {
 
   it("takes a JSON body, a config-mapped channel id, a raw room id and a user id (DM)", async () => {
     const post = (body: Record<string, unknown>) =>
-      raw("chat.postMessage", { headers: { "Content-Type": "application/json; charset=utf-8", Authorization: `Bearer ${BOT_TOKEN}` }, body: JSON.stringify(body) });
-    const mapped = await post({ channel: "C024BE7LR", text: "to ops", blocks: [{ type: "section", text: { type: "mrkdwn", text: "*from* blocks" } }] });
+      raw("chat.postMessage", {
+        headers: { "Content-Type": "application/json; charset=utf-8", Authorization: `Bearer ${BOT_TOKEN}` },
+        body: JSON.stringify(body),
+      });
+    const mapped = await post({
+      channel: "C024BE7LR",
+      text: "to ops",
+      blocks: [{ type: "section", text: { type: "mrkdwn", text: "*from* blocks" } }],
+    });
     expect(mapped.body).toMatchObject({ ok: true, channel: "C024BE7LR" });
     await post({ channel: "GENERAL", text: "by room id" });
     await post({ channel: "U024BE7LH", text: "hi bob" });
@@ -140,11 +169,20 @@ describe("chat.postMessage", () => {
 
   it("answers Slack's errors with HTTP 200", async () => {
     const post = (body: string) =>
-      raw("chat.postMessage", { headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: `Bearer ${BOT_TOKEN}` }, body });
+      raw("chat.postMessage", {
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: `Bearer ${BOT_TOKEN}` },
+        body,
+      });
     expect(await post("text=no+channel")).toEqual({ status: 200, body: { ok: false, error: "channel_not_found" } });
-    expect(await post("channel=%23nowhere&text=hi")).toEqual({ status: 200, body: { ok: false, error: "channel_not_found" } });
+    expect(await post("channel=%23nowhere&text=hi")).toEqual({
+      status: 200,
+      body: { ok: false, error: "channel_not_found" },
+    });
     expect(await post("channel=GENERAL")).toEqual({ status: 200, body: { ok: false, error: "no_text" } });
-    expect(await post("channel=GENERAL&text=x&blocks=%5Bnot+json")).toEqual({ status: 200, body: { ok: false, error: "invalid_blocks_format" } });
+    expect(await post("channel=GENERAL&text=x&blocks=%5Bnot+json")).toEqual({
+      status: 200,
+      body: { ok: false, error: "invalid_blocks_format" },
+    });
     fake.faults.rateLimitNext = 1;
     fake.faults.rateLimitSeconds = 7;
     const limited = await fetch(`${server.url}/api/chat.postMessage`, {

@@ -57,7 +57,11 @@ async function hangingBot(events: { opened(): void; cut(): void }): Promise<Bot>
     req.resume();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const b = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, requests, close: () => closeServer(server) };
+  const b = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    requests,
+    close: () => closeServer(server),
+  };
   bots.push(b);
   return b;
 }
@@ -69,11 +73,14 @@ async function say(text: string, tmid?: string): Promise<StoredMessage> {
 }
 
 /** Status and body only: these tests compare the whole answer. */
-async function send(sl: Slackline, name: string, event: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+async function send(
+  sl: Slackline,
+  name: string,
+  event: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const { status, body } = await sendEvent(sl.gateway, name, event);
   return { status, body };
 }
-
 
 describe("bots that misbehave", () => {
   it("cost only their own outcome: Rocket.Chat gets 200 JSON and the good bot's reply is posted", async () => {
@@ -97,8 +104,16 @@ describe("bots that misbehave", () => {
       },
     });
     const failing = await bot(() => json({ error: "boom" }, 500));
-    const html = await bot(() => ({ status: 200, headers: { "content-type": "text/html" }, body: "<html><body>Login</body></html>" }));
-    const broken = await bot(() => ({ status: 200, headers: { "content-type": "application/json" }, body: '{"text": ' }));
+    const html = await bot(() => ({
+      status: 200,
+      headers: { "content-type": "text/html" },
+      body: "<html><body>Login</body></html>",
+    }));
+    const broken = await bot(() => ({
+      status: 200,
+      headers: { "content-type": "application/json" },
+      body: '{"text": ',
+    }));
     const binary = await bot(() => ({ status: 200, body: "\u0000\u0001\u0002PNG" }));
     // A redirect to the good bot: following it would post twice.
     const redirect = await bot(() => ({ status: 302, headers: { location: good.url }, body: "" }));
@@ -110,7 +125,15 @@ describe("bots that misbehave", () => {
           {
             name: "mixed",
             rocketchatToken: RC_TOKEN,
-            targets: [target(hang, 1500), target(failing), target(html), target(broken), target(binary), target(redirect), target(good)],
+            targets: [
+              target(hang, 1500),
+              target(failing),
+              target(html),
+              target(broken),
+              target(binary),
+              target(redirect),
+              target(good),
+            ],
           },
         ],
       }),
@@ -124,10 +147,12 @@ describe("bots that misbehave", () => {
     expect(res.body).toEqual({
       ok: true,
       matched: true,
-      targets: ["timeout", "http_error", "invalid_reply", "invalid_reply", "invalid_reply", "redirect", "replied"].map((outcome) => ({
-        format: "outgoing-webhook",
-        outcome,
-      })),
+      targets: ["timeout", "http_error", "invalid_reply", "invalid_reply", "invalid_reply", "redirect", "replied"].map(
+        (outcome) => ({
+          format: "outgoing-webhook",
+          outcome,
+        }),
+      ),
     });
     // Concurrently (the slow bot is the first target), each under its own timeout; the answer
     // waits for the slow bot's.
@@ -147,20 +172,40 @@ describe("bots that misbehave", () => {
   it("survives a bot that is not there at all", async () => {
     const gone = await bot(() => json({}));
     await gone.close();
-    const sl = slackline(configFor(fake, { outgoing: [{ name: "gone", rocketchatToken: RC_TOKEN, targets: [{ url: gone.url, format: "events-api" }] }] }));
+    const sl = slackline(
+      configFor(fake, {
+        outgoing: [{ name: "gone", rocketchatToken: RC_TOKEN, targets: [{ url: gone.url, format: "events-api" }] }],
+      }),
+    );
     const res = await send(sl, "gone", eventFor(await say("hello")));
-    expect(res).toEqual({ status: 200, body: { ok: true, matched: true, targets: [{ format: "events-api", outcome: "network_error" }] } });
+    expect(res).toEqual({
+      status: 200,
+      body: { ok: true, matched: true, targets: [{ format: "events-api", outcome: "network_error" }] },
+    });
     expect(postedBy(fake, seeded)).toEqual([]);
   });
 
   it("ignores an Events API app's response body (apps answer through the Web API)", async () => {
     const events = await bot(() => json({ text: "not a message" }));
-    const sl = slackline(configFor(fake, { outgoing: [{ name: "ev", rocketchatToken: RC_TOKEN, targets: [{ url: events.url, format: "events-api", signingSecret: "s3cret" }] }] }));
+    const sl = slackline(
+      configFor(fake, {
+        outgoing: [
+          {
+            name: "ev",
+            rocketchatToken: RC_TOKEN,
+            targets: [{ url: events.url, format: "events-api", signingSecret: "s3cret" }],
+          },
+        ],
+      }),
+    );
     const m = await say("hello <world> & all");
     const res = await send(sl, "ev", eventFor(m));
     expect(res.body).toMatchObject({ targets: [{ format: "events-api", outcome: "no_reply" }] });
     const sent = JSON.parse(events.requests[0]!.body);
-    expect(sent).toMatchObject({ type: "event_callback", event: { type: "message", text: "hello &lt;world&gt; &amp; all", channel_type: "channel" } });
+    expect(sent).toMatchObject({
+      type: "event_callback",
+      event: { type: "message", text: "hello &lt;world&gt; &amp; all", channel_type: "channel" },
+    });
     expect(events.requests[0]!.headers["x-slack-signature"]).toMatch(/^v0=[0-9a-f]{64}$/);
     expect(postedBy(fake, seeded)).toEqual([]);
   });
@@ -191,14 +236,21 @@ describe("slash commands and response_url", () => {
     );
   });
 
-  async function invoke(text = "!deploy api prod", tmid?: string): Promise<{ path: string; message: StoredMessage; body: Record<string, unknown> }> {
+  async function invoke(
+    text = "!deploy api prod",
+    tmid?: string,
+  ): Promise<{ path: string; message: StoredMessage; body: Record<string, unknown> }> {
     const message = await say(text, tmid);
     const res = await send(sl, "deploy", eventFor(message));
     const fields = form(command.requests.at(-1)!);
     return { path: new URL(fields["response_url"]!).pathname, message, body: res.body };
   }
 
-  async function respond(path: string, body: string, contentType = "application/json"): Promise<{ status: number; body: unknown }> {
+  async function respond(
+    path: string,
+    body: string,
+    contentType = "application/json",
+  ): Promise<{ status: number; body: unknown }> {
     const res = await sl.app.request(path, { method: "POST", headers: { "Content-Type": contentType }, body });
     return { status: res.status, body: await res.json() };
   }
@@ -210,8 +262,14 @@ describe("slash commands and response_url", () => {
     clock += 30 * 60 * 1000 - 1;
     expect((await respond(path, '{"response_type":"in_channel","text":"just in time"}')).status).toBe(200);
     clock += 1;
-    expect(await respond(path, '{"response_type":"in_channel","text":"too late"}')).toEqual({ status: 404, body: { ok: false, error: "expired_url" } });
-    expect(await respond("/respond/AAAAAAAAAAAAAAAAAAAAAAAA", '{"text":"x"}')).toEqual({ status: 404, body: { ok: false, error: "expired_url" } });
+    expect(await respond(path, '{"response_type":"in_channel","text":"too late"}')).toEqual({
+      status: 404,
+      body: { ok: false, error: "expired_url" },
+    });
+    expect(await respond("/respond/AAAAAAAAAAAAAAAAAAAAAAAA", '{"text":"x"}')).toEqual({
+      status: 404,
+      body: { ok: false, error: "expired_url" },
+    });
     expect(postedBy(fake, seeded).map((m) => m.msg)).toEqual(["just in time"]);
   });
 
@@ -221,17 +279,32 @@ describe("slash commands and response_url", () => {
     await respond(path, JSON.stringify({ response_type: "ephemeral", text: "and this" }));
     await respond(path, "plain text, also ephemeral", "text/plain");
     expect(postedBy(fake, seeded).filter((m) => m.rid === "GENERAL")).toEqual([]);
-    expect(fake.messagesIn("@alice").map((m) => m.msg)).toEqual(["only you can see *this*", "and this", "plain text, also ephemeral"]);
+    expect(fake.messagesIn("@alice").map((m) => m.msg)).toEqual([
+      "only you can see *this*",
+      "and this",
+      "plain text, also ephemeral",
+    ]);
   });
 
   it("reads a form payload=, posts nothing for {}; replace_original edits and delete_original deletes the url's last message", async () => {
     const { path } = await invoke();
-    const payload = JSON.stringify({ response_type: "in_channel", text: "from a form", attachments: [{ color: "danger", text: "failed" }] });
-    expect((await respond(path, `payload=${encodeURIComponent(payload)}`, "application/x-www-form-urlencoded")).status).toBe(200);
+    const payload = JSON.stringify({
+      response_type: "in_channel",
+      text: "from a form",
+      attachments: [{ color: "danger", text: "failed" }],
+    });
+    expect(
+      (await respond(path, `payload=${encodeURIComponent(payload)}`, "application/x-www-form-urlencoded")).status,
+    ).toBe(200);
     expect(await respond(path, "{}")).toEqual({ status: 200, body: { ok: true } });
     const first = postedBy(fake, seeded)[0]!;
-    await respond(path, '{"replace_original":true,"response_type":"in_channel","text":"replaced","attachments":[{"color":"good","text":"fixed"}]}');
-    expect(postedBy(fake, seeded)).toMatchObject([{ _id: first._id, rid: "GENERAL", msg: "replaced", attachments: [{ color: "#2eb886", text: "fixed" }] }]);
+    await respond(
+      path,
+      '{"replace_original":true,"response_type":"in_channel","text":"replaced","attachments":[{"color":"good","text":"fixed"}]}',
+    );
+    expect(postedBy(fake, seeded)).toMatchObject([
+      { _id: first._id, rid: "GENERAL", msg: "replaced", attachments: [{ color: "#2eb886", text: "fixed" }] },
+    ]);
     expect(await respond(path, '{"delete_original":true}')).toEqual({ status: 200, body: { ok: true } });
     expect(postedBy(fake, seeded)).toEqual([]);
   });
@@ -261,13 +334,20 @@ describe("slash commands and response_url", () => {
     const echo = await invoke();
     expect(echo.body).toMatchObject({ targets: [{ outcome: "no_reply" }] });
     expect(fake.messagesIn("@alice").map((m) => m.msg)).toEqual(["just for alice", "plain is ephemeral"]);
-    expect(postedBy(fake, seeded).filter((m) => m.rid === "GENERAL").map((m) => m.msg)).toEqual(["for everyone"]);
+    expect(
+      postedBy(fake, seeded)
+        .filter((m) => m.rid === "GENERAL")
+        .map((m) => m.msg),
+    ).toEqual(["for everyone"]);
   });
 
   it("refuses a body that is no reply", async () => {
     const { path } = await invoke();
     expect(await respond(path, "[1]")).toEqual({ status: 400, body: { ok: false, error: "invalid_payload" } });
-    expect(await respond(path, "<html><body>x</body></html>", "text/html")).toEqual({ status: 400, body: { ok: false, error: "invalid_payload" } });
+    expect(await respond(path, "<html><body>x</body></html>", "text/html")).toEqual({
+      status: 400,
+      body: { ok: false, error: "invalid_payload" },
+    });
     expect(postedBy(fake, seeded)).toEqual([]);
   });
 });
@@ -275,10 +355,29 @@ describe("slash commands and response_url", () => {
 describe("without Rocket.Chat credentials", () => {
   it("answers one target's reply inline, in the fields Rocket.Chat reads", async () => {
     const legacy = await bot(() =>
-      json({ text: "Deploying *api* <https://ci.example.com|now>", username: "deploybot", icon_emoji: ":rocket:", attachments: [{ color: "good", text: "ok" }] }),
+      json({
+        text: "Deploying *api* <https://ci.example.com|now>",
+        username: "deploybot",
+        icon_emoji: ":rocket:",
+        attachments: [{ color: "good", text: "ok" }],
+      }),
     );
-    const sl = slackline(configFor(undefined, { outgoing: [{ name: "solo", rocketchatToken: RC_TOKEN, targets: [{ url: legacy.url, format: "outgoing-webhook" }] }] }));
-    const event = { ...eventFor({ _id: "msgId0000000000001", rid: "GENERAL", msg: "!deploy", ts: "2024-11-22T08:00:00.123Z" } as StoredMessage), tmid: "rootId00000000001" };
+    const sl = slackline(
+      configFor(undefined, {
+        outgoing: [
+          { name: "solo", rocketchatToken: RC_TOKEN, targets: [{ url: legacy.url, format: "outgoing-webhook" }] },
+        ],
+      }),
+    );
+    const event = {
+      ...eventFor({
+        _id: "msgId0000000000001",
+        rid: "GENERAL",
+        msg: "!deploy",
+        ts: "2024-11-22T08:00:00.123Z",
+      } as StoredMessage),
+      tmid: "rootId00000000001",
+    };
     const res = await send(sl, "solo", event);
     expect(res).toEqual({
       status: 200,
@@ -299,16 +398,37 @@ describe("without Rocket.Chat credentials", () => {
     const sl = slackline(
       configFor(undefined, {
         outgoing: [
-          { name: "solo", rocketchatToken: RC_TOKEN, targets: [{ url: cmd.url, format: "slash-command", command: "/x" }] },
-          { name: "pair", rocketchatToken: RC_TOKEN, targets: [{ url: cmd.url, format: "slash-command", command: "/x" }, { url: other.url, format: "outgoing-webhook" }] },
+          {
+            name: "solo",
+            rocketchatToken: RC_TOKEN,
+            targets: [{ url: cmd.url, format: "slash-command", command: "/x" }],
+          },
+          {
+            name: "pair",
+            rocketchatToken: RC_TOKEN,
+            targets: [
+              { url: cmd.url, format: "slash-command", command: "/x" },
+              { url: other.url, format: "outgoing-webhook" },
+            ],
+          },
         ],
       }),
     );
-    const event = eventFor({ _id: "msgId0000000000001", rid: "GENERAL", msg: "!x", ts: "2024-11-22T08:00:00.123Z" } as StoredMessage);
+    const event = eventFor({
+      _id: "msgId0000000000001",
+      rid: "GENERAL",
+      msg: "!x",
+      ts: "2024-11-22T08:00:00.123Z",
+    } as StoredMessage);
     expect((await send(sl, "solo", event)).body).toEqual({ text: "psst", channel: "@alice" });
     const pair = await send(sl, "pair", event);
     expect(pair.body).toMatchObject({ ok: true, targets: [{ outcome: "replied" }, { outcome: "replied" }] });
-    expect(sl.services.inbox!.recent().map((m) => [m.roomName, m.msg]).sort()).toEqual([
+    expect(
+      sl.services
+        .inbox!.recent()
+        .map((m) => [m.roomName, m.msg])
+        .sort(),
+    ).toEqual([
       ["@alice", "psst"],
       ["GENERAL", "hello all"],
     ]);

@@ -6,7 +6,9 @@
 export const ADVERSARIAL_LENGTH = 100_000;
 
 /** `pattern` repeated to exactly `length` characters. */
-export const repeatTo = (pattern: string, length = ADVERSARIAL_LENGTH): string => pattern.repeat(Math.ceil(length / pattern.length)).slice(0, length);
+export const repeatTo = (pattern: string, length = ADVERSARIAL_LENGTH): string =>
+  pattern.repeat(Math.ceil(length / pattern.length)).slice(0, length);
 
 /** `[label, text]` rows for `it.each`, labelled by the text's start. */
-export const adversarialCases = (texts: readonly string[]): Array<[string, string]> => texts.map((s) => [JSON.stringify(s.slice(0, 12)), s]);
+export const adversarialCases = (texts: readonly string[]): Array<[string, string]> =>
+  texts.map((s) => [JSON.stringify(s.slice(0, 12)), s]);

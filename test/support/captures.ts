@@ -30,14 +30,19 @@ export function header(req: CapturedRequest, name: string): string | undefined {
 
 export function readCaptures(): CapturedRequest[] {
   const out: CapturedRequest[] = [];
-  for (const file of readdirSync(CAPTURES).filter((f) => f.endsWith(".http")).sort()) {
+  for (const file of readdirSync(CAPTURES)
+    .filter((f) => f.endsWith(".http"))
+    .sort()) {
     const text = readFileSync(join(CAPTURES, file), "latin1");
     const blocks = text.split(/^### (?:request \d+[^\n]*|next request)\n/m).slice(0);
     let n = 0;
     for (const raw of blocks) {
       const start = raw.search(/^(GET|POST|PUT|DELETE|PATCH) \S+ HTTP\/1\.[01]\r?$/m);
       if (start < 0) continue;
-      const block = raw.slice(start).replace(/\n### end[\s\S]*$/, "").replace(/\n#[^\n]*(?:\n#[^\n]*)*\s*$/, "");
+      const block = raw
+        .slice(start)
+        .replace(/\n### end[\s\S]*$/, "")
+        .replace(/\n#[^\n]*(?:\n#[^\n]*)*\s*$/, "");
       const split = block.search(/\r?\n\r?\n/);
       const head = block.slice(0, split).split(/\r?\n/);
       let body = block.slice(split).replace(/^\r?\n\r?\n/, "");

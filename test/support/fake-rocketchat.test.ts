@@ -223,7 +223,10 @@ describe("attachments (validateMessage)", () => {
       title: "Build 42",
       title_link: "https://ci.example/42",
       text: "passed",
-      fields: [{ title: "Branch", value: "main", short: true }, { title: "Count", value: 3 }],
+      fields: [
+        { title: "Branch", value: "main", short: true },
+        { title: "Count", value: 3 },
+      ],
       actions: [{ type: "button", text: "Open", url: "https://ci.example" }],
       image_url: "data:image/png;base64,AAAA",
       footer: "CI",
@@ -272,8 +275,7 @@ describe("attachments (validateMessage)", () => {
       // The URL check is a Match.Where around check(value, String): one more level.
       [{ title_link: 7 }, `${match} Match error: Expected string, got number in field title_link`],
     ];
-    for (const [attachment, error] of cases)
-      expect((await post(attachment)).body).toEqual({ success: false, error });
+    for (const [attachment, error] of cases) expect((await post(attachment)).body).toEqual({ success: false, error });
     expect(fake.messages).toEqual([]);
   });
 
@@ -729,11 +731,14 @@ describe("faults", () => {
 describe("what the Slack Web API calls", () => {
   const methodCall = (params: unknown[], method = "updateMessage") =>
     call("POST", `method.call/${method}`, { message: JSON.stringify({ msg: "method", id: "7", method, params }) });
-  const result = (answer: Answer) => JSON.parse(String(answer.body["message"])) as { msg: string; id: string; error?: Record<string, unknown> };
+  const result = (answer: Answer) =>
+    JSON.parse(String(answer.body["message"])) as { msg: string; id: string; error?: Record<string, unknown> };
 
   it("method.call/updateMessage changes attachments, answers 200 with the error inside, ignores unchanged text and unknown ids", async () => {
     await send({ _id: "u1", rid: "ALERTS", msg: "v1", attachments: [{ text: "a" }] });
-    const ok = await methodCall([{ _id: "u1", rid: "ALERTS", msg: "v2", attachments: [{ color: "#2eb886", text: "b" }] }]);
+    const ok = await methodCall([
+      { _id: "u1", rid: "ALERTS", msg: "v2", attachments: [{ color: "#2eb886", text: "b" }] },
+    ]);
     expect(ok.status).toBe(200);
     expect(result(ok)).toEqual({ msg: "result", id: "7" });
     expect(fake.message("u1")).toMatchObject({ msg: "v2", attachments: [{ color: "#2eb886", text: "b" }] });
@@ -752,20 +757,34 @@ describe("what the Slack Web API calls", () => {
   it("refuses to edit or delete another user's message (the bot role lacks edit-message and delete-message)", async () => {
     await send({ _id: "o1", rid: "ALERTS", msg: "mine" });
     fake.message("o1")!.u = { _id: "alice-id", username: "alice", name: "alice" };
-    expect((await call("POST", "chat.update", { roomId: "ALERTS", msgId: "o1", text: "x" })).body).toMatchObject({ errorType: "error-action-not-allowed" });
-    expect((await call("POST", "chat.delete", { roomId: "ALERTS", msgId: "o1" })).body).toMatchObject({ errorType: "error-action-not-allowed" });
-    expect(result(await methodCall([{ _id: "o1", rid: "ALERTS", msg: "x" }])).error).toMatchObject({ error: "error-action-not-allowed" });
+    expect((await call("POST", "chat.update", { roomId: "ALERTS", msgId: "o1", text: "x" })).body).toMatchObject({
+      errorType: "error-action-not-allowed",
+    });
+    expect((await call("POST", "chat.delete", { roomId: "ALERTS", msgId: "o1" })).body).toMatchObject({
+      errorType: "error-action-not-allowed",
+    });
+    expect(result(await methodCall([{ _id: "o1", rid: "ALERTS", msg: "x" }])).error).toMatchObject({
+      error: "error-action-not-allowed",
+    });
   });
 
   it("chat.react toggles or sets, knows its emoji, and is strict about its body", async () => {
     await send({ _id: "r1", rid: "ALERTS", msg: "react" });
-    expect((await call("POST", "chat.react", { messageId: "r1", emoji: ":eyes:", shouldReact: true })).body).toEqual({ success: true });
+    expect((await call("POST", "chat.react", { messageId: "r1", emoji: ":eyes:", shouldReact: true })).body).toEqual({
+      success: true,
+    });
     expect(fake.message("r1")!["reactions"]).toEqual({ ":eyes:": { usernames: ["slackline.bot"] } });
     await call("POST", "chat.react", { messageId: "r1", emoji: "eyes" });
     expect(fake.message("r1")!["reactions"]).toEqual({});
-    expect((await call("POST", "chat.react", { messageId: "r1", emoji: "no_such_emoji" })).body).toMatchObject({ errorType: "error-not-allowed" });
-    expect((await call("POST", "chat.react", { messageId: "zz", emoji: "eyes" })).body).toMatchObject({ errorType: "error-message-not-found" });
-    expect((await call("POST", "chat.react", { messageId: "r1", emoji: "eyes", extra: 1 })).body).toMatchObject({ errorType: "invalid-params" });
+    expect((await call("POST", "chat.react", { messageId: "r1", emoji: "no_such_emoji" })).body).toMatchObject({
+      errorType: "error-not-allowed",
+    });
+    expect((await call("POST", "chat.react", { messageId: "zz", emoji: "eyes" })).body).toMatchObject({
+      errorType: "error-message-not-found",
+    });
+    expect((await call("POST", "chat.react", { messageId: "r1", emoji: "eyes", extra: 1 })).body).toMatchObject({
+      errorType: "invalid-params",
+    });
   });
 
   it("users.info by id, username or email; email needs view-full-other-user-info", async () => {
@@ -773,10 +792,16 @@ describe("what the Slack Web API calls", () => {
     try {
       local.addUser("bob", "bob-id", { email: "bob@example.com", name: "Bob" });
       const get = (q: string) => call("GET", `users.info?${q}`, undefined, undefined, local);
-      expect((await get("userId=bob-id")).body).toMatchObject({ success: true, user: { _id: "bob-id", username: "bob", name: "Bob" } });
+      expect((await get("userId=bob-id")).body).toMatchObject({
+        success: true,
+        user: { _id: "bob-id", username: "bob", name: "Bob" },
+      });
       expect((await get("username=bob")).body).toMatchObject({ user: { emails: [{ address: "bob@example.com" }] } });
       expect((await get("email=bob%40example.com")).body).toMatchObject({ user: { _id: "bob-id" } });
-      expect(await get("username=ghost")).toMatchObject({ status: 400, body: { success: false, error: "User not found." } });
+      expect(await get("username=ghost")).toMatchObject({
+        status: 400,
+        body: { success: false, error: "User not found." },
+      });
       expect((await get("")).body).toMatchObject({ errorType: "invalid-params" });
       local.settings.viewFullOtherUserInfo = false;
       expect((await get("email=bob%40example.com")).status).toBe(400);
@@ -789,15 +814,27 @@ describe("what the Slack Web API calls", () => {
     const upload = async (bytes: string, rid = "ALERTS") => {
       const form = new FormData();
       form.set("file", new Blob([bytes], { type: "text/plain" }), "a.txt");
-      const res = await fetch(`${fake.url}/api/v1/rooms.media/${rid}`, { method: "POST", headers: { "X-User-Id": fake.userId, "X-Auth-Token": fake.authToken }, body: form });
+      const res = await fetch(`${fake.url}/api/v1/rooms.media/${rid}`, {
+        method: "POST",
+        headers: { "X-User-Id": fake.userId, "X-Auth-Token": fake.authToken },
+        body: form,
+      });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     const stored = await upload("hello");
     const fileId = (stored.body["file"] as { _id: string })._id;
     expect(fake.uploads.get(fileId)).toMatchObject({ rid: "ALERTS", name: "a.txt", confirmed: false });
-    const confirmed = await call("POST", `rooms.mediaConfirm/ALERTS/${fileId}`, { msg: "see file", description: "the file" });
-    expect(confirmed.body).toMatchObject({ success: true, message: { rid: "ALERTS", msg: "see file", attachments: [{ title: "a.txt", description: "the file" }] } });
-    expect((await call("POST", "rooms.mediaConfirm/ALERTS/nope", {})).body).toMatchObject({ errorType: "invalid-file" });
+    const confirmed = await call("POST", `rooms.mediaConfirm/ALERTS/${fileId}`, {
+      msg: "see file",
+      description: "the file",
+    });
+    expect(confirmed.body).toMatchObject({
+      success: true,
+      message: { rid: "ALERTS", msg: "see file", attachments: [{ title: "a.txt", description: "the file" }] },
+    });
+    expect((await call("POST", "rooms.mediaConfirm/ALERTS/nope", {})).body).toMatchObject({
+      errorType: "invalid-file",
+    });
     expect((await upload("x", "SECRET")).status).toBe(403);
     fake.settings.maxFileSize = 3;
     try {

@@ -38,8 +38,6 @@ export interface FakeRocketChatOptions {
   unknownTmid?: "reject" | "store";
 }
 
-
-
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -64,7 +62,6 @@ export interface FakeRoom {
   usernames?: string[];
   uids?: string[];
 }
-
 
 export interface FaultSwitches {
   /**
@@ -134,10 +131,7 @@ const WRONG_ROOM = "The room id provided does not match where the message is fro
 const MESSAGE_POSTS = new Set(["chat.sendMessage", "chat.postMessage"]);
 // Mentions use the default `UTF8_User_Names_Validation` pattern, as in MentionsParser.
 const USER_PATTERN = "[0-9a-zA-Z-_.]+";
-const MENTION = new RegExp(
-  `(^|\\s|>)@(${USER_PATTERN}(@(${USER_PATTERN}))?(:([0-9a-zA-Z-_.]+))?)`,
-  "gm",
-);
+const MENTION = new RegExp(`(^|\\s|>)@(${USER_PATTERN}(@(${USER_PATTERN}))?(:([0-9a-zA-Z-_.]+))?)`, "gm");
 
 export async function startFakeRocketChat(opts: FakeRocketChatOptions = {}): Promise<FakeRocketChat> {
   const fake = new FakeServer(opts);
@@ -234,8 +228,16 @@ const SEND_MESSAGE: Schema = {
     message: {
       type: "object",
       properties: {
-        _id: optStr, rid: str, tmid: optStr, msg: optStr, alias: optStr, emoji: optStr,
-        tshow: optBool, avatar: optStr, attachments: optObjects, blocks: optObjects,
+        _id: optStr,
+        rid: str,
+        tmid: optStr,
+        msg: optStr,
+        alias: optStr,
+        emoji: optStr,
+        tshow: optBool,
+        avatar: optStr,
+        attachments: optObjects,
+        blocks: optObjects,
         customFields: optObj,
       },
     },
@@ -246,8 +248,13 @@ const SEND_MESSAGE: Schema = {
 };
 
 const postMessageCommon = {
-  text: optStr, alias: optStr, emoji: optStr, avatar: optStr, attachments: optObjects,
-  customFields: optObj, parseUrls: optBool,
+  text: optStr,
+  alias: optStr,
+  emoji: optStr,
+  avatar: optStr,
+  attachments: optObjects,
+  customFields: optObj,
+  parseUrls: optBool,
 };
 // `tmid` only exists in the roomId variant (8.8.1, docs/rocketchat.md §2.3).
 const POST_MESSAGE: Schema = {
@@ -277,7 +284,10 @@ const GET_MESSAGE: Schema = {
 const UPDATE: Schema = {
   type: "object",
   properties: {
-    roomId: str, msgId: str, text: str, previewUrls: { type: "array", items: str, nullable: true },
+    roomId: str,
+    msgId: str,
+    text: str,
+    previewUrls: { type: "array", items: str, nullable: true },
     customFields: optObj,
   },
   required: ["roomId", "msgId", "text"],
@@ -303,7 +313,21 @@ const REACT: Schema = {
 };
 
 /** The emoji names this fake knows (Rocket.Chat knows emojione's list and custom emoji). */
-const KNOWN_EMOJI = new Set(["thumbsup", "+1", "thumbsdown", "white_check_mark", "eyes", "rocket", "tada", "heart", "fire", "warning", "x", "smile", "bell"]);
+const KNOWN_EMOJI = new Set([
+  "thumbsup",
+  "+1",
+  "thumbsdown",
+  "white_check_mark",
+  "eyes",
+  "rocket",
+  "tada",
+  "heart",
+  "fire",
+  "warning",
+  "x",
+  "smile",
+  "bell",
+]);
 
 const DELETE: Schema = {
   type: "object",
@@ -394,17 +418,18 @@ function checkSchema<T>(schema: Schema, value: unknown): T {
 /** Meteor's testSubtree message for a failed pattern, or null when the value matches. */
 type Pattern = (value: unknown) => string | null;
 
-const typeOf = (t: "string" | "number" | "boolean"): Pattern => (value) =>
-  typeof value === t ? null : `Expected ${t}, got ${typeof value}`;
+const typeOf =
+  (t: "string" | "number" | "boolean"): Pattern =>
+  (value) =>
+    typeof value === t ? null : `Expected ${t}, got ${typeof value}`;
 const isString = typeOf("string");
 const isNumber = typeOf("number");
 const isBoolean = typeOf("boolean");
-const oneOf = (...patterns: Pattern[]): Pattern => (value) =>
-  patterns.some((p) => p(value) === null)
-    ? null
-    : "Failed Match.OneOf, Match.Maybe or Match.Optional validation";
-const anyArray: Pattern = (value) =>
-  Array.isArray(value) ? null : `Expected array, got ${JSON.stringify(value)}`;
+const oneOf =
+  (...patterns: Pattern[]): Pattern =>
+  (value) =>
+    patterns.some((p) => p(value) === null) ? null : "Failed Match.OneOf, Match.Maybe or Match.Optional validation";
+const anyArray: Pattern = (value) => (Array.isArray(value) ? null : `Expected array, got ${JSON.stringify(value)}`);
 const plainObject: Pattern = (value) => {
   if (typeof value !== "object") return `Expected object, got ${typeof value}`;
   return Array.isArray(value) ? "Expected plain object" : null;
@@ -417,12 +442,14 @@ const RELATIVE_URL = /^(?![a-z0-9+.-]+:|\/\/).+/i;
  * `validFullURLParam` / `validPartialURLParam`: a Match.Where whose inner `check(value, String)`
  * adds one more "Match error: " level; a bad href is a plain Error that escapes every check.
  */
-const url = (allowRelative: boolean): Pattern => (value) => {
-  if (typeof value !== "string") return `Match error: Expected string, got ${typeof value}`;
-  const ok = ABSOLUTE_URL.test(value) || (allowRelative && RELATIVE_URL.test(value));
-  if (!ok || /^javascript:/i.test(value)) throw plainError("Invalid href value provided");
-  return null;
-};
+const url =
+  (allowRelative: boolean): Pattern =>
+  (value) => {
+    if (typeof value !== "string") return `Match error: Expected string, got ${typeof value}`;
+    const ok = ABSOLUTE_URL.test(value) || (allowRelative && RELATIVE_URL.test(value));
+    if (!ok || /^javascript:/i.test(value)) throw plainError("Invalid href value provided");
+    return null;
+  };
 const fullUrl = url(false);
 const partialUrl = url(true);
 
@@ -440,27 +467,62 @@ function objectMaybeIncluding(value: Json, types: Record<string, Pattern>): void
 }
 
 const MESSAGE_TYPES: Record<string, Pattern> = {
-  _id: isString, msg: isString, text: isString, alias: isString, emoji: isString, tmid: isString,
-  tshow: isBoolean, avatar: partialUrl, attachments: anyArray, blocks: anyArray,
+  _id: isString,
+  msg: isString,
+  text: isString,
+  alias: isString,
+  emoji: isString,
+  tmid: isString,
+  tshow: isBoolean,
+  avatar: partialUrl,
+  attachments: anyArray,
+  blocks: anyArray,
 };
 
 const ATTACHMENT_TYPES: Record<string, Pattern> = {
-  color: isString, text: isString, ts: oneOf(isString, isNumber), thumb_url: fullUrl,
-  button_alignment: isString, actions: anyArray, message_link: fullUrl, collapsed: isBoolean,
-  author_name: isString, author_link: fullUrl, author_icon: fullUrl, title: isString,
-  title_link: fullUrl, title_link_download: isBoolean, image_dimensions: plainObject,
-  image_url: fullUrl, image_preview: isString, image_type: isString, image_size: isNumber,
-  audio_url: fullUrl, audio_type: isString, audio_size: isNumber, video_url: fullUrl,
-  video_type: isString, video_size: isNumber, fields: anyArray,
+  color: isString,
+  text: isString,
+  ts: oneOf(isString, isNumber),
+  thumb_url: fullUrl,
+  button_alignment: isString,
+  actions: anyArray,
+  message_link: fullUrl,
+  collapsed: isBoolean,
+  author_name: isString,
+  author_link: fullUrl,
+  author_icon: fullUrl,
+  title: isString,
+  title_link: fullUrl,
+  title_link_download: isBoolean,
+  image_dimensions: plainObject,
+  image_url: fullUrl,
+  image_preview: isString,
+  image_type: isString,
+  image_size: isNumber,
+  audio_url: fullUrl,
+  audio_type: isString,
+  audio_size: isNumber,
+  video_url: fullUrl,
+  video_type: isString,
+  video_size: isNumber,
+  fields: anyArray,
 };
 
 const FIELD_TYPES: Record<string, Pattern> = {
-  short: isBoolean, title: isString, value: oneOf(isString, isNumber, isBoolean),
+  short: isBoolean,
+  title: isString,
+  value: oneOf(isString, isNumber, isBoolean),
 };
 
 const ACTION_TYPES: Record<string, Pattern> = {
-  type: isString, text: isString, url: fullUrl, image_url: fullUrl, is_webview: isBoolean,
-  webview_height_ratio: isString, msg: isString, msg_in_chat_window: isBoolean,
+  type: isString,
+  text: isString,
+  url: fullUrl,
+  image_url: fullUrl,
+  is_webview: isBoolean,
+  webview_height_ratio: isString,
+  msg: isString,
+  msg_in_chat_window: isBoolean,
 };
 
 /** `objectMaybeIncluding` reads `value[field]`, so a null item is a TypeError. */
@@ -617,8 +679,7 @@ class FakeServer implements FakeRocketChat {
   }
 
   addRoom(room: NewRoom): string {
-    if (this.#roomIdByName.has(room.name))
-      throw new Error(`fake-rocketchat: room "${room.name}" exists`);
+    if (this.#roomIdByName.has(room.name)) throw new Error(`fake-rocketchat: room "${room.name}" exists`);
     const id = room.id ?? this.#nextId();
     this.#rooms.set(id, {
       _id: id,
@@ -634,7 +695,12 @@ class FakeServer implements FakeRocketChat {
 
   addUser(username: string, id?: string, profile: { email?: string; name?: string } = {}): string {
     if (this.#users.has(username)) throw new Error(`fake-rocketchat: user "${username}" exists`);
-    const user: User = { _id: id ?? this.#nextId(), username, name: profile.name ?? username, ...(profile.email ? { email: profile.email } : {}) };
+    const user: User = {
+      _id: id ?? this.#nextId(),
+      username,
+      name: profile.name ?? username,
+      ...(profile.email ? { email: profile.email } : {}),
+    };
     this.#users.set(username, user);
     return user._id;
   }
@@ -842,7 +908,9 @@ class FakeServer implements FakeRocketChat {
     const slash = endpoint.indexOf("/");
     const route: Route | undefined =
       ROUTES[`${req.method} ${endpoint}`] ??
-      (slash > 0 ? bindParams(PARAM_ROUTES[`${req.method} ${endpoint.slice(0, slash)}`], endpoint.slice(slash + 1).split("/")) : undefined);
+      (slash > 0
+        ? bindParams(PARAM_ROUTES[`${req.method} ${endpoint.slice(0, slash)}`], endpoint.slice(slash + 1).split("/"))
+        : undefined);
     if (!route) return json(404, { success: false, error: "API endpoint does not exist" });
 
     if (req.headers["x-user-id"] !== this.userId || req.headers["x-auth-token"] !== this.authToken)
@@ -923,8 +991,7 @@ class FakeServer implements FakeRocketChat {
     }
 
     const msg = input["msg"];
-    if (typeof msg === "string" && msg.length > this.settings.maxMessageSize)
-      throw sizeExceeded("sendMessage");
+    if (typeof msg === "string" && msg.length > this.settings.maxMessageSize) throw sizeExceeded("sendMessage");
 
     let rid = input["rid"] as string | undefined;
     // "do not allow nested threads": a reply's tmid becomes its root, and the root's room wins.
@@ -956,8 +1023,7 @@ class FakeServer implements FakeRocketChat {
     if (typeof text === "string" && text.length > max) throw plainError("error-message-size-exceeded");
     const attachments = params["attachments"] as Json[] | null | undefined;
     for (const a of attachments ?? [])
-      if (typeof a["text"] === "string" && a["text"].length > max)
-        throw plainError("error-message-size-exceeded");
+      if (typeof a["text"] === "string" && a["text"].length > max) throw plainError("error-message-size-exceeded");
 
     // An attachment's `msg` becomes its text.
     for (const a of attachments ?? []) {
@@ -1099,19 +1165,18 @@ class FakeServer implements FakeRocketChat {
 
   /** `chat.update` (docs/rocketchat.md §2.7): text only; identical text is a silent no-op. */
   update(body: unknown): Reply {
-    const { roomId, msgId, text } = checkSchema<{ roomId: string; msgId: string; text: string }>(
-      UPDATE,
-      body,
-    );
+    const { roomId, msgId, text } = checkSchema<{ roomId: string; msgId: string; text: string }>(UPDATE, body);
     const message = this.#byId.get(msgId);
     if (!message) throw plainError(`No message found with the id of "${msgId}".`);
     if (message.rid !== roomId) throw plainError(WRONG_ROOM);
     // updateMessage: another user's message needs `edit-message`, which the bot role lacks.
     if (text !== message.msg && message.u._id !== this.#bot._id)
-      throw meteorError("error-action-not-allowed", "Message editing not allowed", { method: "updateMessage", action: "Message_editing" });
+      throw meteorError("error-action-not-allowed", "Message editing not allowed", {
+        method: "updateMessage",
+        action: "Message_editing",
+      });
     if (text !== message.msg) {
-      if (text.length > this.settings.maxMessageSize)
-        throw sizeExceeded("updateMessage");
+      if (text.length > this.settings.maxMessageSize) throw sizeExceeded("updateMessage");
       const now = new Date().toISOString();
       message.msg = text;
       message.editedAt = now;
@@ -1130,7 +1195,10 @@ class FakeServer implements FakeRocketChat {
     // deleteMessageValidatingPermission: another user's message needs `delete-message`
     // (admins, owners, moderators), which the bot role lacks.
     if (message.u._id !== this.#bot._id)
-      throw meteorError("error-action-not-allowed", "Not allowed", { method: "deleteMessage", action: "Delete_message" });
+      throw meteorError("error-action-not-allowed", "Not allowed", {
+        method: "deleteMessage",
+        action: "Delete_message",
+      });
     this.#byId.delete(msgId);
     this.messages.splice(this.messages.indexOf(message), 1);
     return json(200, {
@@ -1145,34 +1213,24 @@ class FakeServer implements FakeRocketChat {
   roomsInfo(query: Record<string, string>): Reply {
     const { roomId, roomName } = query;
     if (roomId === undefined && roomName === undefined)
-      throw meteorError(
-        "error-roomid-param-not-provided",
-        'The parameter "roomId" or "roomName" is required',
-      );
+      throw meteorError("error-roomid-param-not-provided", 'The parameter "roomId" or "roomName" is required');
     const room = this.#rooms.get(roomId ?? this.#roomIdByName.get(roomName ?? "") ?? "");
     if (!room)
       throw meteorError(
         "error-room-not-found",
         'The required "roomId" or "roomName" param provided does not match any channel',
       );
-    if (room.archived)
-      throw meteorError("error-room-archived", `The channel, ${room.name}, is archived`);
-    if (!this.#canAccess(room))
-      return json(400, { success: false, error: "not-allowed", errorType: "Not Allowed" });
+    if (room.archived) throw meteorError("error-room-archived", `The channel, ${room.name}, is archived`);
+    if (!this.#canAccess(room)) return json(400, { success: false, error: "not-allowed", errorType: "Not Allowed" });
     const { member: _member, ...doc } = room;
     return json(200, { room: doc, success: true });
   }
 
   /** `im.create` / `dm.create` → createDirectMessage → createDirectRoom. */
   imCreate(body: unknown): Reply {
-    const params = checkSchema<{ username?: string; usernames?: string; excludeSelf?: boolean }>(
-      DM_CREATE,
-      body,
-    );
+    const params = checkSchema<{ username?: string; usernames?: string; excludeSelf?: boolean }>(DM_CREATE, body);
     const names =
-      params.username !== undefined
-        ? [params.username]
-        : (params.usernames ?? "").split(",").map((s) => s.trim());
+      params.username !== undefined ? [params.username] : (params.usernames ?? "").split(",").map((s) => s.trim());
     const others: User[] = [];
     for (const name of names) {
       if (name === this.#bot.username) continue;
@@ -1204,18 +1262,37 @@ class FakeServer implements FakeRocketChat {
     } catch {
       throw plainError(`Unexpected token in JSON`);
     }
-    if (!isObject(data) || data["msg"] !== "method" || typeof data["method"] !== "string" || !Array.isArray(data["params"]))
+    if (
+      !isObject(data) ||
+      data["msg"] !== "method" ||
+      typeof data["method"] !== "string" ||
+      !Array.isArray(data["params"])
+    )
       return json(400, { success: false, error: "Invalid method call" });
     const id = String(data["id"] ?? "");
-    const result = (payload: Json): Reply => json(200, { message: JSON.stringify({ msg: "result", id, ...payload }), success: true });
+    const result = (payload: Json): Reply =>
+      json(200, { message: JSON.stringify({ msg: "result", id, ...payload }), success: true });
     try {
       if (data["method"] !== method || method !== "updateMessage")
-        throw new MethodError(404, `Method '${String(data["method"])}' not found`, `Method '${String(data["method"])}' not found [404]`);
+        throw new MethodError(
+          404,
+          `Method '${String(data["method"])}' not found`,
+          `Method '${String(data["method"])}' not found [404]`,
+        );
       this.#updateMessage(data["params"][0]);
       return result({});
     } catch (e) {
       if (!(e instanceof MethodError)) throw e;
-      return result({ error: { isClientSafe: true, error: e.code, reason: e.reason, message: e.message, errorType: "Meteor.Error", ...(e.details ? { details: e.details } : {}) } });
+      return result({
+        error: {
+          isClientSafe: true,
+          error: e.code,
+          reason: e.reason,
+          message: e.message,
+          errorType: "Meteor.Error",
+          ...(e.details ? { details: e.details } : {}),
+        },
+      });
     }
   }
 
@@ -1228,12 +1305,19 @@ class FakeServer implements FakeRocketChat {
     const allowed = ["tshow", "alias", "attachments", "avatar", "emoji", "msg"];
     for (const [key, value] of Object.entries(input))
       if (!allowed.includes(key) && value !== original[key])
-        throw new MethodError("error-invalid-update-key", `Cannot update the message ${key}`, undefined, { method: "updateMessage" });
+        throw new MethodError("error-invalid-update-key", `Cannot update the message ${key}`, undefined, {
+          method: "updateMessage",
+        });
     if (input["msg"] === original.msg) return;
     if (typeof input["msg"] === "string" && input["msg"].length > this.settings.maxMessageSize)
-      throw new MethodError("error-message-size-exceeded", "Message size exceeds Message_MaxAllowedSize", undefined, { method: "updateMessage" });
+      throw new MethodError("error-message-size-exceeded", "Message size exceeds Message_MaxAllowedSize", undefined, {
+        method: "updateMessage",
+      });
     if (original.u._id !== this.#bot._id)
-      throw new MethodError("error-action-not-allowed", "Message editing not allowed", undefined, { method: "updateMessage", action: "Message_editing" });
+      throw new MethodError("error-action-not-allowed", "Message editing not allowed", undefined, {
+        method: "updateMessage",
+        action: "Message_editing",
+      });
     try {
       validateMessage(input);
     } catch (e) {
@@ -1279,15 +1363,21 @@ class FakeServer implements FakeRocketChat {
   usersInfo(query: Record<string, string>): Reply {
     const keys = Object.keys(query).filter((k) => k !== "fields" && k !== "includeUserRooms");
     if (keys.length !== 1 || !["userId", "username", "email", "importId"].includes(keys[0]!))
-      throw meteorError("invalid-params", "must have required property 'userId'\n must have required property 'username'\n must match a schema in anyOf");
+      throw meteorError(
+        "invalid-params",
+        "must have required property 'userId'\n must have required property 'username'\n must match a schema in anyOf",
+      );
     const [key] = keys as ["userId" | "username" | "email" | "importId"];
     const value = query[key]!;
     const users = [...this.#users.values()];
     const user =
-      key === "userId" ? users.find((u) => u._id === value)
-      : key === "username" ? this.#users.get(value)
-      : key === "email" && this.settings.viewFullOtherUserInfo ? users.find((u) => u.email === value)
-      : undefined;
+      key === "userId"
+        ? users.find((u) => u._id === value)
+        : key === "username"
+          ? this.#users.get(value)
+          : key === "email" && this.settings.viewFullOtherUserInfo
+            ? users.find((u) => u.email === value)
+            : undefined;
     if (!user) return json(400, { success: false, error: "User not found." });
     const { email, ...rest } = user;
     const bot = user === this.#bot;
@@ -1318,9 +1408,19 @@ class FakeServer implements FakeRocketChat {
     const file = form.get("file");
     if (!(file instanceof File)) throw meteorError("invalid-field");
     if (file.size > this.settings.maxFileSize)
-      throw meteorError("error-file-too-large", `File size exceeds allowed limit of ${this.settings.maxFileSize} bytes`);
+      throw meteorError(
+        "error-file-too-large",
+        `File size exceeds allowed limit of ${this.settings.maxFileSize} bytes`,
+      );
     const _id = this.#nextId();
-    const upload: FakeUpload = { _id, rid, name: file.name, type: file.type || "application/octet-stream", bytes: Buffer.from(await file.arrayBuffer()), confirmed: false };
+    const upload: FakeUpload = {
+      _id,
+      rid,
+      name: file.name,
+      type: file.type || "application/octet-stream",
+      bytes: Buffer.from(await file.arrayBuffer()),
+      confirmed: false,
+    };
     this.uploads.set(_id, upload);
     return json(200, { file: { _id, url: `/file-upload/${_id}/${encodeURI(file.name)}` }, success: true });
   }
@@ -1367,8 +1467,7 @@ class FakeServer implements FakeRocketChat {
   #findDirect(uids: string[]): FakeRoom | undefined {
     const key = uids.join("");
     if (uids.length === 2) return this.#rooms.get(key);
-    for (const room of this.#rooms.values())
-      if (room.t === "d" && room.uids?.join("") === key) return room;
+    for (const room of this.#rooms.values()) if (room.t === "d" && room.uids?.join("") === key) return room;
     return undefined;
   }
 
@@ -1450,9 +1549,7 @@ function serverError(status: number): Reply {
 
 /** `removeEmpty` from @rocket.chat/tools, as processWebhookMessage applies it. */
 function removeEmpty(message: Json): Json {
-  return Object.fromEntries(
-    Object.entries(message).filter(([, v]) => v !== undefined && v !== null && v !== ""),
-  );
+  return Object.fromEntries(Object.entries(message).filter(([, v]) => v !== undefined && v !== null && v !== ""));
 }
 
 /** Deterministic Meteor-style ids (mulberry32). */

@@ -90,13 +90,30 @@ export function collectInputs(): Map<string, FixtureInput> {
       const path = join(folder, file);
       const source = `corpus/${dir}/${file}`;
       if (file === "slack_message_conversion.json") {
-        const table = JSON.parse(readFileSync(path, "utf8")) as { regular_tests: Array<{ name: string; input: string }> };
+        const table = JSON.parse(readFileSync(path, "utf8")) as {
+          regular_tests: Array<{ name: string; input: string }>;
+        };
         for (const t of table.regular_tests)
-          inputs.set(`zulip-mrkdwn-${t.name}`, { source: `${source}#${t.name}`, route: "services", contentType: json, body: JSON.stringify({ text: t.input }) });
+          inputs.set(`zulip-mrkdwn-${t.name}`, {
+            source: `${source}#${t.name}`,
+            route: "services",
+            contentType: json,
+            body: JSON.stringify({ text: t.input }),
+          });
       } else if (file.endsWith(".json")) {
-        inputs.set(`${dir}-${file.replace(/\.json$/, "")}`, { source, route: "services", contentType: json, body: readFileSync(path, "utf8") });
+        inputs.set(`${dir}-${file.replace(/\.json$/, "")}`, {
+          source,
+          route: "services",
+          contentType: json,
+          body: readFileSync(path, "utf8"),
+        });
       } else if (file.endsWith(".txt")) {
-        inputs.set(`${dir}-${file.replace(/\.txt$/, "")}`, { source, route: "services", contentType: "application/x-www-form-urlencoded", body: readFileSync(path, "utf8").trim() });
+        inputs.set(`${dir}-${file.replace(/\.txt$/, "")}`, {
+          source,
+          route: "services",
+          contentType: "application/x-www-form-urlencoded",
+          body: readFileSync(path, "utf8").trim(),
+        });
       }
     }
   }
@@ -104,10 +121,15 @@ export function collectInputs(): Map<string, FixtureInput> {
     const [file, n] = req.id.split("#");
     let body = req.body.toString("utf8");
     // Chunked framing is HTTP, not payload: keep the chunk data.
-    if (/chunked/i.test(header(req, "transfer-encoding") ?? "")) body = body.replace(/^[0-9a-f]+\r\n/i, "").replace(/\r\n0\r\n\r\n$/, "");
+    if (/chunked/i.test(header(req, "transfer-encoding") ?? ""))
+      body = body.replace(/^[0-9a-f]+\r\n/i, "").replace(/\r\n0\r\n\r\n$/, "");
     inputs.set(`capture-${file!.replace(/\.http$/, "")}-${n}`, {
       source: `reference/captures/${req.id}`,
-      route: /\/hooks\/[^/]+\/[^/]+$/.test(req.path) ? "rocketchat" : req.path.includes("/hooks/") ? "hooks" : "services",
+      route: /\/hooks\/[^/]+\/[^/]+$/.test(req.path)
+        ? "rocketchat"
+        : req.path.includes("/hooks/")
+          ? "hooks"
+          : "services",
       contentType: header(req, "content-type") ?? null,
       body,
     });
@@ -119,7 +141,12 @@ export function readFixture(name: string): { input: FixtureInput; expected: Fixt
   const dir = join(FIXTURES, name);
   const input = JSON.parse(readFileSync(join(dir, "input.json"), "utf8")) as FixtureInput;
   const expectedPath = join(dir, "expected.json");
-  return { input, expected: existsSync(expectedPath) ? (JSON.parse(readFileSync(expectedPath, "utf8")) as FixtureExpected) : undefined };
+  return {
+    input,
+    expected: existsSync(expectedPath)
+      ? (JSON.parse(readFileSync(expectedPath, "utf8")) as FixtureExpected)
+      : undefined,
+  };
 }
 
 /**
@@ -129,7 +156,11 @@ export function readFixture(name: string): { input: FixtureInput; expected: Fixt
 export const isClientCapture = (name: string): boolean => name.startsWith("client-");
 
 export function listFixtures(): string[] {
-  return existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((d) => existsSync(join(FIXTURES, d, "input.json"))).sort() : [];
+  return existsSync(FIXTURES)
+    ? readdirSync(FIXTURES)
+        .filter((d) => existsSync(join(FIXTURES, d, "input.json")))
+        .sort()
+    : [];
 }
 
 export function writeFixture(name: string, input: FixtureInput, expected: FixtureExpected): void {

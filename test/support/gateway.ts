@@ -35,7 +35,11 @@ export function gatewayConfig(fake: FakeRocketChat, extra: Record<string, unknow
 }
 
 export async function startGateway(
-  opts: { fake?: FakeRocketChatOptions; config?: (fake: FakeRocketChat) => Config; services?: Partial<ServiceOptions> } = {},
+  opts: {
+    fake?: FakeRocketChatOptions;
+    config?: (fake: FakeRocketChat) => Config;
+    services?: Partial<ServiceOptions>;
+  } = {},
 ): Promise<Gateway> {
   const fake = await startFakeRocketChat(opts.fake);
   for (const name of GATEWAY_ROOMS) fake.addRoom({ name });

@@ -22,9 +22,15 @@ export function rawRequest(url: string, bytes: string | Buffer): Promise<RawAnsw
     socket.on("close", () => {
       const [head = "", ...rest] = Buffer.concat(chunks).toString("utf8").split("\r\n\r\n");
       const [statusLine = "", ...lines] = head.split("\r\n");
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+      const headers = Object.fromEntries(
+        lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+      );
       let body = rest.join("\r\n\r\n");
-      if (headers["transfer-encoding"] === "chunked") body = body.split("\r\n").filter((_, i) => i % 2 === 1).join("");
+      if (headers["transfer-encoding"] === "chunked")
+        body = body
+          .split("\r\n")
+          .filter((_, i) => i % 2 === 1)
+          .join("");
       resolve({ status: Number(statusLine.split(" ")[1]), head, headers, body });
     });
   });

@@ -46,7 +46,13 @@ export function runApprise(url: string, title: string, body: string): Promise<Ru
 }
 
 /** Symfony's bridge, `rocketchat://ID%2FTOKEN@HOST:PORT?channel=CHANNEL`; prints `sent …` on success. */
-export function runSymfony(endpoint: string, idAndToken: string, channel: string, subject: string, attachment?: unknown): Promise<Run> {
+export function runSymfony(
+  endpoint: string,
+  idAndToken: string,
+  channel: string,
+  subject: string,
+  attachment?: unknown,
+): Promise<Run> {
   const args = [SYMFONY_DRIVER, endpoint, idAndToken, channel, subject];
   if (attachment !== undefined) args.push(JSON.stringify(attachment));
   return run(PHP, args);
@@ -101,7 +107,21 @@ export function netdataPayload(a: NetdataAlarm): string {
 }
 
 export function runNetdata(webhookUrl: string, alarm: NetdataAlarm): Promise<Run> {
-  return run("/usr/bin/curl", ["--write-out", "%{http_code}", "--output", "/dev/null", "--silent", "--show-error", "-X", "POST", "-H", "Content-Type: application/json", "--data", netdataPayload(alarm), webhookUrl]);
+  return run("/usr/bin/curl", [
+    "--write-out",
+    "%{http_code}",
+    "--output",
+    "/dev/null",
+    "--silent",
+    "--show-error",
+    "-X",
+    "POST",
+    "-H",
+    "Content-Type: application/json",
+    "--data",
+    netdataPayload(alarm),
+    webhookUrl,
+  ]);
 }
 
 /** The module's parameters (its defaults filled in as Ansible does). */

@@ -28,7 +28,13 @@ beforeAll(async () => {
     JSON.stringify({
       rocketchat: { url: fake.url, userId: fake.userId, authToken: fake.authToken, timeoutMs: 1000 },
       bots: [{ name: "ci", token: TOKEN, rateLimit: { perSecond: 100, burst: 100 } }],
-      delivery: { outboxPath: join(dir, "outbox.sqlite"), fastPathMs: 300, pollMs: 20, retryBaseMs: 50, retryMaxMs: 400 },
+      delivery: {
+        outboxPath: join(dir, "outbox.sqlite"),
+        fastPathMs: 300,
+        pollMs: 20,
+        retryBaseMs: 50,
+        retryMaxMs: 400,
+      },
     }),
   );
 });
@@ -66,13 +72,19 @@ describe("the Web API on the real process", () => {
     await first.cli.exited;
 
     const second = await start();
-    const updated = await second.client.chat.update({ channel: posted.channel!, ts: posted.ts!, text: "after the restart" });
+    const updated = await second.client.chat.update({
+      channel: posted.channel!,
+      ts: posted.ts!,
+      text: "after the restart",
+    });
     expect(updated).toMatchObject({ ok: true, ts: posted.ts });
     await second.client.chat.postMessage({ channel: posted.channel!, text: "threaded", thread_ts: posted.ts! });
     const [root, reply] = fake.messagesIn("OPS");
     expect(root).toMatchObject({ msg: "after the restart" });
     expect(reply).toMatchObject({ msg: "threaded", tmid: root!._id });
-    await expect(second.client.chat.delete({ channel: posted.channel!, ts: posted.ts! })).resolves.toMatchObject({ ok: true });
+    await expect(second.client.chat.delete({ channel: posted.channel!, ts: posted.ts! })).resolves.toMatchObject({
+      ok: true,
+    });
   });
 
   it("a post Rocket.Chat does not take at once is answered ok with its ts; chat.update finds it once delivered", async () => {
@@ -83,15 +95,24 @@ describe("the Web API on the real process", () => {
     expect(posted).toMatchObject({ ok: true, ts: expect.stringMatching(/^\d+\.\d{6}$/) });
     expect(fake.messagesIn("OPS")).toEqual([]);
     // Still in the outbox: the message is not in Rocket.Chat yet.
-    await expect(client.chat.update({ channel: posted.channel!, ts: posted.ts!, text: "too early" })).rejects.toMatchObject({
+    await expect(
+      client.chat.update({ channel: posted.channel!, ts: posted.ts!, text: "too early" }),
+    ).rejects.toMatchObject({
       data: { error: "message_not_found" },
     });
     // A reply threads under it even before it is delivered: the same line keeps the order.
     await client.chat.postMessage({ channel: "#ops", text: "reply", thread_ts: posted.ts! });
-    const [root, reply] = await until(() => (fake.messagesIn("OPS").length === 2 ? fake.messagesIn("OPS") : undefined), "delivery");
+    const [root, reply] = await until(
+      () => (fake.messagesIn("OPS").length === 2 ? fake.messagesIn("OPS") : undefined),
+      "delivery",
+    );
     expect(root).toMatchObject({ msg: "queued" });
     expect(reply).toMatchObject({ msg: "reply", tmid: root!._id });
-    const updated = await client.chat.update({ channel: posted.channel!, ts: posted.ts!, text: "delivered, then edited" });
+    const updated = await client.chat.update({
+      channel: posted.channel!,
+      ts: posted.ts!,
+      text: "delivered, then edited",
+    });
     expect(updated.ok).toBe(true);
     expect(fake.message(root!._id)?.msg).toBe("delivered, then edited");
   });

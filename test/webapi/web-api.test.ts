@@ -28,8 +28,20 @@ beforeAll(async () => {
     configFor(fake, {
       users: { U024BE7LH: "bob" },
       bots: [
-        { name: "grafana", token: TOKEN, username: "Grafana", iconEmoji: ":bar_chart:", rateLimit: { perSecond: 100, burst: 100 } },
-        { name: "locked", token: LOCKED, channels: ["#alerts"], allowUsernameOverride: false, rateLimit: { perSecond: 0.001, burst: 3 } },
+        {
+          name: "grafana",
+          token: TOKEN,
+          username: "Grafana",
+          iconEmoji: ":bar_chart:",
+          rateLimit: { perSecond: 100, burst: 100 },
+        },
+        {
+          name: "locked",
+          token: LOCKED,
+          channels: ["#alerts"],
+          allowUsernameOverride: false,
+          rateLimit: { perSecond: 0.001, burst: 3 },
+        },
       ],
     }),
   );
@@ -47,19 +59,36 @@ beforeEach(() => fake.reset());
 describe("chat", () => {
   it("posts with the bot's identity and answers Slack's shape", async () => {
     const res = await client.chat.postMessage({ channel: "#alerts", text: "CPU *high* on <@U024BE7LH>" });
-    expect(res).toMatchObject({ ok: true, channel: toSlackChannelId("ALERTS"), ts: expect.stringMatching(/^\d+\.\d{6}$/) });
-    expect(fake.messagesIn("alerts")).toMatchObject([{ msg: "CPU *high* on @bob", alias: "Grafana", emoji: ":bar_chart:" }]);
+    expect(res).toMatchObject({
+      ok: true,
+      channel: toSlackChannelId("ALERTS"),
+      ts: expect.stringMatching(/^\d+\.\d{6}$/),
+    });
+    expect(fake.messagesIn("alerts")).toMatchObject([
+      { msg: "CPU *high* on @bob", alias: "Grafana", emoji: ":bar_chart:" },
+    ]);
   });
 
   it("updates text, then attachments (over method.call), then deletes", async () => {
-    const posted = await client.chat.postMessage({ channel: "#alerts", text: "", attachments: [{ color: "danger", title: "[FIRING:1] CPU", text: "high" }] });
+    const posted = await client.chat.postMessage({
+      channel: "#alerts",
+      text: "",
+      attachments: [{ color: "danger", title: "[FIRING:1] CPU", text: "high" }],
+    });
     const ts = posted.ts!;
     const channel = posted.channel!;
     const id = fake.messages[0]!._id;
 
-    const resolved = await client.chat.update({ channel, ts, text: "", attachments: [{ color: "good", title: "[RESOLVED] CPU", text: "fine" }] });
+    const resolved = await client.chat.update({
+      channel,
+      ts,
+      text: "",
+      attachments: [{ color: "good", title: "[RESOLVED] CPU", text: "fine" }],
+    });
     expect(resolved).toMatchObject({ ok: true, channel, ts });
-    expect(fake.message(id)).toMatchObject({ attachments: [{ color: "#2eb886", title: "[RESOLVED] CPU", text: "fine" }] });
+    expect(fake.message(id)).toMatchObject({
+      attachments: [{ color: "#2eb886", title: "[RESOLVED] CPU", text: "fine" }],
+    });
     expect(fake.message(id)?.editedAt).toBeDefined();
     expect(fake.requests.some((r) => r.endpoint === "method.call/updateMessage")).toBe(true);
 
@@ -74,7 +103,9 @@ describe("chat", () => {
 
     await expect(client.chat.delete({ channel, ts })).resolves.toMatchObject({ ok: true, channel, ts });
     expect(fake.message(id)).toBeUndefined();
-    await expect(client.chat.delete({ channel, ts })).rejects.toMatchObject({ data: { ok: false, error: "message_not_found" } });
+    await expect(client.chat.delete({ channel, ts })).rejects.toMatchObject({
+      data: { ok: false, error: "message_not_found" },
+    });
   });
 
   it("threads under a ts it handed out, and broadcasts with reply_broadcast", async () => {
@@ -88,7 +119,9 @@ describe("chat", () => {
     const res = await client.chat.postEphemeral({ channel: "#ops", user: "U024BE7LH", text: "only for you" });
     expect(res).toMatchObject({ ok: true, message_ts: expect.stringMatching(/^\d+\.\d{6}$/) });
     expect(fake.messagesIn("@bob").map((m) => m.msg)).toEqual(["only for you"]);
-    await expect(client.chat.postEphemeral({ channel: "#ops", user: toSlackUserId("nobody"), text: "x" })).rejects.toMatchObject({
+    await expect(
+      client.chat.postEphemeral({ channel: "#ops", user: toSlackUserId("nobody"), text: "x" }),
+    ).rejects.toMatchObject({
       data: { error: "user_not_in_channel" },
     });
   });
@@ -106,11 +139,19 @@ describe("reactions", () => {
     const target = { channel: posted.channel!, timestamp: posted.ts! };
     await expect(client.reactions.add({ ...target, name: "white_check_mark" })).resolves.toMatchObject({ ok: true });
     expect(fake.messages[0]!["reactions"]).toEqual({ ":white_check_mark:": { usernames: [fake.botUsername] } });
-    await expect(client.reactions.add({ ...target, name: ":white_check_mark:" })).rejects.toMatchObject({ data: { error: "already_reacted" } });
+    await expect(client.reactions.add({ ...target, name: ":white_check_mark:" })).rejects.toMatchObject({
+      data: { error: "already_reacted" },
+    });
     await expect(client.reactions.remove({ ...target, name: "white_check_mark" })).resolves.toMatchObject({ ok: true });
-    await expect(client.reactions.remove({ ...target, name: "white_check_mark" })).rejects.toMatchObject({ data: { error: "no_reaction" } });
-    await expect(client.reactions.add({ ...target, name: "not_an_emoji_here" })).rejects.toMatchObject({ data: { error: "invalid_name" } });
-    await expect(client.reactions.add({ channel: target.channel, timestamp: "1.000001", name: "eyes" })).rejects.toMatchObject({
+    await expect(client.reactions.remove({ ...target, name: "white_check_mark" })).rejects.toMatchObject({
+      data: { error: "no_reaction" },
+    });
+    await expect(client.reactions.add({ ...target, name: "not_an_emoji_here" })).rejects.toMatchObject({
+      data: { error: "invalid_name" },
+    });
+    await expect(
+      client.reactions.add({ channel: target.channel, timestamp: "1.000001", name: "eyes" }),
+    ).rejects.toMatchObject({
       data: { error: "message_not_found" },
     });
   });
@@ -127,24 +168,43 @@ describe("look-ups", () => {
     }
     expect(all.sort()).toEqual(["alerts", "general", "ops"]);
     const info = await client.conversations.info({ channel: toSlackChannelId("OPS") });
-    expect(info.channel).toMatchObject({ id: toSlackChannelId("OPS"), name: "ops", is_channel: true, is_private: false, is_archived: false });
+    expect(info.channel).toMatchObject({
+      id: toSlackChannelId("OPS"),
+      name: "ops",
+      is_channel: true,
+      is_private: false,
+      is_archived: false,
+    });
     const old = await client.conversations.info({ channel: toSlackChannelId("OLD") });
     expect(old.channel).toMatchObject({ name: "old", is_archived: true });
-    await expect(client.conversations.info({ channel: "#nowhere" })).rejects.toMatchObject({ data: { error: "channel_not_found" } });
+    await expect(client.conversations.info({ channel: "#nowhere" })).rejects.toMatchObject({
+      data: { error: "channel_not_found" },
+    });
   });
 
   it("users.info and users.lookupByEmail answer Slack user objects", async () => {
     const byId = await client.users.info({ user: toSlackUserId(bobId) });
-    expect(byId.user).toMatchObject({ id: toSlackUserId(bobId), name: "bob", real_name: "Bob Builder", profile: { email: "bob@example.com" } });
+    expect(byId.user).toMatchObject({
+      id: toSlackUserId(bobId),
+      name: "bob",
+      real_name: "Bob Builder",
+      profile: { email: "bob@example.com" },
+    });
     const mapped = await client.users.info({ user: "U024BE7LH" });
     expect(mapped.user?.name).toBe("bob");
     const byEmail = await client.users.lookupByEmail({ email: "bob@example.com" });
     expect(byEmail.user?.id).toBe(toSlackUserId(bobId));
-    await expect(client.users.lookupByEmail({ email: "nobody@example.com" })).rejects.toMatchObject({ data: { error: "users_not_found" } });
-    await expect(client.users.info({ user: toSlackUserId("missing") })).rejects.toMatchObject({ data: { error: "user_not_found" } });
+    await expect(client.users.lookupByEmail({ email: "nobody@example.com" })).rejects.toMatchObject({
+      data: { error: "users_not_found" },
+    });
+    await expect(client.users.info({ user: toSlackUserId("missing") })).rejects.toMatchObject({
+      data: { error: "user_not_found" },
+    });
     fake.settings.viewFullOtherUserInfo = false;
     try {
-      await expect(client.users.lookupByEmail({ email: "bob@example.com" })).rejects.toMatchObject({ data: { error: "users_not_found" } });
+      await expect(client.users.lookupByEmail({ email: "bob@example.com" })).rejects.toMatchObject({
+        data: { error: "users_not_found" },
+      });
     } finally {
       fake.settings.viewFullOtherUserInfo = true;
     }
@@ -172,12 +232,21 @@ describe("files", () => {
   });
 
   it("legacy files.upload with content, and Rocket.Chat's size limit as file_too_large", async () => {
-    const res = await client.apiCall("files.upload", { channels: "#ops", content: "log line", filename: "build.log", initial_comment: "build log" });
+    const res = await client.apiCall("files.upload", {
+      channels: "#ops",
+      content: "log line",
+      filename: "build.log",
+      initial_comment: "build log",
+    });
     expect(res).toMatchObject({ ok: true, file: { name: "build.log" } });
     expect([...fake.uploads.values()][0]!.bytes.toString()).toBe("log line");
     fake.settings.maxFileSize = 4;
     try {
-      await expect(client.apiCall("files.upload", { channels: "#ops", content: "too long", filename: "x.txt" })).rejects.toMatchObject({ data: { error: "file_too_large" } });
+      await expect(
+        client.apiCall("files.upload", { channels: "#ops", content: "too long", filename: "x.txt" }),
+      ).rejects.toMatchObject({
+        data: { error: "file_too_large" },
+      });
     } finally {
       fake.settings.maxFileSize = 104857600;
     }
@@ -186,9 +255,13 @@ describe("files", () => {
 
 describe("bots[] gates", () => {
   it("a bot outside its allow-list gets channel_not_found, also through a thread root", async () => {
-    await expect(locked.chat.postMessage({ channel: "#ops", text: "no" })).rejects.toMatchObject({ data: { error: "channel_not_found" } });
+    await expect(locked.chat.postMessage({ channel: "#ops", text: "no" })).rejects.toMatchObject({
+      data: { error: "channel_not_found" },
+    });
     const elsewhere = await client.chat.postMessage({ channel: "#ops", text: "root" });
-    await expect(locked.chat.postMessage({ channel: "#alerts", text: "sneak", thread_ts: elsewhere.ts! })).rejects.toMatchObject({
+    await expect(
+      locked.chat.postMessage({ channel: "#alerts", text: "sneak", thread_ts: elsewhere.ts! }),
+    ).rejects.toMatchObject({
       data: { error: "channel_not_found" },
     });
     const ok = await locked.chat.postMessage({ channel: "ALERTS", text: "yes", username: "ignored" });
@@ -214,8 +287,12 @@ describe("bots[] gates", () => {
     }
     expect(statuses).toContain(429);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toContain('slackline_webapi_calls_total{answer="ratelimited",bot="locked",method="chat.postMessage"}');
-    expect(metrics).toContain('slackline_webapi_calls_total{answer="channel_not_found",bot="locked",method="chat.postMessage"} 2');
+    expect(metrics).toContain(
+      'slackline_webapi_calls_total{answer="ratelimited",bot="locked",method="chat.postMessage"}',
+    );
+    expect(metrics).toContain(
+      'slackline_webapi_calls_total{answer="channel_not_found",bot="locked",method="chat.postMessage"} 2',
+    );
     expect(metrics).toMatch(/slackline_webapi_calls_total\{answer="ok",bot="grafana",method="chat.postMessage"\} \d+/);
   });
 });

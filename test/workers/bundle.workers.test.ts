@@ -21,10 +21,20 @@ let bundle: string;
 
 /** wrangler, off the network (docs/workers.md §2.3). */
 async function wrangler(...args: string[]): Promise<string> {
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", NO_COLOR: "1" },
-  });
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: "false",
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        WRANGLER_HIDE_BANNER: "true",
+        NO_COLOR: "1",
+      },
+    },
+  );
   return stdout + stderr;
 }
 
@@ -45,14 +55,23 @@ describe("the Worker bundle (wrangler deploy --dry-run --minify)", () => {
     const [, raw, gzip] = size!;
     console.log(`Worker bundle: Total Upload ${raw} KiB / gzip ${gzip} KiB (budget ${GZIP_BUDGET_KIB} KiB gzip)`);
     expect(Number(gzip)).toBeLessThan(GZIP_BUDGET_KIB);
-    for (const binding of ["env.STATE (SlacklineState)", "env.ROOMS (SlacklineRoom)", "env.LIMITS (SlacklineLimiter)", "env.METRICS (SlacklineMetrics)"])
+    for (const binding of [
+      "env.STATE (SlacklineState)",
+      "env.ROOMS (SlacklineRoom)",
+      "env.LIMITS (SlacklineLimiter)",
+      "env.METRICS (SlacklineMetrics)",
+    ])
       expect(output).toContain(binding);
   });
 
   it("holds nothing Node-only: no undici, no node: modules", () => {
     expect(bundle).not.toMatch(/undici/i);
     expect(bundle).not.toMatch(/llhttp/);
-    const nodeImports = [...bundle.matchAll(/(?:from|import|require)\s*\(?\s*["'](node:[\w/]+|fs|net|http|https|tls|child_process|worker_threads)["']/g)].map((m) => m[1]);
+    const nodeImports = [
+      ...bundle.matchAll(
+        /(?:from|import|require)\s*\(?\s*["'](node:[\w/]+|fs|net|http|https|tls|child_process|worker_threads)["']/g,
+      ),
+    ].map((m) => m[1]);
     expect(nodeImports).toEqual([]);
     expect(bundle).not.toMatch(/node:sqlite|DatabaseSync/);
   });

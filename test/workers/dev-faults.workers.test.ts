@@ -33,12 +33,32 @@ const freePort = () =>
 async function startDev(): Promise<void> {
   const [port, inspector] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${port}`;
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", join(dir, "state"), "--env-file", join(dir, "env"), "--show-interactive-dev-session=false"];
+  const args = [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspector),
+    "--persist-to",
+    join(dir, "state"),
+    "--env-file",
+    join(dir, "env"),
+    "--show-interactive-dev-session=false",
+  ];
   // Its own process group, so one signal reaches wrangler and its workerd children.
   dev = spawn(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", NO_COLOR: "1", CI: "1" },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_HIDE_BANNER: "true",
+      NO_COLOR: "1",
+      CI: "1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   dev.stdout!.on("data", (d: Buffer) => (log += d.toString()));
@@ -46,7 +66,13 @@ async function startDev(): Promise<void> {
   const until = Date.now() + 30_000;
   for (;;) {
     if (dev.exitCode !== null) throw new Error(`wrangler dev exited (${dev.exitCode}):\n${log}`);
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     if (Date.now() > until) throw new Error(`wrangler dev did not answer in 30 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -84,7 +110,10 @@ afterAll(async () => {
 
 it("delivers every ok'd message once and in order through faults and a killed runtime", async () => {
   const post = async (text: string) => {
-    const res = await fetch(`${base}/services/T0000/B0000/${TOKEN}`, { method: "POST", body: JSON.stringify({ text }) });
+    const res = await fetch(`${base}/services/T0000/B0000/${TOKEN}`, {
+      method: "POST",
+      body: JSON.stringify({ text }),
+    });
     return `${res.status} ${await res.text()}`;
   };
   const sent: string[] = [];
@@ -106,7 +135,10 @@ it("delivers every ok'd message once and in order through faults and a killed ru
   await killDev("SIGKILL");
   await fake.setDown(false);
   await startDev();
-  await vi.waitFor(() => expect(fake.messages.length).toBeGreaterThanOrEqual(sent.length), { timeout: 60_000, interval: 250 });
+  await vi.waitFor(() => expect(fake.messages.length).toBeGreaterThanOrEqual(sent.length), {
+    timeout: 60_000,
+    interval: 250,
+  });
   expect(fake.messages.map((m) => m.msg)).toEqual(sent);
   // The resets after storing were checked with chat.getMessage, not sent again blindly.
   expect(fake.calls["chat.getMessage"]).toBeGreaterThan(0);

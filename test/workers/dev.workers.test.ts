@@ -32,10 +32,30 @@ beforeAll(async () => {
   // An empty env file instead of a developer's .dev.vars / .env: no SLACKLINE_CONFIG, demo mode.
   const vars = join(state, "empty.env");
   await writeFile(vars, "");
-  const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--env-file", vars, "--show-interactive-dev-session=false"];
+  const args = [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspector),
+    "--persist-to",
+    state,
+    "--env-file",
+    vars,
+    "--show-interactive-dev-session=false",
+  ];
   dev = spawn(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args], {
     cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true", NO_COLOR: "1", CI: "1" },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      WRANGLER_HIDE_BANNER: "true",
+      NO_COLOR: "1",
+      CI: "1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   dev.stdout!.on("data", (d: Buffer) => (log += d.toString()));
@@ -43,7 +63,10 @@ beforeAll(async () => {
   const until = Date.now() + 30_000;
   for (;;) {
     if (dev.exitCode !== null) throw new Error(`wrangler dev exited (${dev.exitCode}):\n${log}`);
-    const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    const up = await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (Date.now() > until) throw new Error(`wrangler dev did not answer in 30 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -65,7 +88,11 @@ it("serves the Worker locally in demo mode", async () => {
   expect(log).toMatch(/env\.ROOMS \(SlacklineRoom\)\s+Durable Object\s+local/);
   expect(log).toMatch(/env\.LIMITS \(SlacklineLimiter\)\s+Durable Object\s+local/);
   const hook = `${base}/services/T0000000/B0000000/slackline-demo-hook`;
-  const res = await fetch(hook, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text":"Hello *world*"}' });
+  const res = await fetch(hook, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: '{"text":"Hello *world*"}',
+  });
   expect([res.status, await res.text()]).toEqual([200, "ok"]);
   const page = await (await fetch(`${base}/`)).text();
   expect(page).toContain(hook);

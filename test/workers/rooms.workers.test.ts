@@ -38,7 +38,11 @@ async function setUp(extra: Record<string, unknown> = {}, workers = [createWorke
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text }),
     });
-    const res = await worker.fetch(request, env, { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext);
+    const res = await worker.fetch(request, env, {
+      waitUntil() {},
+      passThroughOnException() {},
+      props: {},
+    } as unknown as ExecutionContext);
     return { status: res.status, body: await res.text(), retryAfter: res.headers.get("retry-after") };
   };
   const room = () => rooms.get(rooms.idFromName(roomObjectName(fake.url, "#alerts")));
@@ -94,7 +98,13 @@ describe("a room's Durable Object as the outbox", () => {
     const fake = await remoteFake(testEnv.TEST_CONTROL_URL);
     // One Rocket.Chat message may be this large on both sides, so the job is one big message.
     await fake.settings({ maxMessageSize: 400_000 });
-    const rocketchat = { url: fake.url, userId: fake.userId, authToken: fake.authToken, timeoutMs: 2000, maxMessageSize: 400_000 };
+    const rocketchat = {
+      url: fake.url,
+      userId: fake.userId,
+      authToken: fake.authToken,
+      timeoutMs: 2000,
+      maxMessageSize: 400_000,
+    };
     const { post, room } = await setUp({ rocketchat }, [createWorker()], fake);
     const text = Array.from({ length: 20_000 }, (_, i) => `word${i}`).join(" ");
     expect(text.length).toBeGreaterThan(150_000);
@@ -117,7 +127,10 @@ describe("a room's Durable Object as the outbox", () => {
     // that job is in flight (stored `inflight`) when the object crashes.
     await fake.faults({ delayMs: 4000, storeThenDelay: true });
     const hook = (text: string) =>
-      exports.default.fetch(`http://localhost/services/T0000/B0000/${HOOK_TOKEN}`, { method: "POST", body: JSON.stringify({ text }) });
+      exports.default.fetch(`http://localhost/services/T0000/B0000/${HOOK_TOKEN}`, {
+        method: "POST",
+        body: JSON.stringify({ text }),
+      });
     for (const text of ["before", "restart"]) expect(await (await hook(text)).text()).toBe("ok");
     const stub = rooms.get(rooms.idFromName(roomObjectName(fake.url, "#alerts")));
     expect(await stub.counts()).toMatchObject({ pending: 2 });
@@ -173,8 +186,15 @@ describe("a hook's rate limit across isolates (LIMITS)", () => {
     const env = { ...testEnv, SLACKLINE_CONFIG: config, LIMITS: undefined } as WorkerEnv;
     let ok = 0;
     for (let i = 0; i < 12; i++) {
-      const request = new Request(`http://localhost/services/T0000/B0000/${HOOK_TOKEN}`, { method: "POST", body: JSON.stringify({ text: `p${i}` }) });
-      const res = await isolates[i % 3]!.fetch(request, env, { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext);
+      const request = new Request(`http://localhost/services/T0000/B0000/${HOOK_TOKEN}`, {
+        method: "POST",
+        body: JSON.stringify({ text: `p${i}` }),
+      });
+      const res = await isolates[i % 3]!.fetch(request, env, {
+        waitUntil() {},
+        passThroughOnException() {},
+        props: {},
+      } as unknown as ExecutionContext);
       if ((await res.text()) === "ok") ok++;
     }
     expect(ok).toBe(12);
@@ -185,7 +205,10 @@ describe("/metrics across isolates (METRICS)", () => {
   it("sums what every isolate and room object counted", async () => {
     const isolates = [createWorker({ metricsPushMs: 0 }), createWorker({ metricsPushMs: 0 })];
     const { fake, post } = await setUp({}, isolates);
-    const env = { ...testEnv, SLACKLINE_CONFIG: JSON.stringify(gatewayConfigJson(fake, { delivery: QUICK })) } as WorkerEnv;
+    const env = {
+      ...testEnv,
+      SLACKLINE_CONFIG: JSON.stringify(gatewayConfigJson(fake, { delivery: QUICK })),
+    } as WorkerEnv;
     const scrape = async () => {
       const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
       const res = await isolates[0]!.fetch(new Request("http://localhost/metrics"), env, ctx);
@@ -193,7 +216,10 @@ describe("/metrics across isolates (METRICS)", () => {
       return res.text();
     };
     const value = (text: string, series: RegExp) =>
-      text.split("\n").filter((l) => series.test(l)).reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+      text
+        .split("\n")
+        .filter((l) => series.test(l))
+        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
     const hooks = /^slackline_http_requests_total\{route="\/services\/:team\/:bot\/:token",status="200"\} /;
     const delivered = /^slackline_deliveries_total\{hook="[^"]*",outcome="delivered"\} /;
     const before = await scrape();

@@ -70,8 +70,9 @@ describe("DurableResponseUrlStore", () => {
   it("keeps its rows in the object's SQLite", async () => {
     const name = named();
     await new DurableResponseUrlStore(state, { name }).create(origin);
-    const rows = await runInDurableObject(state.get(state.idFromName(name)), (_instance, ctx) =>
-      ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM response_urls").one().n,
+    const rows = await runInDurableObject(
+      state.get(state.idFromName(name)),
+      (_instance, ctx) => ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM response_urls").one().n,
     );
     expect(rows).toBe(1);
   });

@@ -18,7 +18,10 @@ export interface TestEnv extends WorkerEnv {
 export const testEnv = env as unknown as TestEnv;
 
 /** The Worker's `fetch` with `env` changed as given (a key set to undefined drops a binding). */
-export async function callWorker(request: Request, changes: Partial<Record<keyof TestEnv | string, unknown>> = {}): Promise<Response> {
+export async function callWorker(
+  request: Request,
+  changes: Partial<Record<keyof TestEnv | string, unknown>> = {},
+): Promise<Response> {
   const ctx = createExecutionContext();
   const merged = Object.fromEntries(Object.entries({ ...testEnv, ...changes }).filter(([, v]) => v !== undefined));
   const res = await worker.fetch(request, merged as WorkerEnv, ctx);

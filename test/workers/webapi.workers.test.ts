@@ -28,19 +28,36 @@ describe("the Web API on the Worker", () => {
         { SLACKLINE_CONFIG: config, TEST_ISOLATE: isolate },
       );
       expect(res.status).toBe(200);
-      return (await res.json()) as Record<string, unknown> & { ok: boolean; channel?: string; ts?: string; error?: string };
+      return (await res.json()) as Record<string, unknown> & {
+        ok: boolean;
+        channel?: string;
+        ts?: string;
+        error?: string;
+      };
     };
 
     const posted = await api("chat.postMessage", "channel=%23ops&text=build+started", "a");
     expect(posted).toMatchObject({ ok: true, ts: expect.stringMatching(/^\d+\.\d{6}$/) });
-    expect(await api("chat.postMessage", "channel=GENERAL&text=no", "a")).toEqual({ ok: false, error: "channel_not_found" });
+    expect(await api("chat.postMessage", "channel=GENERAL&text=no", "a")).toEqual({
+      ok: false,
+      error: "channel_not_found",
+    });
 
     const reply = await api("chat.postMessage", `channel=${posted.channel}&text=step+1&thread_ts=${posted.ts}`, "b");
     expect(reply.ok).toBe(true);
     const attachments = encodeURIComponent(JSON.stringify([{ color: "good", text: "passed" }]));
-    const updated = await api("chat.update", `channel=${posted.channel}&ts=${posted.ts}&text=build+done&attachments=${attachments}`, "c");
+    const updated = await api(
+      "chat.update",
+      `channel=${posted.channel}&ts=${posted.ts}&text=build+done&attachments=${attachments}`,
+      "c",
+    );
     expect(updated).toMatchObject({ ok: true, ts: posted.ts });
-    const [root, threaded] = (await fake.messages("ops")) as Array<{ _id: string; msg: string; tmid?: string; attachments?: Array<Record<string, unknown>> }>;
+    const [root, threaded] = (await fake.messages("ops")) as Array<{
+      _id: string;
+      msg: string;
+      tmid?: string;
+      attachments?: Array<Record<string, unknown>>;
+    }>;
     expect(root).toMatchObject({ msg: "build done", attachments: [{ color: "#2eb886", text: "passed" }] });
     expect(threaded).toMatchObject({ msg: "step 1", tmid: root!._id });
 
