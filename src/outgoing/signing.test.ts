@@ -1,7 +1,8 @@
 import { createHmac } from "node:crypto";
 import { isValidSlackRequest } from "@slack/bolt";
 import { describe, expect, it } from "vitest";
-import { computeSlackSignature, slackSignatureHeaders, verifySlackSignature } from "./signing.ts";
+import { verifySlackSignature } from "../../test/support/slack-signature.ts";
+import { computeSlackSignature, slackSignatureHeaders } from "./signing.ts";
 
 const nodeSignature = (secret: string, ts: string | number, body: string) =>
   "v0=" + createHmac("sha256", secret).update(`v0:${ts}:${body}`).digest("hex");

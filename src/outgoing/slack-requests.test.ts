@@ -4,16 +4,14 @@ import type { OutgoingMessageEvent } from "./event.ts";
 import { matchEvent, type MatchSuccess, type OutgoingRule } from "./match.ts";
 import {
   buildSlackRequest,
-  buildUrlVerification,
   commandOf,
-  isUrlVerificationEcho,
   newChallenge,
   newEventId,
   newTriggerId,
   type SlackRequestContext,
   type TargetConfig,
 } from "./slack-requests.ts";
-import { verifySlackSignature } from "./signing.ts";
+import { verifySlackSignature } from "../../test/support/slack-signature.ts";
 
 // Independent values: Python's base64.b32encode of the Rocket.Chat ids, padding removed.
 const SLACK_CHANNEL = "CI5CU4RKSIFGA"; // "GENERAL"
@@ -318,34 +316,6 @@ describe("events-api", () => {
     expect(body.api_app_id).toBe("ASLACKLINE");
     expect(body.authorizations[0].user_id).toBe("USLACKLINE");
     expect(req.headers).not.toHaveProperty("X-Slack-Signature");
-  });
-});
-
-describe("url_verification", () => {
-  const target: TargetConfig = {
-    url: "http://127.0.0.1:3000/slack/events",
-    format: "events-api",
-    token: "Jhj5dZrVaK7ZwHHjRyZWjbDl",
-    signingSecret: "events-secret",
-  };
-
-  it("sends Slack's handshake body, signed", async () => {
-    const challenge = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P";
-    const req = await buildUrlVerification(target, challenge, 1700000000);
-    expect(req.body).toBe(
-      `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"${challenge}",` + '"type":"url_verification"}',
-    );
-    expect(req.headers["X-Slack-Request-Timestamp"]).toBe("1700000000");
-    expect(req.headers["X-Slack-Signature"]).toBe(hmac("events-secret", "1700000000", req.body));
-  });
-
-  it("recognises the three echo forms, and nothing else", () => {
-    expect(isUrlVerificationEcho("c-123", "c-123")).toBe(true);
-    expect(isUrlVerificationEcho('{"challenge":"c-123"}', "c-123")).toBe(true);
-    expect(isUrlVerificationEcho("challenge=c-123", "c-123")).toBe(true);
-    expect(isUrlVerificationEcho('{"challenge":"other"}', "c-123")).toBe(false);
-    expect(isUrlVerificationEcho("", "c-123")).toBe(false);
-    expect(isUrlVerificationEcho("ok", "c-123")).toBe(false);
   });
 });
 

@@ -79,40 +79,6 @@ export async function buildSlackRequest(
   }
 }
 
-/**
- * The Events API `url_verification` handshake: Slack "sends … `{"token", "challenge",
- * "type":"url_verification"}`" and the app echoes the challenge. Signed like any other request.
- */
-export async function buildUrlVerification(
-  target: TargetConfig,
-  challenge: string,
-  nowSeconds: number = Math.floor(Date.now() / 1000),
-): Promise<SlackRequest> {
-  const body: Record<string, unknown> = {};
-  if (target.token !== undefined) body["token"] = target.token;
-  body["challenge"] = challenge;
-  body["type"] = "url_verification";
-  return finish(target, JSON_TYPE, JSON.stringify(body), nowSeconds);
-}
-
-/**
- * Whether a reply to {@link buildUrlVerification} echoes the challenge: "as `text/plain` (the body
- * is the challenge), as form `challenge=…`, or as JSON `{"challenge":"…"}`" (docs/slack.md §9.1).
- */
-export function isUrlVerificationEcho(body: string, challenge: string): boolean {
-  const text = body.trim();
-  if (text === challenge) return true;
-  try {
-    const json: unknown = JSON.parse(text);
-    if (typeof json === "object" && json !== null && "challenge" in json) {
-      return (json as { challenge: unknown }).challenge === challenge;
-    }
-  } catch {
-    // not JSON: try the form
-  }
-  return new URLSearchParams(text).get("challenge") === challenge;
-}
-
 async function finish(
   target: TargetConfig,
   contentType: string,

@@ -1,3 +1,4 @@
+import { parseSlackTs } from "../../test/support/slack-ts.ts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -6,7 +7,6 @@ import {
   fromSlackChannelId,
   fromSlackTeamId,
   fromSlackUserId,
-  parseSlackTs,
   toSlackBotId,
   toSlackChannelId,
   toSlackTeamId,
