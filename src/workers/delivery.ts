@@ -11,8 +11,9 @@
  *   costs one call to it (`submit`): the object tries Rocket.Chat for up to `fastPathMs`, and
  *   what is not confirmed by then is in its storage before the call returns (the runtime holds
  *   the answer until the write is durable), so `ok` is never answered for a job not stored.
- * - The line is bounded: over `delivery.maxQueuedPerRoom` unfinished jobs the object answers
- *   `rate_limited` with a Retry-After (when its head is next tried), and stores nothing.
+ * - The line is bounded by the policy, as on Node: over `delivery.maxQueuedPerRoom` waiting
+ *   messages the object answers `rate_limited` with a Retry-After (from the room's drain rate),
+ *   and stores nothing.
  * - While its line has jobs, the policy's own timer runs the retries in the object, and an alarm
  *   is set as a watchdog: after an eviction or a restart the alarm wakes the object, which
  *   recovers (jobs cut short are checked with Rocket.Chat before being sent again) and carries on.
@@ -213,8 +214,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
    */
   async submit(job: DeliveryJob, setupKey: string): Promise<SubmitOutcome> {
     const setup = this.#setup?.key === setupKey ? this.#setup : setupOf(setupKey);
-    const line = this.#outbox();
-    if (line.pending + this.#submitting >= setup.delivery.maxQueuedPerRoom) return this.#full(line);
+    // The line's bound is the policy's (DurableDelivery admits or refuses with a Retry-After).
     this.#submitting++;
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
@@ -258,12 +258,6 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
   #outbox(): LineOutbox {
     this.#line ??= new LineOutbox(new SqlOutbox(sqlDriver(this.ctx.storage)), () => this.#onChange());
     return this.#line;
-  }
-
-  #full(line: LineOutbox): SubmitOutcome {
-    const head = line.list("unfinished", 1)[0];
-    const wait = head ? Math.ceil((head.nextAt - Date.now()) / 1000) : 1;
-    return { kind: "failed", error: "rate_limited", retryAfterSeconds: Math.max(1, wait) };
   }
 
   async #deliveryFor(setup: RoomSetup): Promise<DurableDelivery> {
