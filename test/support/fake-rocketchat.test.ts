@@ -692,16 +692,21 @@ describe("faults", () => {
   });
 
   it("delayMs with storeThenDelay stores before answering; without it, stores after the wait", async () => {
+    // Ordered by events, not by the clock: what is stored while the answer is still pending.
+    const pending = () => fake.requests.some((r) => r.endpoint === "chat.sendMessage" && r.status === null);
+    const until = async (ok: () => boolean) => {
+      while (!ok()) await new Promise((r) => setTimeout(r, 5));
+    };
     fake.faults.delayMs = 300;
     fake.faults.storeThenDelay = true;
     const early = send({ _id: "slow-1", rid: "ALERTS", msg: "x" });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(fake.message("slow-1")).toBeDefined();
+    await until(() => fake.message("slow-1") !== undefined);
+    expect(pending()).toBe(true);
     expect((await early).status).toBe(200);
 
     fake.faults.storeThenDelay = false;
     const late = send({ _id: "slow-2", rid: "ALERTS", msg: "x" });
-    await new Promise((r) => setTimeout(r, 100));
+    await until(pending);
     expect(fake.message("slow-2")).toBeUndefined();
     expect((await late).status).toBe(200);
     expect(fake.message("slow-2")).toBeDefined();
