@@ -13,7 +13,7 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { toSlackChannelId } from "../../src/slack/ids.ts";
-import { UPLOAD_TTL_MS } from "../../src/webapi/files.ts";
+import { MAX_FILE_BYTES, MAX_PENDING_UPLOADS, UPLOAD_TTL_MS } from "../../src/webapi/files.ts";
 import { createWorker } from "../../src/workers/entry.ts";
 import type { WorkerEnv } from "../../src/workers/env.ts";
 import { DurableUploadStore, UPLOAD_CHUNK_BYTES } from "../../src/workers/stores.ts";
@@ -37,6 +37,8 @@ const sha256 = async (bytes: Uint8Array) =>
   [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))]
     .map((b) => b.toString(16).padStart(2, "0"))
     .join("");
+
+const text = (s: string) => new TextEncoder().encode(s);
 
 const fromBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
@@ -83,7 +85,7 @@ async function setUp() {
 describe("filesUploadV2's three calls on three isolates", () => {
   it("posts the file into the room with its comment, the bytes as uploaded (multipart)", async () => {
     const { fake, api, upload } = await setUp();
-    const bytes = new TextEncoder().encode("a,b\n1,2\n");
+    const bytes = text("a,b\n1,2\n");
     const url = await api(0, "files.getUploadURLExternal", { filename: "report.csv", length: bytes.byteLength });
     expect(url).toMatchObject({ ok: true, file_id: expect.stringMatching(/^F[A-Z0-9]+$/) });
     expect(url["upload_url"]).toBe(`http://localhost/api/upload/${url["file_id"]}`);
@@ -135,7 +137,7 @@ describe("filesUploadV2's three calls on three isolates", () => {
     expect(await chunkRows("slackline")).toBe(0);
   });
 
-  it("answers an unknown upload id as on Node", async () => {
+  it("answers an unknown upload id, an oversized upload and an oversized file as on Node", async () => {
     const { fake, api, upload } = await setUp();
     expect(await upload(1, "http://localhost/api/upload/FNOSUCHUPLOAD0000", "x")).toEqual({
       status: 404,
@@ -151,6 +153,9 @@ describe("filesUploadV2's three calls on three isolates", () => {
     expect(await upload(1, String(url["upload_url"]), "four")).toEqual({ status: 413, text: "request_too_large" });
     expect(await upload(2, String(url["upload_url"]), "abc")).toEqual({ status: 200, text: "OK - 3" });
     expect(await fake.uploads()).toEqual([]);
+    // The 20 MiB limit, as on Node.
+    const big = { filename: "big.bin", length: MAX_FILE_BYTES + 1 };
+    expect(await api(1, "files.getUploadURLExternal", big)).toEqual({ ok: false, error: "file_too_large" });
   });
 });
 
@@ -161,11 +166,11 @@ describe("DurableUploadStore", () => {
     const store = new DurableUploadStore(state, { now: () => clock, name });
     const waiting = await store.create("ci", "late.txt", 5);
     const uploaded = await store.create("ci", "done.txt", 5);
-    expect(await store.attach(uploaded.id, new TextEncoder().encode("hello"))).toBe(true);
+    expect(await store.attach(uploaded.id, text("hello"))).toBe(true);
     expect(await chunkRows(name)).toBe(1);
     clock += UPLOAD_TTL_MS;
     expect(await store.pending(waiting.id)).toBeUndefined();
-    expect(await store.attach(waiting.id, new TextEncoder().encode("hello"))).toBe(false);
+    expect(await store.attach(waiting.id, text("hello"))).toBe(false);
     expect(await store.take(uploaded.id, "ci")).toBeUndefined();
     // The next upload sweeps what expired.
     await store.create("ci", "next.txt", 5);
@@ -189,9 +194,9 @@ describe("DurableUploadStore", () => {
     const store = new DurableUploadStore(state, { name });
     const file = await store.create("ci", "a.txt", 3);
     expect(await store.pending(file.id)).toEqual(file);
-    expect(await store.attach(file.id, new TextEncoder().encode("abc"))).toBe(true);
+    expect(await store.attach(file.id, text("abc"))).toBe(true);
     expect(await store.pending(file.id)).toBeUndefined();
-    expect(await store.attach(file.id, new TextEncoder().encode("xyz"))).toBe(false);
+    expect(await store.attach(file.id, text("xyz"))).toBe(false);
     expect(await store.take(file.id, "other-bot")).toBeUndefined();
     const taken = await store.take(file.id, "ci");
     expect(taken).toMatchObject({ id: file.id, name: "a.txt", length: 3 });
@@ -200,6 +205,20 @@ describe("DurableUploadStore", () => {
     // Completing before the upload uses the id up, as in memory.
     const early = await store.create("ci", "b.txt", 3);
     expect(await store.take(early.id, "ci")).toBeUndefined();
-    expect(await store.attach(early.id, new TextEncoder().encode("abc"))).toBe(false);
+    expect(await store.attach(early.id, text("abc"))).toBe(false);
+  });
+
+  it(`keeps at most ${MAX_PENDING_UPLOADS} uploads: the oldest go first, with their bytes`, async () => {
+    const name = named();
+    let clock = Date.now();
+    const store = new DurableUploadStore(state, { now: () => clock, name });
+    const first = await store.create("ci", "0.txt", 1);
+    expect(await store.attach(first.id, text("a"))).toBe(true);
+    for (let i = 1; i <= MAX_PENDING_UPLOADS; i++) {
+      clock += 1;
+      await store.create("ci", `${i}.txt`, 1);
+    }
+    expect(await store.take(first.id, "ci")).toBeUndefined();
+    expect(await chunkRows(name)).toBe(0);
   });
 });
