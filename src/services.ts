@@ -21,6 +21,7 @@ import type { TranslateContext } from "./model/context.ts";
 import { workspaceOf, type OutgoingStores } from "./outgoing/deps.ts";
 import { createRelay, type Relay } from "./outgoing/relay.ts";
 import type { WebApiDeps } from "./webapi/methods.ts";
+import { MemoryUploadStore, type UploadStore } from "./webapi/files.ts";
 
 export type { OutgoingStores };
 
@@ -58,6 +59,8 @@ export interface ServiceOptions {
   readonly tsStore?: TsStore;
   readonly responseUrls?: ResponseUrlStore;
   readonly seenEvents?: SeenEvents;
+  /** Files between `files.getUploadURLExternal` and `files.completeUploadExternal`; in memory by default. */
+  readonly uploads?: UploadStore;
   /** Where rate limits are counted; in this process by default. */
   readonly rateLimiter?: Limiter;
   /** Swap in durable delivery (an outbox); defaults to one attempt while the sender waits. */
@@ -161,6 +164,7 @@ export function buildServices(config: Config, opts: ServiceOptions): Services {
       relay,
       rocketchat,
       server: config.rocketchat && { url: config.rocketchat.url, userId: config.rocketchat.userId },
+      uploads: opts.uploads ?? new MemoryUploadStore({ now }),
     },
   };
 }

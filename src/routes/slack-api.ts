@@ -16,6 +16,7 @@ import type { Logger } from "../observability/log.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { decodeArgs, str } from "../webapi/args.ts";
 import { botIndex } from "../webapi/bots.ts";
+import { MAX_FILE_BYTES } from "../webapi/files.ts";
 import { webApi, WRITES, type Answer, type WebApiDeps } from "../webapi/methods.ts";
 import { trimEndOf } from "../text/trim.ts";
 
@@ -40,8 +41,9 @@ export function slackApiRoutes(deps: SlackApiRouteDeps): Hono {
   const { maxBodyBytes } = config.limits;
 
   app.post("/api/upload/:id", async (c) => {
-    const file = api.uploads.pending(c.req.param("id"));
-    if (file === undefined || file.bytes !== undefined) return c.text("file_not_found", 404);
+    const id = c.req.param("id");
+    const file = await deps.webApi.uploads.pending(id);
+    if (file === undefined) return c.text("file_not_found", 404);
     const body = await readLimited(c.req.raw, file.length + MULTIPART_SLACK);
     if (!body.ok) return c.text(body.error, body.error === "request_too_large" ? 413 : 400);
     const args = await decodeArgs("", c.req.header("content-type") ?? null, body.value);
@@ -52,7 +54,8 @@ export function slackApiRoutes(deps: SlackApiRouteDeps): Hono {
       bytes = new Uint8Array(await part.arrayBuffer());
     }
     if (bytes.byteLength > file.length) return c.text("request_too_large", 413);
-    file.bytes = bytes;
+    // Another upload to the same id may have come first, or the upload expired meanwhile.
+    if (!(await deps.webApi.uploads.attach(id, bytes))) return c.text("file_not_found", 404);
     return c.text(`OK - ${bytes.byteLength}`);
   });
 
@@ -61,8 +64,7 @@ export function slackApiRoutes(deps: SlackApiRouteDeps): Hono {
     const name = c.req.param("method");
     const method = Object.hasOwn(api.methods, name) ? api.methods[name] : undefined;
     if (!method) return answer(c, { ok: false, error: "unknown_method" });
-    const limit =
-      name === "files.upload" ? Math.max(maxBodyBytes, api.uploads.maxBytes + MULTIPART_SLACK) : maxBodyBytes;
+    const limit = name === "files.upload" ? Math.max(maxBodyBytes, MAX_FILE_BYTES + MULTIPART_SLACK) : maxBodyBytes;
     const body = await readLimited(c.req.raw, limit);
     if (!body.ok)
       return answer(c, {

@@ -1,15 +1,17 @@
 /**
  * Files on their way in through `files.getUploadURLExternal` → upload → `files.completeUploadExternal`
- * (what `filesUploadV2` does). The bytes wait in memory between the upload and the completion,
- * at most {@link UPLOAD_TTL_MS} and {@link MAX_FILE_BYTES} each: per process on Node, per isolate
- * on Workers (docs/web-api.md says so).
+ * (what `filesUploadV2` does). Between the three calls the file waits in an {@link UploadStore},
+ * at most {@link UPLOAD_TTL_MS} and {@link MAX_FILE_BYTES} each: in memory per process on Node,
+ * in the `STATE` Durable Object on Workers, where the three calls may reach three isolates
+ * (docs/web-api.md).
  */
 import { newMessageId } from "../rocketchat/ids.ts";
 
 export const UPLOAD_TTL_MS = 10 * 60 * 1000;
 /** Largest file accepted (Rocket.Chat's own default limit is 100 MB; this bounds memory). */
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
-const MAX_PENDING = 100;
+/** Most uploads waiting at once; the oldest go first. */
+export const MAX_PENDING_UPLOADS = 100;
 
 export interface PendingFile {
   readonly id: string;
@@ -18,49 +20,75 @@ export interface PendingFile {
   readonly name: string;
   /** The length announced; the upload must not exceed it. */
   readonly length: number;
-  bytes?: Uint8Array;
   readonly expiresAt: number;
 }
 
-export class FileUploads {
-  readonly maxBytes = MAX_FILE_BYTES;
-  readonly #files = new Map<string, PendingFile>();
+export interface UploadedFile extends PendingFile {
+  readonly bytes: Uint8Array;
+}
+
+/** Pending uploads, async so a durable store (Workers) can stand behind it. */
+export interface UploadStore {
+  /** A new pending upload for `bot`; its id is the upload URL's secret. */
+  create(bot: string, name: string, length: number): Promise<PendingFile>;
+  /** The upload awaiting its bytes: known, not expired, not uploaded yet. */
+  pending(id: string): Promise<PendingFile | undefined>;
+  /** Stores the bytes of a pending upload; false when it is not pending (any more). */
+  attach(id: string, bytes: Uint8Array): Promise<boolean>;
+  /**
+   * Completes an upload of `bot`: removes it, and answers it with its bytes (undefined when
+   * unknown, expired, another bot's, or not uploaded yet; the id is used up all the same).
+   */
+  take(id: string, bot: string): Promise<UploadedFile | undefined>;
+}
+
+/** `F` + a random id: Slack's file id shape, unguessable as the upload URL's secret. */
+export function newFileId(): string {
+  return "F" + newMessageId().toUpperCase() + newMessageId().toUpperCase();
+}
+
+/** Per process (per isolate on Workers without `STATE`). */
+export class MemoryUploadStore implements UploadStore {
+  readonly #files = new Map<string, PendingFile & { bytes?: Uint8Array }>();
   readonly #now: () => number;
 
-  constructor(now: () => number) {
-    this.#now = now;
+  constructor(opts: { readonly now?: () => number } = {}) {
+    this.#now = opts.now ?? Date.now;
   }
 
-  /** `F` + a random id: Slack's file id shape, unguessable as the upload URL's secret. */
-  newId(): string {
-    return "F" + newMessageId().toUpperCase() + newMessageId().toUpperCase();
-  }
-
-  create(bot: string, name: string, length: number): PendingFile {
-    this.#sweep();
-    const file: PendingFile = { id: this.newId(), bot, name, length, expiresAt: this.#now() + UPLOAD_TTL_MS };
-    this.#files.set(file.id, file);
-    while (this.#files.size > MAX_PENDING) this.#files.delete(this.#files.keys().next().value!);
+  async create(bot: string, name: string, length: number): Promise<PendingFile> {
+    const now = this.#now();
+    for (const [id, file] of this.#files) if (file.expiresAt <= now) this.#files.delete(id);
+    const file: PendingFile = { id: newFileId(), bot, name, length, expiresAt: now + UPLOAD_TTL_MS };
+    this.#files.set(file.id, { ...file });
+    while (this.#files.size > MAX_PENDING_UPLOADS) this.#files.delete(this.#files.keys().next().value!);
     return file;
   }
 
-  /** The file awaiting its bytes, if the id is known and not expired. */
-  pending(id: string): PendingFile | undefined {
+  #live(id: string): (PendingFile & { bytes?: Uint8Array }) | undefined {
     const file = this.#files.get(id);
     return file !== undefined && file.expiresAt > this.#now() ? file : undefined;
   }
 
-  /** Removes and returns an uploaded file of `bot`. */
-  take(id: string, bot: string): PendingFile | undefined {
-    const file = this.pending(id);
-    if (file === undefined || file.bot !== bot) return undefined;
-    this.#files.delete(id);
-    return file;
+  async pending(id: string): Promise<PendingFile | undefined> {
+    const file = this.#live(id);
+    if (file === undefined || file.bytes !== undefined) return undefined;
+    const { bytes: _, ...meta } = file;
+    return meta;
   }
 
-  #sweep(): void {
-    const now = this.#now();
-    for (const [id, file] of this.#files) if (file.expiresAt <= now) this.#files.delete(id);
+  async attach(id: string, bytes: Uint8Array): Promise<boolean> {
+    const file = this.#live(id);
+    if (file === undefined || file.bytes !== undefined || bytes.byteLength > file.length) return false;
+    file.bytes = bytes;
+    return true;
+  }
+
+  async take(id: string, bot: string): Promise<UploadedFile | undefined> {
+    const file = this.#live(id);
+    if (file === undefined || file.bot !== bot) return undefined;
+    this.#files.delete(id);
+    return file.bytes === undefined ? undefined : (file as UploadedFile);
   }
 }
 

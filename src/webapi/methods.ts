@@ -19,7 +19,7 @@ import { DEFAULT_API_APP_ID } from "../outgoing/slack-requests.ts";
 import { flag, int, str, type Args } from "./args.ts";
 import { hookFor, type WebBot } from "./bots.ts";
 import { editMessage, restClient } from "./edit.ts";
-import { FileUploads, fileObject, type PendingFile } from "./files.ts";
+import { fileObject, MAX_FILE_BYTES, newFileId, type UploadedFile, type UploadStore } from "./files.ts";
 import { trimEndOf } from "../text/trim.ts";
 
 export type Answer =
@@ -48,6 +48,8 @@ export interface WebApiDeps {
   readonly rocketchat: RocketChatApi;
   /** The server's URL and slackline's user there; absent with the demo inbox. */
   readonly server: Pick<NonNullable<Config["rocketchat"]>, "url" | "userId"> | undefined;
+  /** Files between `files.getUploadURLExternal`, their upload and `files.completeUploadExternal`. */
+  readonly uploads: UploadStore;
 }
 
 export interface WebApiOptions {
@@ -69,16 +71,14 @@ export const WRITES = new Set([
 
 export interface WebApi {
   readonly methods: Record<string, Method>;
-  readonly uploads: FileUploads;
 }
 
 /** The methods, as closures over their dependencies (smaller in the Worker bundle than a class). */
 export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
-  const { relay, server } = deps;
+  const { relay, server, uploads } = deps;
   const { stores, translate, now, workspace } = relay.deps;
   const rooms = new RoomResolver(deps.rocketchat, { now });
   const rc = restClient(deps.rocketchat);
-  const uploads = new FileUploads(now);
   let me: string | undefined;
 
   // -- auth -----------------------------------------------------------------------------------
@@ -402,8 +402,8 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
       .split(",")
       .map((c) => c.trim())
       .filter((c) => c !== "");
-    const pending: PendingFile = {
-      id: uploads.newId(),
+    const pending: UploadedFile = {
+      id: newFileId(),
       bot: bot.name,
       name: name ?? "file",
       length: bytes.byteLength,
@@ -430,8 +430,8 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
     const length = str(args, "length");
     if (filename === undefined || length === undefined || !/^\d+$/.test(length) || Number(length) === 0)
       return fail("invalid_arguments");
-    if (Number(length) > uploads.maxBytes) return fail("file_too_large");
-    const file = uploads.create(bot.name, filename, Number(length));
+    if (Number(length) > MAX_FILE_BYTES) return fail("file_too_large");
+    const file = await uploads.create(bot.name, filename, Number(length));
     return { ok: true, upload_url: `${opts.baseUrl()}/api/upload/${file.id}`, file_id: file.id };
   }
 
@@ -442,8 +442,8 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
     const done: Record<string, unknown>[] = [];
     for (const entry of files) {
       const id = typeof entry === "object" && entry !== null ? (entry as Record<string, unknown>)["id"] : undefined;
-      const file = typeof id === "string" ? uploads.take(id, bot.name) : undefined;
-      if (file === undefined || file.bytes === undefined) return fail("file_not_found");
+      const file = typeof id === "string" ? await uploads.take(id, bot.name) : undefined;
+      if (file === undefined) return fail("file_not_found");
       const title = (entry as Record<string, unknown>)["title"];
       if (channel === undefined) {
         done.push(fileObject(file, typeof title === "string" ? title : file.name, "application/octet-stream"));
@@ -467,7 +467,7 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
 
   async function postFile(
     bot: WebBot,
-    file: PendingFile,
+    file: UploadedFile,
     channel: string,
     comment: string | undefined,
     threadTs: string | undefined,
@@ -489,7 +489,7 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
     const root = threadTs === undefined ? undefined : await stores.ts.get(threadTs);
     const posted = await rc.upload(
       resolved.rid,
-      { name: file.name, type, bytes: file.bytes! },
+      { name: file.name, type, bytes: file.bytes },
       {
         ...(msg !== undefined && { msg }),
         ...(title !== undefined && { description: title }),
@@ -505,7 +505,6 @@ export function webApi(deps: WebApiDeps, opts: WebApiOptions): WebApi {
     return { ok: true, file: fileObject(file, title ?? file.name, type, toSlackChannelId(resolved.rid)) };
   }
   return {
-    uploads,
     methods: {
       "auth.test": async (bot) => authTest(bot),
       "chat.postMessage": (bot, args) => postMessage(bot, args),

@@ -23,7 +23,7 @@ import { RoomDelivery, roomSetup } from "./delivery.ts";
 import { stringVars, workerLogger, type WorkerEnv } from "./env.ts";
 import { DurableLimiter } from "./limits.ts";
 import { hub, MetricsPusher, PUSH_EVERY_MS } from "./metrics.ts";
-import { DurableResponseUrlStore, DurableSeenEvents, DurableTsStore } from "./stores.ts";
+import { DurableResponseUrlStore, DurableSeenEvents, DurableTsStore, DurableUploadStore } from "./stores.ts";
 
 /** Demo mode's hook token: public, and it only reaches the in-memory inbox. */
 export const DEMO_HOOK_TOKEN = "slackline-demo-hook";
@@ -56,14 +56,15 @@ function build(env: WorkerEnv, vars: Record<string, string>, opts: WorkerOptions
     });
   }
   const { STATE: state, ROOMS: rooms, LIMITS: limits } = env;
-  if (!state) logger.warn("no STATE binding: response_url and thread state are kept per isolate");
+  if (!state) logger.warn("no STATE binding: response_url, thread state and pending uploads are kept per isolate");
   if (config.rocketchat && !rooms) logger.warn("no ROOMS binding: what Rocket.Chat does not confirm is answered 503");
   if (!limits) logger.warn("no LIMITS binding: rate limits are counted per isolate");
-  const stores: Pick<ServiceOptions, "tsStore" | "responseUrls" | "seenEvents"> = state
+  const stores: Pick<ServiceOptions, "tsStore" | "responseUrls" | "seenEvents" | "uploads"> = state
     ? {
         tsStore: new DurableTsStore(state),
         responseUrls: new DurableResponseUrlStore(state),
         seenEvents: new DurableSeenEvents(state),
+        uploads: new DurableUploadStore(state),
       }
     : {};
   const setup = roomSetup(config, env.LOG_LEVEL);

@@ -1,6 +1,7 @@
 /**
  * The Worker's shared state: one SQLite-backed Durable Object (`STATE`, wrangler.toml) holding
- * `response_url` state and the Slack ts ↔ Rocket.Chat message map. An isolate's memory is not
+ * `response_url` state, the Slack ts ↔ Rocket.Chat message map and the files waiting between
+ * `files.getUploadURLExternal` and `files.completeUploadExternal`. An isolate's memory is not
  * shared with the next request's isolate; this object is, and it is strongly consistent, so a
  * `response_url` counts its 5 uses exactly wherever the calls land.
  *
@@ -11,6 +12,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { TsRef } from "../state/ts-map.ts";
 import type { ReplyOrigin } from "../state/response-urls.ts";
+import { MAX_PENDING_UPLOADS, UPLOAD_TTL_MS, type PendingFile } from "../webapi/files.ts";
 import {
   newResponseUrlId,
   RESPONSE_URL_MAX_USES,
@@ -44,7 +46,40 @@ const SCHEMA = [
     expires_at INTEGER NOT NULL
   )`,
   `CREATE INDEX IF NOT EXISTS seen_events_expires ON seen_events (expires_at)`,
+  // state: 0 waiting for its bytes, 1 being uploaded, 2 uploaded, 3 being completed.
+  `CREATE TABLE IF NOT EXISTS uploads (
+    id TEXT PRIMARY KEY,
+    bot TEXT NOT NULL,
+    name TEXT NOT NULL,
+    length INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    chunks INTEGER NOT NULL
+  )`,
+  `CREATE INDEX IF NOT EXISTS uploads_expires ON uploads (expires_at)`,
+  // A row (a BLOB included) holds at most 2 MB (docs/workers.md §4.3): the bytes go in chunks.
+  `CREATE TABLE IF NOT EXISTS upload_chunks (
+    id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (id, n)
+  )`,
 ];
+
+/** An uploaded file being completed: its bytes are read chunk by chunk, then deleted. */
+export interface TakenUpload extends PendingFile {
+  readonly size: number;
+  readonly chunks: number;
+}
+
+const pendingOf = (row: Row): PendingFile => ({
+  id: String(row["id"]),
+  bot: String(row["bot"]),
+  name: String(row["name"]),
+  length: Number(row["length"]),
+  expiresAt: Number(row["expires_at"]),
+});
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -111,6 +146,85 @@ export class SlacklineState extends DurableObject {
     if (this.#one(`SELECT 1 FROM seen_events WHERE key = ? AND expires_at > ?`, key, now) !== undefined) return false;
     this.#sql.exec(`INSERT OR REPLACE INTO seen_events (key, expires_at) VALUES (?, ?)`, key, now + ttlMs);
     return true;
+  }
+
+  /** A new pending upload; at most {@link MAX_PENDING_UPLOADS}, the oldest go first. */
+  async createUpload(file: PendingFile, now: number): Promise<void> {
+    this.#sweepUploads(now);
+    this.#sql.exec(
+      `INSERT INTO uploads (id, bot, name, length, expires_at, state, size, chunks) VALUES (?, ?, ?, ?, ?, 0, 0, 0)`,
+      file.id,
+      file.bot,
+      file.name,
+      file.length,
+      file.expiresAt,
+    );
+    const over = `SELECT id FROM uploads ORDER BY expires_at DESC LIMIT -1 OFFSET ${MAX_PENDING_UPLOADS}`;
+    for (const row of this.#sql.exec<Row>(over).toArray()) this.deleteUpload(String(row["id"]));
+    // Expired bytes go even when no further upload comes to sweep them.
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + UPLOAD_TTL_MS);
+  }
+
+  /** The upload awaiting its bytes. */
+  pendingUpload(id: string, now: number): PendingFile | undefined {
+    const row = this.#one(`SELECT * FROM uploads WHERE id = ? AND state = 0 AND expires_at > ?`, id, now);
+    return row === undefined ? undefined : pendingOf(row);
+  }
+
+  /** Claims a pending upload for one upload request: false when it is not pending. */
+  beginUpload(id: string, now: number): boolean {
+    const claim = `UPDATE uploads SET state = 1 WHERE id = ? AND state = 0 AND expires_at > ?`;
+    return this.#sql.exec(claim, id, now).rowsWritten > 0;
+  }
+
+  /** Chunk `n` of an upload being uploaded (at most 2 MB: one row). */
+  putUploadChunk(id: string, n: number, bytes: Uint8Array): boolean {
+    if (this.#one(`SELECT 1 FROM uploads WHERE id = ? AND state = 1`, id) === undefined) return false;
+    this.#sql.exec(`INSERT OR REPLACE INTO upload_chunks (id, n, bytes) VALUES (?, ?, ?)`, id, n, bytes.slice().buffer);
+    return true;
+  }
+
+  finishUpload(id: string, size: number, chunks: number, now: number): boolean {
+    const done = `UPDATE uploads SET state = 2, size = ?, chunks = ? WHERE id = ? AND state = 1 AND expires_at > ?`;
+    return this.#sql.exec(done, size, chunks, id, now).rowsWritten > 0;
+  }
+
+  /**
+   * Completes an upload of `bot`: undefined when unknown, expired or another bot's; the id is
+   * used up when it is the bot's (its bytes are read, then deleted, by the caller).
+   */
+  takeUpload(id: string, bot: string, now: number): TakenUpload | undefined {
+    const row = this.#one(`SELECT * FROM uploads WHERE id = ? AND state IN (0, 1, 2) AND expires_at > ?`, id, now);
+    if (row === undefined || row["bot"] !== bot) return undefined;
+    if (row["state"] !== 2) {
+      this.deleteUpload(id);
+      return undefined;
+    }
+    // Time to read the chunks; deleted once read, or swept.
+    this.#sql.exec(`UPDATE uploads SET state = 3, expires_at = ? WHERE id = ?`, now + UPLOAD_TTL_MS, id);
+    return { ...pendingOf(row), size: Number(row["size"]), chunks: Number(row["chunks"]) };
+  }
+
+  uploadChunk(id: string, n: number): Uint8Array | undefined {
+    const row = this.#one(`SELECT bytes FROM upload_chunks WHERE id = ? AND n = ?`, id, n);
+    return row === undefined ? undefined : new Uint8Array(row["bytes"] as ArrayBuffer);
+  }
+
+  deleteUpload(id: string): void {
+    this.#sql.exec(`DELETE FROM upload_chunks WHERE id = ?`, id);
+    this.#sql.exec(`DELETE FROM uploads WHERE id = ?`, id);
+  }
+
+  /** Sweeps expired uploads; again later while some wait. */
+  override async alarm(): Promise<void> {
+    this.#sweepUploads(Date.now());
+    if (this.#one(`SELECT 1 FROM uploads LIMIT 1`) !== undefined)
+      await this.ctx.storage.setAlarm(Date.now() + UPLOAD_TTL_MS);
+  }
+
+  #sweepUploads(now: number): void {
+    this.#sql.exec(`DELETE FROM upload_chunks WHERE id IN (SELECT id FROM uploads WHERE expires_at <= ?)`, now);
+    this.#sql.exec(`DELETE FROM uploads WHERE expires_at <= ?`, now);
   }
 
   #one(query: string, ...bindings: SqlStorageValue[]): Row | undefined {

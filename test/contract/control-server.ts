@@ -5,7 +5,7 @@
  *
  *   POST /fakes                      → { id, url, userId, authToken, botUsername }
  *   POST /fakes/{id}/reset | rooms | users | settings | faults | down
- *   GET  /fakes/{id}/messages[?room=] | calls | info
+ *   GET  /fakes/{id}/messages[?room=] | calls | uploads | info
  *   POST /bots { kind }              → { id, url }
  *   POST /bots/{id}/answer | reset;  GET /bots/{id}/requests
  */
@@ -55,6 +55,7 @@ export async function startControlServer(): Promise<ControlServer> {
     "POST down": (f) => (b) => f.setDown(b["down"] === true),
     "GET messages": (f) => (_b, q) => f.messages(q.get("room") ?? undefined),
     "GET calls": (f) => () => f.calls(),
+    "GET uploads": (f) => () => f.uploads(),
     "GET info": (f) => async () => ({
       url: f.url,
       userId: f.userId,

@@ -39,6 +39,8 @@ export function fakeControl(fake: FakeRocketChat): FakeControl {
     setDown: (down) => fake.setDown(down),
     messages: async (room) => structuredClone(room === undefined ? fake.messages : fake.messagesIn(room)),
     calls: async () => ({ ...fake.calls }),
+    uploads: async () =>
+      [...fake.uploads.values()].map(({ bytes, ...upload }) => ({ ...upload, base64: bytes.toString("base64") })),
   };
 }
 

@@ -37,6 +37,7 @@ export async function remoteFake(controlUrl: string, id?: string): Promise<FakeC
     messages: (room) =>
       call(controlUrl, "GET", `${base}/messages${room === undefined ? "" : `?room=${encodeURIComponent(room)}`}`),
     calls: () => call(controlUrl, "GET", `${base}/calls`),
+    uploads: () => call(controlUrl, "GET", `${base}/uploads`),
   };
 }
 

@@ -43,6 +43,17 @@ export interface FakeControl extends FakeInfo {
   messages(room?: string): Promise<StoredMessage[]>;
   /** Requests received per Rocket.Chat route. */
   calls(): Promise<Record<string, number>>;
+  /** Files uploaded (`rooms.media`), their bytes as base64. */
+  uploads(): Promise<StoredUpload[]>;
+}
+
+export interface StoredUpload {
+  readonly _id: string;
+  readonly rid: string;
+  readonly name: string;
+  readonly type: string;
+  readonly confirmed: boolean;
+  readonly base64: string;
 }
 
 export interface BotRequest {
