@@ -19,9 +19,9 @@
  *             SIGKILLed and restarted meanwhile. Time from Rocket.Chat answering normally until
  *             every `ok` is delivered; none lost, none twice.
  *
- * `--before DIR` runs a scenario against another checkout too (flood: BENCH_FLOOD_ROUNDS rounds, each
- * checkout in turn) (e.g. `git archive` of the
- * previous commit with node_modules linked), for before/after figures.
+ * `--before DIR` runs a scenario against another checkout too (e.g. `git archive` of the
+ * previous commit with node_modules linked), for before/after figures; flood runs
+ * BENCH_FLOOD_ROUNDS rounds (default 1), each checkout in turn.
  */
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";

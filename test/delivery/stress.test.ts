@@ -128,7 +128,7 @@ describe("the bound over all rooms", () => {
         (r) => (JSON.parse(r.job) as { messages: Array<{ msg: string }> }).messages[0]!.msg,
       );
       expect([...stored].sort()).toEqual(accepted.map((s) => s.text).sort());
-      // Rocket.Chat answers (a new process on the same outbox): every ok once, in order.
+      // Rocket.Chat answers (a new gateway on the same outbox file): every ok once, in order.
       gw = await startDurable({ delivery: { maxQueued: bound }, outboxPath });
       await drained(gw.durable, gw.fake, sent);
       expectExactlyOnce(gw.fake, sent);
