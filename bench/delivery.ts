@@ -5,6 +5,12 @@
  *             Rocket.Chat (bench/sink.ts): every `ok` delivered ≤ 20 s after the load stops,
  *             drained/s ≥ 0.8 × the sink's sequential limit (one request after another on one
  *             keep-alive connection), order kept, 429s with an integer Retry-After
+ *   drain     the drain alone: one room's line is filled (BENCH_DRAIN_JOBS, default 10000) while
+ *             the sink holds its answers, then the sink answers and the line drains with
+ *             nothing else running. Delivered/s from the sink's arrival times against its
+ *             sequential limit measured just before, and slackline's CPU per delivered message
+ *             against a bare client's; round 0 warms up, BENCH_DRAIN_ROUNDS (default 3) more.
+ *             The same slackline process serves every round (warm code, as after a flood).
  *   slow      outbox mode: Rocket.Chat (the sink) slower than fastPathMs, a fixed load over 50
  *             rooms; slackline's CPU per accepted message against the same load with a fast
  *             sink (fast path). With --profile DIR both runs write CPU profiles.
@@ -14,7 +20,8 @@
  *             every `ok` is delivered; none lost, none twice.
  *
  * `--before DIR` runs a scenario against another checkout too (e.g. `git archive` of the
- * previous commit with node_modules linked), for before/after figures.
+ * previous commit with node_modules linked), for before/after figures; flood runs
+ * BENCH_FLOOD_ROUNDS rounds (default 1), each checkout in turn.
  */
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
@@ -51,9 +58,10 @@ async function startGateway(
   delivery: Record<string, unknown>,
   name: string,
   root = ROOT,
+  timeoutMs = 5000,
 ): Promise<Gateway> {
   const config = {
-    rocketchat: { url: rcUrl, userId: "bench-user", authToken: "bench-auth-token", timeoutMs: 5000 },
+    rocketchat: { url: rcUrl, userId: "bench-user", authToken: "bench-auth-token", timeoutMs },
     incoming: [
       {
         name: "bench",
@@ -100,18 +108,25 @@ const load = (): string =>
     .map((l) => l.toFixed(2))
     .join(" ");
 
+/** The bench process's own CPU per request in the last `sequentialLimit` (µs): a bare client's. */
+let bareCpuUs = NaN;
+
 /** Requests per second one keep-alive connection gets from `url`, one request after another. */
 async function sequentialLimit(url: string, seconds: number): Promise<number> {
   const agent = new Agent({ connections: 1, pipelining: 1 });
-  const body = JSON.stringify({ message: { _id: "seq", rid: "__sequential", msg: "x" } });
   const headers = { "content-type": "application/json", "x-user-id": "bench-user", "x-auth-token": "bench-auth-token" };
   let n = 0;
   const until = Date.now() + seconds * 1000;
+  const cpu0 = process.cpuUsage();
   while (Date.now() < until) {
+    // A new `_id` each time: the sink, like Rocket.Chat, refuses one it knows.
+    const body = JSON.stringify({ message: { _id: `seq-${n}`, rid: "__sequential", msg: "x" } });
     const res = await request(`${url}/api/v1/chat.sendMessage`, { method: "POST", body, headers, dispatcher: agent });
     await res.body.text();
     n++;
   }
+  const cpu = process.cpuUsage(cpu0);
+  bareCpuUs = (cpu.user + cpu.system) / n;
   await agent.close();
   return n / seconds;
 }
@@ -119,15 +134,22 @@ async function sequentialLimit(url: string, seconds: number): Promise<number> {
 // ---------------------------------------------------------------------------------------------
 
 async function flood(o: ScenarioOptions): Promise<void> {
+  const rounds = Number(process.env["BENCH_FLOOD_ROUNDS"] ?? 1);
+  const roots = [{ name: "after", root: ROOT }, ...(o.before ? [{ name: "before", root: resolve(o.before) }] : [])];
+  for (let round = 1; round <= rounds; round++)
+    for (const { name, root } of roots) await floodOnce(o, `${name}, round ${round}`, root);
+}
+
+async function floodOnce(o: ScenarioOptions, checkout: string, root: string): Promise<void> {
   const seconds = o.duration ?? 15;
   const senders = 32;
   const sink = await startPrinting("bench/sink.ts", { SINK_RECORD: "1" });
   const sinkUrl = `http://127.0.0.1:${sink.port}`;
   const limit = await sequentialLimit(sinkUrl, 3);
   await fetch(`${sinkUrl}/__reset`, { method: "POST" });
-  const gw = await startGateway(o, sinkUrl, {}, "flood");
+  const gw = await startGateway(o, sinkUrl, {}, "flood", root);
   console.log(
-    `# flood: ${senders} keep-alive senders → one room for ${seconds} s; Rocket.Chat stalls (SIGSTOP) for the last 4 s; load average ${load()}`,
+    `# flood (${checkout}): ${senders} keep-alive senders → one room for ${seconds} s; Rocket.Chat stalls (SIGSTOP) for the last 4 s; load average ${load()}`,
   );
   const agent = new Agent({ connections: senders });
   const oks: string[][] = Array.from({ length: senders }, () => []);
@@ -143,10 +165,8 @@ async function flood(o: ScenarioOptions): Promise<void> {
   // fills to its bound (429s). The load stops and Rocket.Chat resumes at the same moment: the
   // backlog then drains at Rocket.Chat's pace, nothing else running.
   let peak = 0;
-  let before = 0;
   const stall = (async () => {
     await sleep(Math.max(0, seconds - 4) * 1000);
-    before = await delivered();
     sink.child.kill("SIGSTOP");
     while (Date.now() < stopAt) {
       peak = Math.max(peak, await pending(gw));
@@ -182,21 +202,27 @@ async function flood(o: ScenarioOptions): Promise<void> {
   await stall;
   const backlog = await pending(gw);
   peak = Math.max(peak, backlog);
+  const resumedAt = performance.timeOrigin + performance.now();
   sink.child.kill("SIGCONT");
   const stoppedAt = Date.now();
   const accepted = oks.reduce((a, l) => a + l.length, 0);
+  // Only the sink is asked while the backlog drains (slackline's admin view is not free: it
+  // would be part of what is measured); the line is checked empty once everything arrived.
   let drainedAt = NaN;
   for (;;) {
-    if ((await pending(gw)) === 0 && (await delivered()) >= accepted) {
+    if ((await delivered()) >= accepted && (await pending(gw)) === 0) {
       drainedAt = Date.now();
       break;
     }
     if (Date.now() - stoppedAt > 120_000) break;
     await sleep(20);
   }
-  const drainedCount = (await delivered()) - before;
   await agent.close();
-  const rate = drainedCount / ((drainedAt - stoppedAt) / 1000);
+  // Delivered per second from the sink's own arrival times: the backlog's first to its last.
+  const drainedTimes = ((await (await fetch(`${sinkUrl}/__arrivals`)).json()) as number[]).filter(
+    (t) => t >= resumedAt,
+  );
+  const rate = ((drainedTimes.length - 1) * 1000) / (drainedTimes.at(-1)! - drainedTimes[0]!);
   const got = (await (await fetch(`${sinkUrl}/__messages`)).json()) as Record<string, string[]>;
   const all = Object.values(got).flat();
   const seen = new Map<string, number>();
@@ -222,7 +248,7 @@ async function flood(o: ScenarioOptions): Promise<void> {
 | sink's sequential limit (1 keep-alive connection) | ${fmt(limit)} req/s | |
 | longest line (room) | ${fmt(peak)} messages | ≤ maxQueuedPerRoom (1000) |
 | backlog when the load stopped | ${fmt(backlog)} jobs | |
-| drained per second (the backlog, after the load stopped) | ${fmt(rate)} (${fmt(rate / limit, 2)}× the sequential limit) | ≥ 0.8× |
+| drained per second (the backlog of ${fmt(drainedTimes.length)}, at the sink) | ${fmt(rate)} (${fmt(rate / limit, 2)}× the sequential limit) | ≥ 0.8× |
 | last ok delivered after the load stopped | ${fmt(after, 1)} s | ≤ 20 s |
 | Retry-After values on 429 | ${[...retryAfters]
     .sort((a, b) => b[1] - a[1])
@@ -231,6 +257,101 @@ async function flood(o: ScenarioOptions): Promise<void> {
     .join(", ")}${badRetryAfter ? `; ${badRetryAfter} not a whole number` : ""} | integer |
 | lost / twice / refused but delivered / out of order | ${missing} / ${twice} / ${unexpected} / ${outOfOrder} | 0 / 0 / 0 / 0 |
 `);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function drain(o: ScenarioOptions): Promise<void> {
+  const jobs = Number(process.env["BENCH_DRAIN_JOBS"] ?? 10_000);
+  const rounds = Number(process.env["BENCH_DRAIN_ROUNDS"] ?? 3);
+  const roots = [{ name: "after", root: ROOT }, ...(o.before ? [{ name: "before", root: resolve(o.before) }] : [])];
+  const sink = await startPrinting("bench/sink.ts", { SINK_RECORD: "1" });
+  const sinkUrl = `http://127.0.0.1:${sink.port}`;
+  const sinkCall = async (path: string): Promise<unknown> =>
+    (await fetch(`${sinkUrl}/${path}`, { method: path.startsWith("__stats") ? "GET" : "POST" })).json();
+  const delivery = { maxQueuedPerRoom: jobs + 100, fastPathMs: 100 };
+  console.log(
+    `# drain: ${fmt(jobs)} jobs in one room's line (filled while Rocket.Chat holds its answers), then drained with nothing else running; round 0 warms up; load average ${load()}`,
+  );
+  console.log(
+    "\n| round | checkout | sequential limit req/s | drained/s | × limit | CPU µs per message: slackline / bare client | lost / twice / out of order | load average |\n| --- | --- | --- | --- | --- | --- | --- | --- |",
+  );
+  const gateways = new Map<string, Gateway>();
+  // Held answers must not time out (a timeout is a retry: more work than the drain measured).
+  for (const { name, root } of roots)
+    gateways.set(name, await startGateway(o, sinkUrl, delivery, `drain-${name}`, root, 120_000));
+  const ratios: Record<string, number[]> = {};
+  const cpus: Record<string, number[]> = {};
+  for (let round = 0; round <= rounds; round++) {
+    for (const { name } of roots) {
+      const gw = gateways.get(name)!;
+      const limit = await sequentialLimit(sinkUrl, 3);
+      const bare = bareCpuUs;
+      await sinkCall("__reset");
+      await sinkCall("__hold");
+      // Fill: Rocket.Chat holds every answer; the first requests are stored in flight after
+      // fastPathMs, the rest join the line behind them.
+      const senders = 16;
+      const agent = new Agent({ connections: senders });
+      const texts: string[][] = Array.from({ length: senders }, () => []);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: senders }, async (_, c) => {
+          for (let i = 0; next < jobs; i++) {
+            next++;
+            const text = `c${c}-${i}`;
+            const res = await request(gw.url + PATH, {
+              method: "POST",
+              body: JSON.stringify({ text, channel: "#flood" }),
+              headers: { "content-type": "application/json" },
+              dispatcher: agent,
+            });
+            await res.body.text();
+            if (res.statusCode !== 200) throw new Error(`fill: HTTP ${res.statusCode}`);
+            texts[c]!.push(text);
+          }
+        }),
+      );
+      await agent.close();
+      const load0 = load();
+      const cpu0 = cpuMs(gw.child.pid!);
+      await sinkCall("__release");
+      const started = Date.now();
+      let times: number[] = [];
+      while ((times = (await sinkCall("__arrivals")) as number[]).length < jobs && Date.now() - started < 120_000)
+        await sleep(100);
+      // The last settles ride a later transaction: wait until the line is empty too.
+      while ((await pending(gw)) > 0 && Date.now() - started < 120_000) await sleep(20);
+      const cpuUs = ((cpuMs(gw.child.pid!) - cpu0) * 1000) / times.length;
+      const got = ((await sinkCall("__messages")) as Record<string, string[]>)["room-flood"] ?? [];
+      const counts = new Map<string, number>();
+      for (const t of got) counts.set(t, (counts.get(t) ?? 0) + 1);
+      const twice = [...counts.values()].filter((n) => n > 1).length;
+      const lost = texts.flat().filter((t) => !counts.has(t)).length;
+      let outOfOrder = 0;
+      const lastOf = new Map<string, number>();
+      for (const t of got) {
+        const [c, i] = t.split("-") as [string, string];
+        if (Number(i) < (lastOf.get(c) ?? -1)) outOfOrder++;
+        lastOf.set(c, Number(i));
+      }
+      const rate = ((times.length - 1) * 1000) / (times.at(-1)! - times[0]!);
+      if (round > 0) {
+        (ratios[name] ??= []).push(rate / limit);
+        (cpus[name] ??= []).push(cpuUs);
+      }
+      console.log(
+        `| ${round === 0 ? "0 (warm-up)" : round} | ${name} | ${fmt(limit)} | ${fmt(rate)} | ${fmt(rate / limit, 2)} | ${fmt(cpuUs)} / ${fmt(bare)} | ${lost} / ${twice} / ${outOfOrder} | ${load0} |`,
+      );
+    }
+  }
+  for (const gw of gateways.values()) await stop(gw.child);
+  await stop(sink.child);
+  const median = (r: number[]) => [...r].sort((a, b) => a - b)[Math.floor(r.length / 2)]!;
+  for (const [name, r] of Object.entries(ratios))
+    console.log(
+      `\n${name}: drained/s ÷ sequential limit, median ${fmt(median(r), 2)}× (${r.map((x) => fmt(x, 2)).join(", ")}; budget ≥ 0.8×); CPU per message median ${fmt(median(cpus[name]!))} µs`,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -395,13 +516,15 @@ export async function runScenario(name: string, o: ScenarioOptions): Promise<voi
   switch (name) {
     case "flood":
       return flood(o);
+    case "drain":
+      return drain(o);
     case "slow":
       return slow(o);
     case "recovery":
       return recovery(o);
     default:
       throw new Error(
-        `--scenario: flood, slow or recovery (the 50-room case is the default run: npm run bench -- --payloads small --before DIR)`,
+        `--scenario: flood, drain, slow or recovery (the 50-room case is the default run: npm run bench -- --payloads small --before DIR)`,
       );
   }
 }

@@ -17,7 +17,7 @@
  *   npm run bench -- --before DIR          also runs slackline from another checkout, interleaved with
  *                                          the others: `git worktree add DIR <commit>` and link (or
  *                                          install) its node_modules
- *   npm run bench -- --scenario NAME      delivery under stress (flood, slow, recovery): bench/delivery.ts
+ *   npm run bench -- --scenario NAME      delivery under stress (flood, drain, slow, recovery): bench/delivery.ts
  *   npm run bench -- --bundle              the Worker bundle's size (wrangler dry run), nothing else
  *   npm run bench -- --worker              the Worker's CPU per request in workerd (`wrangler dev`,
  *                                          local), against a pass-through Worker: /healthz and the

@@ -52,11 +52,63 @@ interface Item {
   running: boolean;
 }
 
+/**
+ * A room's unfinished jobs by acceptance order. The head leaves in constant time however long
+ * the line is (an array's `splice(0, 1)` moves every other element).
+ */
+class Items {
+  #all: Array<Item | undefined> = [];
+  /** Where the head is in `#all`; the slots before it are free. */
+  #first = 0;
+
+  get length(): number {
+    return this.#all.length - this.#first;
+  }
+
+  get head(): Item | undefined {
+    return this.#all[this.#first];
+  }
+
+  /** By acceptance order (nearly always at the end). */
+  insert(item: Item): void {
+    const all = this.#all;
+    let i = all.length;
+    while (i > this.#first && all[i - 1]!.seq > item.seq) i--;
+    if (i === all.length) all.push(item);
+    else all.splice(i, 0, item);
+  }
+
+  remove(item: Item): void {
+    if (this.#all[this.#first] === item) {
+      this.#all[this.#first++] = undefined;
+      if (this.#first === this.#all.length) {
+        this.#all = [];
+        this.#first = 0;
+      } else if (this.#first >= 1024 && this.#first * 2 >= this.#all.length) {
+        this.#all = this.#all.slice(this.#first);
+        this.#first = 0;
+      }
+      return;
+    }
+    const i = this.#all.indexOf(item, this.#first);
+    if (i >= 0) this.#all.splice(i, 1);
+  }
+
+  /** The first `n`, head first. */
+  first(n: number): Item[] {
+    return this.#all.slice(this.#first, this.#first + n) as Item[];
+  }
+
+  *[Symbol.iterator](): Iterator<Item> {
+    for (let i = this.#first; i < this.#all.length; i++) yield this.#all[i]!;
+  }
+}
+
 /** A room's line. */
 interface Line {
   readonly room: string;
-  /** Unfinished jobs on disk, by acceptance order; `items[0]` is the head. */
-  readonly items: Item[];
+  /** Unfinished jobs on disk, by acceptance order. */
+  readonly items: Items;
   /** Messages waiting: the items', and those of jobs on their way to disk. */
   messages: number;
   /** Attempts running on this room's items. */
@@ -84,6 +136,14 @@ const RECORDS_SHOWN = 100;
 const MAX_UNSETTLED = 128;
 /** A settle waits at most this long for a transaction to ride with. */
 const SETTLE_FLUSH_MS = 25;
+/**
+ * A transaction of settles only is committed without a fsync (it survives a crash of the
+ * process, not a power loss), unless the last fsynced commit is this old: a power loss then
+ * undoes at most this long's settles. A delivered job that comes back is refused by Rocket.Chat
+ * (known `_id`) and checked; it is not posted twice. A fsync costs more than Rocket.Chat's
+ * answer on a fast server, and it blocks the loop: one per 25 ms was a tenth of the drain.
+ */
+const SETTLE_SYNC_MS = 1000;
 /** After a failed commit, settles are written again after this, doubling up to the cap. */
 const DISK_RETRY_MS = 100;
 const DISK_RETRY_MAX_MS = 5000;
@@ -112,6 +172,8 @@ export class DurableDelivery implements DeliveryService {
   #flushQueued = false;
   #lazyTimer: ReturnType<typeof setTimeout> | undefined;
   #diskRetryMs = 0;
+  /** When the last fsynced transaction committed. */
+  #syncedAt = 0;
   #diskTimer: ReturnType<typeof setTimeout> | undefined;
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
   #wakeAt = Infinity;
@@ -179,7 +241,9 @@ export class DurableDelivery implements DeliveryService {
     if (this.#running.size > 0)
       this.#logger.warn("outbox: grace period over, leaving deliveries in flight", { running: this.#running.size });
     // Jobs still being sent are recorded `inflight`: the next start checks them first.
-    const sending = [...this.#lines.values()].flatMap((l) => l.items.filter((i) => i.running).map((i) => i.job.id));
+    const sending = [...this.#lines.values()].flatMap((l) =>
+      [...l.items].filter((i) => i.running).map((i) => i.job.id),
+    );
     this.#flush();
     let clean = this.#writes.length === 0;
     try {
@@ -207,7 +271,8 @@ export class DurableDelivery implements DeliveryService {
     // Dead letters are read from the outbox: write what is pending first.
     if (this.#diskTimer === undefined) this.#flush();
     const now = this.#now();
-    const items = [...this.#lines.values()].flatMap((l) => l.items).sort((a, b) => a.seq - b.seq);
+    // Each line is in acceptance order: only its first RECORDS_SHOWN can be shown.
+    const items = [...this.#lines.values()].flatMap((l) => l.items.first(RECORDS_SHOWN)).sort((a, b) => a.seq - b.seq);
     return {
       counts: { pending: this.#stored, dead: this.#dead },
       pending: this.#closed ? [] : items.slice(0, RECORDS_SHOWN).map((i) => this.#itemRecord(i, now)),
@@ -222,7 +287,8 @@ export class DurableDelivery implements DeliveryService {
     if (!found) return { kind: "not_found" };
     const now = this.#now();
     if (found.state !== "dead") {
-      const item = this.#lines.get(found.job.room)?.items.find((i) => i.job.id === id);
+      const line = this.#lines.get(found.job.room);
+      const item = line && [...line.items].find((i) => i.job.id === id);
       return { kind: "not_dead", record: item ? this.#itemRecord(item, now) : this.#deadRecord(found) };
     }
     const revived = this.#outbox.revive(id, now, now + this.#settings.maxAgeSeconds * 1000)!;
@@ -353,7 +419,8 @@ export class DurableDelivery implements DeliveryService {
   /** Counts a job into (+1) or out of (−1) its room's line; the line, created if needed. */
   #count(job: DeliveryJob, sign: 1 | -1): Line {
     let line = this.#lines.get(job.room);
-    if (!line) this.#lines.set(job.room, (line = { room: job.room, items: [], messages: 0, running: 0, unsettled: 0 }));
+    if (!line)
+      this.#lines.set(job.room, (line = { room: job.room, items: new Items(), messages: 0, running: 0, unsettled: 0 }));
     const n = job.messages.length * sign;
     line.messages += n;
     this.#messages += n;
@@ -368,15 +435,11 @@ export class DurableDelivery implements DeliveryService {
   /** Into the line by acceptance order (nearly always at the end). */
   #insert(line: Line, item: Item): void {
     if (!this.#lines.has(line.room)) this.#lines.set(line.room, line);
-    const items = line.items;
-    let i = items.length;
-    while (i > 0 && items[i - 1]!.seq > item.seq) i--;
-    items.splice(i, 0, item);
+    line.items.insert(item);
   }
 
   #remove(line: Line, item: Item): void {
-    const i = line.items.indexOf(item);
-    if (i >= 0) line.items.splice(i, 1);
+    line.items.remove(item);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -432,8 +495,14 @@ export class DurableDelivery implements DeliveryService {
     }
     const batch = this.#writes;
     this.#writes = [];
+    const now = this.#now();
+    // New jobs wait for their fsync (an `ok` survives a power loss); settles alone need not.
+    const durable = now - this.#syncedAt >= SETTLE_SYNC_MS || batch.some((p) => p.done !== undefined);
     try {
-      this.#outbox.write(batch.map((p) => p.write));
+      this.#outbox.write(
+        batch.map((p) => p.write),
+        durable,
+      );
     } catch (e) {
       // New jobs fail (their senders get 503, nothing was stored); settles stay in memory and
       // are written with the next transaction, tried again with back-off.
@@ -452,6 +521,7 @@ export class DurableDelivery implements DeliveryService {
       }
       return;
     }
+    if (durable) this.#syncedAt = now;
     this.#metrics.outboxCommits.inc();
     if (this.#diskRetryMs > 0) this.#logger.info("outbox: writing again");
     this.#diskRetryMs = 0;
@@ -490,8 +560,8 @@ export class DurableDelivery implements DeliveryService {
     if (this.#stopping) return;
     const now = this.#now();
     for (const line of this.#lines.values()) {
-      while (line.items.length > 0 && line.running === 0 && this.#policy.expired(line.items[0]!.job, now)) {
-        const head = line.items[0]!;
+      for (let head = line.items.head; head && line.running === 0; head = line.items.head) {
+        if (!this.#policy.expired(head.job, now)) break;
         this.#bury(line, head, "service_unavailable", this.#policy.expiryReason(head.lastError), now);
       }
     }
@@ -509,8 +579,8 @@ export class DurableDelivery implements DeliveryService {
       this.#candidates.delete(room);
       const line = this.#lines.get(room);
       // Busy rooms come back when their attempt settles or their write is on disk.
-      if (!line || line.items.length === 0 || line.running > 0 || line.unsettled >= MAX_UNSETTLED) continue;
-      const head = line.items[0]!;
+      const head = line?.items.head;
+      if (!line || !head || line.running > 0 || line.unsettled >= MAX_UNSETTLED) continue;
       if (this.#policy.expired(head.job, now)) {
         this.#bury(line, head, "service_unavailable", this.#policy.expiryReason(head.lastError), now);
         this.#candidates.add(room); // its next job moves up

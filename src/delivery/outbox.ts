@@ -57,8 +57,12 @@ export type OutboxWrite =
     };
 
 export interface Outbox {
-  /** Several writes in one transaction (one fsync): all of them or none (throws). */
-  write(ops: readonly OutboxWrite[]): void;
+  /**
+   * Several writes in one transaction (one fsync): all of them or none (throws). `durable`
+   * false (settles only): it survives the process's crash, but a power loss may undo it until
+   * the next durable write (no fsync of its own; docs/delivery.md "Settles without a fsync").
+   */
+  write(ops: readonly OutboxWrite[], durable?: boolean): void;
   /** Every unfinished job, oldest first (start-up: the lines are kept in memory from then on). */
   unfinished(): OutboxEntry[];
   /** Stores a new job: `queued`, or `inflight` when an attempt is already running. */

@@ -12,8 +12,11 @@ export type SqlValue = string | number | null;
 export interface SqlDriver {
   /** One statement with `?` bindings; the rows it returns (none for most writes). */
   exec(sql: string, ...params: SqlValue[]): Array<Record<string, unknown>>;
-  /** All of `fn`'s statements or none. */
-  transaction<T>(fn: () => T): T;
+  /**
+   * All of `fn`'s statements or none. `durable` false: the commit need not be on stable storage
+   * when it returns (node:sqlite: `synchronous = NORMAL` for this one); a driver may ignore it.
+   */
+  transaction<T>(fn: () => T, durable?: boolean): T;
   close(): void;
 }
 
@@ -101,7 +104,7 @@ export class SqlOutbox implements Outbox {
     );
   }
 
-  write(ops: readonly OutboxWrite[]): void {
+  write(ops: readonly OutboxWrite[], durable = true): void {
     this.#db.transaction(() => {
       for (const w of ops) {
         switch (w.op) {
@@ -119,7 +122,7 @@ export class SqlOutbox implements Outbox {
             break;
         }
       }
-    });
+    }, durable);
   }
 
   unfinished(): OutboxEntry[] {

@@ -21,6 +21,8 @@ export interface SqliteOutboxOptions {
  * - WAL with synchronous=FULL: every commit is fsynced before it returns, so an `ok` survives
  *   a power loss too, not only a crash (NORMAL may lose the last commits then). Only jobs
  *   Rocket.Chat did not confirm in time are written, so the fsync stays off the fast path.
+ *   The exception a caller asks for: a transaction of settles only (`durable` false) commits
+ *   with NORMAL, no fsync of its own (docs/delivery.md).
  * - locking_mode=EXCLUSIVE: one process owns an outbox. A second one on the same file fails to
  *   start instead of sending the same jobs; the lock goes with the process, even on SIGKILL.
  */
@@ -47,17 +49,26 @@ function driver(db: DatabaseSync): SqlDriver {
     if (!statement) statements.set(sql, (statement = db.prepare(sql)));
     return statement;
   };
+  const begin = db.prepare("BEGIN IMMEDIATE");
+  const commit = db.prepare("COMMIT");
+  // Per transaction: a commit that need not survive a power loss skips its fsync (WAL: the
+  // next FULL commit or checkpoint syncs the log, this commit's frames included).
+  const lazy = db.prepare("PRAGMA synchronous = NORMAL");
+  const full = db.prepare("PRAGMA synchronous = FULL");
   return {
     exec: (sql: string, ...params: SqlValue[]) => prepared(sql).all(...params) as Array<Record<string, unknown>>,
-    transaction<T>(fn: () => T): T {
-      db.exec("BEGIN IMMEDIATE");
+    transaction<T>(fn: () => T, durable = true): T {
+      if (!durable) lazy.run();
       try {
+        begin.run();
         const result = fn();
-        db.exec("COMMIT");
+        commit.run();
         return result;
       } catch (e) {
         if (db.isTransaction) db.exec("ROLLBACK");
         throw e;
+      } finally {
+        if (!durable) full.run();
       }
     },
     close: () => db.close(),

@@ -50,10 +50,10 @@ function watched(): { wrap: (o: Outbox) => Outbox; added: OutboxEntry[]; failing
       get(target, key) {
         // Writes go to disk in groups (one transaction per event-loop turn).
         if (key === "write")
-          return (ops: readonly OutboxWrite[]) => {
+          return (ops: readonly OutboxWrite[], durable?: boolean) => {
             const adds = ops.flatMap((w) => (w.op === "add" ? [w.entry] : []));
             if (failing.add && adds.length > 0) throw new Error("disk full");
-            target.write(ops);
+            target.write(ops, durable);
             added.push(...adds);
           };
         const value = Reflect.get(target, key) as unknown;

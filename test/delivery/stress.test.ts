@@ -78,6 +78,68 @@ describe("a flooded room", () => {
   });
 });
 
+describe("the bound over all rooms", () => {
+  it("past delivery.maxQueued: 429 rate_limited with a whole Retry-After for any room, nothing stored for it; every ok delivered once", async () => {
+    const bound = 8;
+    const rooms = ["alerts", "ops", "deploys", "logs"];
+    const temp = tempDir();
+    const outboxPath = join(temp.dir, "outbox.sqlite");
+    try {
+      // The per-room bound is far away: only the total one can refuse.
+      gw = await startDurable({ delivery: { maxQueued: bound, maxQueuedPerRoom: 1000 }, outboxPath });
+      const base = await gw.listen();
+      await gw.fake.setDown(true); // everything accepted waits in the line
+      const retryAfter: string[] = [];
+      const bodies: string[] = [];
+      const post = async (hook: string, body: string): Promise<Response> => {
+        const res = await fetch(base + hookPath(hook), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        });
+        if (res.status === 429) {
+          retryAfter.push(res.headers.get("retry-after") ?? "");
+          bodies.push(await res.clone().text());
+        }
+        return res;
+      };
+      // One message per room first, one after another: every room has a line, so each later
+      // request is admitted or refused at once (no fast-path attempt overlaps the count).
+      const first = await sendWorkload(post, 1, { hooks: ["h1"], rooms });
+      expect(first.map((s) => s.status)).toEqual([200, 200, 200, 200]);
+      const rest = await sendWorkload(post, 6, { hooks: ["h1", "h2"], rooms, from: 1 });
+      const sent = [...first, ...rest];
+      const accepted = sent.filter((s) => s.status === 200);
+      const refused = sent.filter((s) => s.status === 429);
+      expect(accepted.length + refused.length).toBe(sent.length);
+      // Exactly the bound was taken, spread over the rooms; the rest was told to come back.
+      expect(accepted).toHaveLength(bound);
+      expect(refused).toHaveLength(sent.length - bound);
+      expect(new Set(refused.map((s) => s.room)).size).toBeGreaterThan(1);
+      for (const value of retryAfter) expect(value).toMatch(/^[1-9]\d*$/);
+      expect(bodies.every((b) => b === "rate_limited")).toBe(true);
+      expect(await metric(gw, /^slackline_delivery_refused_total\{bound="total"\}/)).toBe(refused.length);
+      expect(await metric(gw, /^slackline_delivery_refused_total\{bound="room"\}/)).toBe(0);
+      expect(gw.fake.messages).toEqual([]);
+      await gw.stop();
+      gw = undefined;
+      // On disk: exactly the jobs answered ok; nothing of the refused ones.
+      const stored = outboxRows(outboxPath).map(
+        (r) => (JSON.parse(r.job) as { messages: Array<{ msg: string }> }).messages[0]!.msg,
+      );
+      expect([...stored].sort()).toEqual(accepted.map((s) => s.text).sort());
+      // Rocket.Chat answers (a new gateway on the same outbox file): every ok once, in order.
+      gw = await startDurable({ delivery: { maxQueued: bound }, outboxPath });
+      await drained(gw.durable, gw.fake, sent);
+      expectExactlyOnce(gw.fake, sent);
+    } finally {
+      await gw?.stop();
+      gw = undefined;
+      temp.remove();
+    }
+  });
+});
+
 describe("a 429 storm", () => {
   it("is a pause for everyone that never lengthens a job's own back-off; recovery delivers everything once", async () => {
     // A long back-off, and jitter at its top: a back-off counted from every attempt would show.
