@@ -126,7 +126,10 @@ function lex(src: string): Token[] {
   for (let i = 0; i < lexer.inlineQueue.length; i++) {
     const next = lexer.inlineQueue[i]!;
     lexer.state.inRawBlock = false;
-    for (const piece of inlinePieces(next.src)) lexer.inlineTokens(piece, next.tokens);
+    const pieces = inlinePieces(next.src);
+    // Over budget: unclosable delimiters are escaped (see escapeUnclosable); normal text is one piece.
+    const over = pieces.length > 1 || emphasisCost(next.src, 0, next.src.length) > INLINE_BUDGET;
+    for (const piece of pieces) lexer.inlineTokens(over ? escapeUnclosable(piece) : piece, next.tokens);
   }
   lexer.inlineQueue = [];
   return tokens;
@@ -171,6 +174,120 @@ function inlinePieces(s: string): string[] {
   }
   if (start < s.length) pieces.push(s.slice(start));
   return pieces;
+}
+
+const WS = /\s/;
+const PUNCT = /[\p{P}\p{S}]/u;
+const URL_START = /^(?:https?:\/\/|ftp:\/\/|www\.)/i;
+
+/**
+ * The ranges marked will not read as emphasis and where a backslash would show: code spans,
+ * bare URLs and `<…>` autolinks. Linear: `protect[i]` is 1 for each such character.
+ */
+function protectedChars(s: string): Uint8Array {
+  const protect = new Uint8Array(s.length);
+  // Code spans: a backtick run is closed by the next run of the same length (CommonMark).
+  const runs: Array<[start: number, length: number]> = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "\\") {
+      i++;
+      continue;
+    }
+    if (s[i] !== "`") continue;
+    let j = i;
+    while (s[j] === "`") j++;
+    runs.push([i, j - i]);
+    i = j - 1;
+  }
+  const nextSame = new Array<number>(runs.length).fill(-1);
+  const lastOfLength = new Map<number, number>();
+  for (let r = runs.length - 1; r >= 0; r--) {
+    nextSame[r] = lastOfLength.get(runs[r]![1]) ?? -1;
+    lastOfLength.set(runs[r]![1], r);
+  }
+  for (let r = 0; r < runs.length; r++) {
+    const close = nextSame[r]!;
+    if (close < 0) continue;
+    const [closeStart, closeLength] = runs[close]!;
+    protect.fill(1, runs[r]![0], closeStart + closeLength);
+    r = close;
+  }
+  // Bare URLs (to the next space or `<`) and autolinks (`<` to `>`, no space or `<` between).
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (protect[i]) continue;
+    if (c === "<") {
+      let j = i + 1;
+      while (j < s.length && s[j] !== ">" && s[j] !== "<" && !WS.test(s[j]!)) j++;
+      if (s[j] === ">") protect.fill(1, i, j + 1);
+      i = j - 1;
+    } else if (
+      (c === "h" || c === "H" || c === "f" || c === "F" || c === "w" || c === "W") &&
+      URL_START.test(s.slice(i, i + 8))
+    ) {
+      let j = i;
+      while (j < s.length && s[j] !== "<" && !WS.test(s[j]!)) j++;
+      protect.fill(1, i, j);
+      i = j - 1;
+    }
+  }
+  return protect;
+}
+
+/**
+ * Escapes, in an inline run over the emphasis budget, each `*`/`_` run that could open emphasis
+ * but has no run of the same character after it that could close it: marked would scan the
+ * rest of the run for a closer, for each of them in vain (`**a_` repeated is quadratic), and
+ * they are literal text anyway, which a backslash keeps them. "Could close" is read liberally
+ * (preceded by a non-space, and not punctuation followed by a letter), so a delimiter marked
+ * might match is never escaped. Nothing is escaped in code spans, URLs or autolinks. Linear.
+ */
+export function escapeUnclosable(s: string): string {
+  const protect = protectedChars(s);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const canOpen: boolean[] = [];
+  const canClose: boolean[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "\\") {
+      i++;
+      continue;
+    }
+    if ((c !== "*" && c !== "_") || protect[i]) continue;
+    let j = i;
+    while (s[j] === c && !protect[j]) j++;
+    const prev = s[i - 1];
+    const next = s[j];
+    const nextWord = next !== undefined && !WS.test(next) && !PUNCT.test(next);
+    starts.push(i);
+    ends.push(j);
+    canOpen.push(next !== undefined && !WS.test(next));
+    canClose.push(prev !== undefined && !WS.test(prev) && !(PUNCT.test(prev) && prev !== "~" && nextWord));
+    i = j - 1;
+  }
+  const escape = new Array<boolean>(starts.length).fill(false);
+  let closerOfStar = false;
+  let closerOfUnderscore = false;
+  let any = false;
+  for (let r = starts.length - 1; r >= 0; r--) {
+    const star = s[starts[r]!] === "*";
+    if (canOpen[r] && !(star ? closerOfStar : closerOfUnderscore)) escape[r] = any = true;
+    if (canClose[r]) {
+      if (star) closerOfStar = true;
+      else closerOfUnderscore = true;
+    }
+  }
+  if (!any) return s;
+  let out = "";
+  let copied = 0;
+  for (let r = 0; r < starts.length; r++) {
+    if (!escape[r]) continue;
+    out += s.slice(copied, starts[r]);
+    for (let k = starts[r]!; k < ends[r]!; k++) out += `\\${s[k]}`;
+    copied = ends[r]!;
+  }
+  return out + s.slice(copied);
 }
 
 /**
@@ -905,6 +1022,7 @@ function resolveMessage(raw: string): string {
     last = piece[piece.length - 1]!;
   };
   let run = 0; // where the pending run of ordinary characters starts: copied in one piece
+  const mention = new MentionScan(raw);
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]!;
     if (c < ESC_OPEN || c > BOLD_CLOSE) continue;
@@ -926,7 +1044,7 @@ function resolveMessage(raw: string): string {
       case ITALIC_CLOSE: {
         // `#b_`/`@b_` would take the `_` into the name, `:_…:` reads as an emoji shortcode.
         const next = nextEffective(raw, i + 1);
-        const glued = last === ":" || endsWithMention(raw, i) || (c === ITALIC_OPEN && isAsciiAlnum(last));
+        const glued = last === ":" || mention.endsAt(i) || (c === ITALIC_OPEN && isAsciiAlnum(last));
         put(glued ? `${ZWSP}_` : "_");
         if (c === ITALIC_CLOSE && (next === ":" || isAsciiAlnum(next))) put(ZWSP);
         break;
@@ -951,15 +1069,35 @@ function resolveMessage(raw: string): string {
 
 const MENTION_NAME = /[\p{L}\p{N}._:-]/u; // user names may hold `:` (federation)
 
-/** Whether `raw` before `end` ends in `#name`/`@name` (letters, digits, `._:-`), looking back. */
-function endsWithMention(raw: string, end: number): boolean {
-  for (let i = end - 1; i >= 0 && i >= end - 80; i--) {
-    const c = raw[i]!;
-    if (c === "#" || c === "@") return true;
-    if (c === ESC_OPEN || c === ESC_CLOSE || c === ITALIC_OPEN || c === ITALIC_CLOSE) continue;
-    if (!MENTION_NAME.test(c)) return false;
+const MENTION_SPAN = 80;
+const isNameChar = (c: string): boolean =>
+  (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || MENTION_NAME.test(c);
+
+/**
+ * Whether `raw` before a position ends in `#name`/`@name` (letters, digits, `._:-`; sentinels
+ * skipped) that starts at most MENTION_SPAN characters back. Read forwards, once: asked at
+ * increasing positions, the whole text costs one pass (looking back from each `_` would cost
+ * MENTION_SPAN steps per `_`).
+ */
+class MentionScan {
+  readonly #raw: string;
+  #scanned = 0;
+  /** The last `#`/`@` followed by name characters only, or -1. */
+  #at = -1;
+
+  constructor(raw: string) {
+    this.#raw = raw;
   }
-  return false;
+
+  endsAt(end: number): boolean {
+    for (; this.#scanned < end; this.#scanned++) {
+      const c = this.#raw[this.#scanned]!;
+      if (c === "#" || c === "@") this.#at = this.#scanned;
+      else if (c === ESC_OPEN || c === ESC_CLOSE || c === ITALIC_OPEN || c === ITALIC_CLOSE) continue;
+      else if (!isNameChar(c)) this.#at = -1;
+    }
+    return this.#at >= 0 && this.#at >= end - MENTION_SPAN;
+  }
 }
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
