@@ -178,18 +178,24 @@ function inlinePieces(s: string): string[] {
 
 const WS = /\s/;
 const PUNCT = /[\p{P}\p{S}]/u;
-const URL_START = /^(?:https?:\/\/|ftp:\/\/|www\.)/i;
+const ASCII_PUNCT = /[!-/:-@[-`{-~]/;
+/** Whether `s[i]` is a backslash that escapes the next character. */
+const escapes = (s: string, i: number): boolean => s[i] === "\\" && ASCII_PUNCT.test(s[i + 1] ?? "");
+const URL_START = /^(?:https?:\/\/|ftp:\/\/|www\.)[a-zA-Z0-9-]/i;
+const AUTOLINK =
+  /^<(?:[a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s\x00-\x1f<>]*|[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9.-]+)>/;
+const EMAIL_NAME = /[A-Za-z0-9._+-]/;
+const EMAIL_DOMAIN = /[A-Za-z0-9._-]/;
+/** Left as written, but its delimiters may still close emphasis. */
+const KEEP = 1;
+/** Hidden from emphasis as marked hides it: left as written, its delimiters close nothing. */
+const HIDDEN = 2;
 
-/**
- * The ranges marked will not read as emphasis and where a backslash would show: code spans,
- * bare URLs and `<…>` autolinks. Linear: `protect[i]` is 1 for each such character.
- */
-function protectedChars(s: string): Uint8Array {
-  const protect = new Uint8Array(s.length);
-  // Code spans: a backtick run is closed by the next run of the same length (CommonMark).
+/** Marks the code spans of `s` HIDDEN (no backslash before a backtick in `s`). */
+function markCodeSpans(s: string, protect: Uint8Array): void {
   const runs: Array<[start: number, length: number]> = [];
   for (let i = 0; i < s.length; i++) {
-    if (s[i] === "\\") {
+    if (escapes(s, i)) {
       i++;
       continue;
     }
@@ -209,25 +215,59 @@ function protectedChars(s: string): Uint8Array {
     const close = nextSame[r]!;
     if (close < 0) continue;
     const [closeStart, closeLength] = runs[close]!;
-    protect.fill(1, runs[r]![0], closeStart + closeLength);
+    protect.fill(HIDDEN, runs[r]![0], closeStart + closeLength);
     r = close;
   }
-  // Bare URLs (to the next space or `<`) and autolinks (`<` to `>`, no space or `<` between).
+}
+
+/**
+ * Where escapeUnclosable must not add a backslash: code spans and autolinks, which marked
+ * hides from emphasis (HIDDEN), and bare URLs, e-mail addresses and `<…>` tags, where a
+ * backslash would show (KEEP). Linear.
+ */
+function protectedChars(s: string): Uint8Array {
+  const protect = new Uint8Array(s.length);
+  // Code spans: a backtick run is closed by the next run of the same length. A backslash
+  // before a backtick may or may not escape it (not inside a span): then everything from the
+  // first backtick to the last is KEEP.
+  if (s.includes("\\`")) protect.fill(KEEP, s.indexOf("`"), s.lastIndexOf("`") + 1);
+  else markCodeSpans(s, protect);
+  // `<…>` (to the first `>`, no `<` between): an autolink, or perhaps a tag. Bare URLs run to
+  // the next space or `<`.
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (protect[i]) continue;
-    if (c === "<") {
+    if (escapes(s, i)) i++;
+    else if (c === "<") {
       let j = i + 1;
-      while (j < s.length && s[j] !== ">" && s[j] !== "<" && !WS.test(s[j]!)) j++;
-      if (s[j] === ">") protect.fill(1, i, j + 1);
-      i = j - 1;
-    } else if (
-      (c === "h" || c === "H" || c === "f" || c === "F" || c === "w" || c === "W") &&
-      URL_START.test(s.slice(i, i + 8))
-    ) {
+      while (j < s.length && s[j] !== ">" && s[j] !== "<") j++;
+      if (s[j] === ">") {
+        let k = i;
+        while (k > 0 && s[k - 1] === "\\") k--;
+        const autolink = (i - k) % 2 === 0 && AUTOLINK.exec(s.slice(i, j + 1))?.[0].length === j + 1 - i;
+        protect.fill(autolink ? HIDDEN : KEEP, i, j + 1);
+        i = j;
+      }
+    }
+  }
+  // E-mail addresses (which marked links: the name before `@`, the domain after) and bare
+  // URLs (to the next space or `<`), also inside `<…>` that is no autolink.
+  const keep = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) if (protect[k] === 0) protect[k] = KEEP;
+  };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (protect[i] === HIDDEN) continue;
+    if (c === "@") {
+      let k = i;
+      while (k > 0 && protect[k - 1] !== HIDDEN && EMAIL_NAME.test(s[k - 1]!)) k--;
+      let j = i + 1;
+      while (j < s.length && EMAIL_DOMAIN.test(s[j]!)) j++;
+      keep(k, j);
+    } else if ("hHfFwW".includes(c) && URL_START.test(s.slice(i, i + 9))) {
       let j = i;
       while (j < s.length && s[j] !== "<" && !WS.test(s[j]!)) j++;
-      protect.fill(1, i, j);
+      keep(i, j);
       i = j - 1;
     }
   }
@@ -236,43 +276,60 @@ function protectedChars(s: string): Uint8Array {
 
 /**
  * Escapes, in an inline run over the emphasis budget, each `*`/`_` run that could open emphasis
- * but has no run of the same character after it that could close it: marked would scan the
- * rest of the run for a closer, for each of them in vain (`**a_` repeated is quadratic), and
- * they are literal text anyway, which a backslash keeps them. "Could close" is read liberally
- * (preceded by a non-space, and not punctuation followed by a letter), so a delimiter marked
- * might match is never escaped. Nothing is escaped in code spans, URLs or autolinks. Linear.
+ * (and not close it) but has no run of the same character after it that could close it:
+ * marked would scan the rest of the run for a closer, for each of them in vain (`**a_`
+ * repeated is quadratic), and they are literal text anyway, which a backslash keeps them.
+ * "Could close" is read liberally (preceded by a non-space, and not punctuation followed by a
+ * letter), so a delimiter marked might match is never escaped. Nothing is escaped in code
+ * spans, autolinks, tags or URLs, nor right before another delimiter. Linear.
  */
 export function escapeUnclosable(s: string): string {
   const protect = protectedChars(s);
   const starts: number[] = [];
   const ends: number[] = [];
-  const canOpen: boolean[] = [];
+  const escapable: boolean[] = [];
   const canClose: boolean[] = [];
+  const canOpen: boolean[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (c === "\\") {
+    if (!protect[i] && escapes(s, i)) {
       i++;
       continue;
     }
-    if ((c !== "*" && c !== "_") || protect[i]) continue;
+    if ((c !== "*" && c !== "_") || protect[i] === HIDDEN) continue;
     let j = i;
-    while (s[j] === c && !protect[j]) j++;
+    while (s[j] === c && protect[j] === protect[i]) j++;
     const prev = s[i - 1];
     const next = s[j];
     const nextWord = next !== undefined && !WS.test(next) && !PUNCT.test(next);
+    const prevWord = prev !== undefined && !WS.test(prev) && !PUNCT.test(prev);
+    const close = prev !== undefined && !WS.test(prev) && !(PUNCT.test(prev) && prev !== "~" && nextWord);
     starts.push(i);
     ends.push(j);
-    canOpen.push(next !== undefined && !WS.test(next));
-    canClose.push(prev !== undefined && !WS.test(prev) && !(PUNCT.test(prev) && prev !== "~" && nextWord));
+    canClose.push(close);
+    canOpen.push(next !== undefined && !WS.test(next) && !(PUNCT.test(next) && prevWord));
+    // Not before another delimiter: after an escape, marked forgets the previous character,
+    // which decides whether a `*`, `_` or `~` there opens. Nor right after an escaped one.
+    const afterEscape = i >= 2 && escapes(s, i - 2);
+    escapable.push(
+      !protect[i] && !close && !afterEscape && next !== undefined && !WS.test(next) && !DELIMITERS.has(next),
+    );
     i = j - 1;
   }
   const escape = new Array<boolean>(starts.length).fill(false);
   let closerOfStar = false;
   let closerOfUnderscore = false;
   let any = false;
+  const char = (r: number): string | undefined => (r >= 0 ? s[starts[r]!] : undefined);
   for (let r = starts.length - 1; r >= 0; r--) {
-    const star = s[starts[r]!] === "*";
-    if (canOpen[r] && !(star ? closerOfStar : closerOfUnderscore)) escape[r] = any = true;
+    const c = char(r)!;
+    const star = c === "*";
+    // marked skips a `*` between `__` and `__` right after a `*` opener (and `_` between `**`s
+    // after a `_` one): escaping either pair would change that, so they are left.
+    const other = star ? "_" : "*";
+    const pairAfterOpener =
+      char(r - 1) === other && (canOpen[r - 1] || (char(r - 2) === c && char(r - 3) === other && canOpen[r - 3]));
+    if (escapable[r] && !pairAfterOpener && !(star ? closerOfStar : closerOfUnderscore)) escape[r] = any = true;
     if (canClose[r]) {
       if (star) closerOfStar = true;
       else closerOfUnderscore = true;
@@ -291,33 +348,66 @@ export function escapeUnclosable(s: string): string {
 }
 
 /**
- * Escapes the container markers (`>`, `-`, `+`, `*`, `1.`) at the start of a line beyond
- * MAX_NESTING, so the block lexer never recurses deeper than that.
+ * Escapes the container markers (`>`, `-`, `+`, `*`, `1.`) beyond MAX_NESTING levels, so the
+ * block lexer never recurses deeper than that. Levels are those on the line itself
+ * (`> > - x`) plus the list items it is indented into: each list item is open, for the lines
+ * after it, while they are indented to its content column (and less than 4 columns past the
+ * innermost, which would be code or text), until a line indented less ends it. Lines in
+ * ``` or ~~~ fences at the start of a line are left alone. Linear.
  */
 const BLANK = new Set([" ", "\t"]);
+const FENCE = /^[ \t]*(`{3,}|~{3,})/;
 
 function capNesting(src: string): string {
   let out = "";
   let copied = 0;
   let changed = false;
   let lineStart = 0;
+  /** Content columns (from the line start) of the list items open above this line. */
+  const items: number[] = [];
+  let fence = "";
+  let previousBlank = false;
   while (lineStart < src.length) {
     let end = src.indexOf("\n", lineStart);
     if (end < 0) end = src.length;
+    const line = src.slice(lineStart, end);
+    const fenceMark = FENCE.exec(line)?.[1];
+    if (fence !== "") {
+      if (fenceMark !== undefined && fenceMark[0] === fence[0] && fenceMark.length >= fence.length) fence = "";
+      lineStart = end + 1;
+      continue;
+    }
+    if (fenceMark !== undefined) fence = fenceMark;
+    const blank = line.trim() === "";
     let i = lineStart;
     let depth = 0;
+    let listSeen = false;
     for (;;) {
       while (i < end && (src[i] === " " || src[i] === "\t")) i++;
       if (i >= end) break;
       const c = src[i]!;
       let markerEnd = -1;
+      let list = false;
       if (c === ">") markerEnd = i + 1;
       else if ((c === "-" || c === "+" || c === "*") && BLANK.has(src[i + 1] ?? "")) {
         markerEnd = i + 1;
+        list = true;
       } else if (c >= "0" && c <= "9") {
         let j = i;
         while (j < end && j - i < 9 && src[j]! >= "0" && src[j]! <= "9") j++;
         if ((src[j] === "." || src[j] === ")") && BLANK.has(src[j + 1] ?? "")) markerEnd = j + 1;
+        list = markerEnd >= 0;
+      }
+      const column = i - lineStart;
+      if (list && !listSeen) {
+        // The first list marker of the line: the items it is indented into count as levels.
+        listSeen = true;
+        while (items.length > 0 && items.at(-1)! > column) items.pop();
+        if (column >= (items.at(-1) ?? 0) + 4) break; // code or text, not a list item
+        depth += items.length;
+      } else if (markerEnd < 0 && !listSeen && previousBlank && !blank) {
+        // Text after a blank line ends the items it is not indented into.
+        while (items.length > 0 && items.at(-1)! > column) items.pop();
       }
       if (markerEnd < 0) break;
       if (++depth > MAX_NESTING) {
@@ -327,8 +417,11 @@ function capNesting(src: string): string {
         changed = true;
         break;
       }
+      if (list) items.push(markerEnd - lineStart + 1);
       i = markerEnd;
     }
+    if (!blank) previousBlank = false;
+    else previousBlank = true;
     lineStart = end + 1;
   }
   return changed ? out + src.slice(copied) : src;
