@@ -316,7 +316,7 @@ export function escapeUnclosable(s: string): string {
     );
     i = j - 1;
   }
-  const escaped = new Array<boolean>(starts.length).fill(false);
+  const toEscape = new Array<boolean>(starts.length).fill(false);
   let closerOfStar = false;
   let closerOfUnderscore = false;
   let any = false;
@@ -329,7 +329,7 @@ export function escapeUnclosable(s: string): string {
     const other = star ? "_" : "*";
     const pairAfterOpener =
       char(r - 1) === other && (canOpen[r - 1] || (char(r - 2) === c && char(r - 3) === other && canOpen[r - 3]));
-    if (escapable[r] && !pairAfterOpener && !(star ? closerOfStar : closerOfUnderscore)) escaped[r] = any = true;
+    if (escapable[r] && !pairAfterOpener && !(star ? closerOfStar : closerOfUnderscore)) toEscape[r] = any = true;
     if (canClose[r]) {
       if (star) closerOfStar = true;
       else closerOfUnderscore = true;
@@ -339,7 +339,7 @@ export function escapeUnclosable(s: string): string {
   let out = "";
   let copied = 0;
   for (let r = 0; r < starts.length; r++) {
-    if (!escaped[r]) continue;
+    if (!toEscape[r]) continue;
     out += s.slice(copied, starts[r]);
     for (let k = starts[r]!; k < ends[r]!; k++) out += `\\${s[k]}`;
     copied = ends[r]!;
