@@ -27,10 +27,12 @@
  * Known limit: in a word that RC takes for a host name without a real TLD (`1.0~rc1`, `a.b*`),
  * RC ignores escapes and shows the backslash (the markup stays literal, which is what counts).
  *
- * Cost. marked's emphasis scan is quadratic in the number of unmatched `*`/`_` delimiters, and its
- * container parsing recurses once per nesting level. Inline runs over a fixed budget are lexed in
- * pieces, and a line nested deeper than MAX_NESTING containers has its extra markers escaped, so
- * any input is handled in roughly linear time. Any unexpected failure falls back to escaped text.
+ * Cost (docs/hostile-input.md). marked's emphasis scan is quadratic in the number of unmatched
+ * `*`/`_` delimiters, and its container parsing recurses once per nesting level. Inline runs over
+ * a fixed budget are lexed in pieces, with the delimiters nothing could close escaped
+ * (escapeUnclosable), and markers nested deeper than MAX_NESTING containers, on the line or by
+ * indentation, are escaped, so any input is handled in roughly linear time. Any unexpected
+ * failure falls back to escaped text.
  */
 import { Lexer, getDefaults } from "marked";
 import type { MarkedToken, Token, Tokens } from "marked";
@@ -182,8 +184,6 @@ const ASCII_PUNCT = /[!-/:-@[-`{-~]/;
 /** Whether `s[i]` is a backslash that escapes the next character. */
 const escapes = (s: string, i: number): boolean => s[i] === "\\" && ASCII_PUNCT.test(s[i + 1] ?? "");
 const URL_START = /^(?:https?:\/\/|ftp:\/\/|www\.)[a-zA-Z0-9-]/i;
-const AUTOLINK =
-  /^<(?:[a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s\x00-\x1f<>]*|[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9.-]+)>/;
 const EMAIL_NAME = /[A-Za-z0-9._+-]/;
 const EMAIL_DOMAIN = /[A-Za-z0-9._-]/;
 /** Left as written, but its delimiters may still close emphasis. */
@@ -221,9 +221,9 @@ function markCodeSpans(s: string, protect: Uint8Array): void {
 }
 
 /**
- * Where escapeUnclosable must not add a backslash: code spans and autolinks, which marked
- * hides from emphasis (HIDDEN), and bare URLs, e-mail addresses and `<…>` tags, where a
- * backslash would show (KEEP). Linear.
+ * Where escapeUnclosable must not add a backslash: code spans, which marked hides from
+ * emphasis (HIDDEN), and `<…>` (autolinks, tags), bare URLs and e-mail addresses, where a
+ * backslash would show (KEEP: their delimiters still count as closers). Linear.
  */
 function protectedChars(s: string): Uint8Array {
   const protect = new Uint8Array(s.length);
@@ -232,8 +232,7 @@ function protectedChars(s: string): Uint8Array {
   // first backtick to the last is KEEP.
   if (s.includes("\\`")) protect.fill(KEEP, s.indexOf("`"), s.lastIndexOf("`") + 1);
   else markCodeSpans(s, protect);
-  // `<…>` (to the first `>`, no `<` between): an autolink, or perhaps a tag. Bare URLs run to
-  // the next space or `<`.
+  // `<…>` (to the first `>`, no `<` between): perhaps an autolink or a tag.
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (protect[i]) continue;
@@ -242,16 +241,13 @@ function protectedChars(s: string): Uint8Array {
       let j = i + 1;
       while (j < s.length && s[j] !== ">" && s[j] !== "<") j++;
       if (s[j] === ">") {
-        let k = i;
-        while (k > 0 && s[k - 1] === "\\") k--;
-        const autolink = (i - k) % 2 === 0 && AUTOLINK.exec(s.slice(i, j + 1))?.[0].length === j + 1 - i;
-        protect.fill(autolink ? HIDDEN : KEEP, i, j + 1);
+        protect.fill(KEEP, i, j + 1);
         i = j;
       }
     }
   }
   // E-mail addresses (which marked links: the name before `@`, the domain after) and bare
-  // URLs (to the next space or `<`), also inside `<…>` that is no autolink.
+  // URLs (to the next space or `<`, which may be past a `>`).
   const keep = (from: number, to: number): void => {
     for (let k = from; k < to; k++) if (protect[k] === 0) protect[k] = KEEP;
   };
