@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { repeatTo } from "../../test/support/adversarial.ts";
 import { defaultTranslateContext } from "../model/context.ts";
 import type { TranslateContext } from "../model/context.ts";
-import { markdownToRocketChat } from "./to-rocketchat.ts";
+import { escapeUnclosable, markdownToRocketChat } from "./to-rocketchat.ts";
 
 const ctx: TranslateContext = { ...defaultTranslateContext, tables: true };
 const oldRc: TranslateContext = { ...defaultTranslateContext, tables: false };
@@ -413,6 +413,74 @@ describe("markdownToRocketChat: properties", () => {
     const out = msg("**b** ".repeat(12_000));
     expect(out.startsWith("\\*\\*b\\*\\* \\*\\*b\\*\\*")).toBe(true);
     expect(out.match(/b/g)).toHaveLength(12_000);
+  });
+
+  it("escapes emphasis delimiters that nothing after them could close (over-budget runs)", () => {
+    // `**` after `_` and before a letter cannot close: every `**` of `**a_` repeated is literal.
+    expect(escapeUnclosable("**a_**a_**a_")).toBe("\\*\\*a_\\*\\*a_\\*\\*a_");
+    expect(escapeUnclosable("__a*__a*")).toBe("\\_\\_a*\\_\\_a*");
+    // Delimiters with a possible closer after them, and closers, are left to marked.
+    for (const kept of [
+      "**a** *b* _c_ ~~d~~",
+      "*a*a*a",
+      "a* b*",
+      "x **y z** a",
+      "* item",
+      "***",
+      "snake_case",
+      "\\a**b",
+    ]) {
+      expect(escapeUnclosable(kept)).toBe(kept);
+    }
+    // Never inside code spans, URLs or autolinks, where a backslash would show.
+    expect(escapeUnclosable("`**a_` **b ``c**`` **d")).toBe("`**a_` \\*\\*b ``c**`` \\*\\*d");
+    expect(escapeUnclosable("see http://x.y/**a_ and <https://x.y/**b> **c")).toBe(
+      "see http://x.y/**a_ and <https://x.y/**b> \\*\\*c",
+    );
+    expect(escapeUnclosable("`a **b")).toBe("`a \\*\\*b"); // an unclosed backtick is literal
+  });
+
+  it("escaping unclosable delimiters changes nothing marked would have read", () => {
+    // Same Rocket.Chat text with and without the escapes: they only mark what was literal.
+    const pieces = ["*", "**", "_", "__", "~", "`", "[", "]", "(", ")", "!", "<", ">", "\\", ":", "/", "#"];
+    const words = [" ", "a", "b1", "é", ".", "http://x.y/", "www.a.b", "<http://x.y/*_>", "`**`", "@u"];
+    const inline = fc
+      .array(fc.constantFrom(...pieces, ...words), { minLength: 1, maxLength: 40 })
+      .map((a) => a.join("").trimStart());
+    fc.assert(
+      fc.property(inline, (s) => {
+        expect(msg(escapeUnclosable(s))).toBe(msg(s));
+        expect(att(escapeUnclosable(s))).toBe(att(s));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("shows the pathological emphasis runs literally, and long normal Markdown as before", () => {
+    // 25,000 characters of `**a_`: all literal (every `*` escaped for RC), every `a` kept.
+    const out = msg(repeatTo("**a_", 25_000));
+    expect(kinds(out).filter((k) => k !== "PARAGRAPH" && k !== "PLAIN_TEXT")).toEqual([]);
+    expect(out.match(/a/g)).toHaveLength(6_250);
+    expect(out.match(/\\\*/g)).toHaveLength(12_500);
+    // A long paragraph of ordinary emphasis over the budget keeps its emphasis.
+    const normal = "some **bold** and _italic_ text, `code_x*`, snake_case and a * b; ".repeat(300);
+    const rendered = msg(normal);
+    expect(rendered.match(/\*bold\*/g)).toHaveLength(300);
+    expect(rendered.match(/_italic_/g)).toHaveLength(300);
+    expect(rendered.match(/`code_x\*`/g)).toHaveLength(300);
+  });
+
+  it("caps list nesting reached by indentation, not only by markers on one line", () => {
+    const deep = Array.from({ length: 40 }, (_, i) => `${" ".repeat(2 * i)}- x${i}`).join("\n");
+    const out = msg(deep);
+    // Ten levels are lists (flattened with indentation); the rest is text of the tenth item.
+    expect(out.split("\n").filter((l) => /^[\s\u00A0]*(?:-|◦|▪) x\d/.test(l))).toHaveLength(10);
+    for (let i = 0; i < 40; i++) expect(out).toContain(`x${i}`);
+    // Ten levels deep or less, and code fences, are as before.
+    const ten = Array.from({ length: 10 }, (_, i) => `${" ".repeat(2 * i)}- y`).join("\n");
+    expect(msg(ten)).not.toContain("\\-");
+    const fenced = `\`\`\`\n${deep}\n\`\`\``;
+    expect(msg(fenced)).toContain(`${" ".repeat(2 * 39)}- x39`);
   });
 
   // Linear: a quadratic pass would run past the test's timeout (see test/support/adversarial.ts);

@@ -27,10 +27,12 @@
  * Known limit: in a word that RC takes for a host name without a real TLD (`1.0~rc1`, `a.b*`),
  * RC ignores escapes and shows the backslash (the markup stays literal, which is what counts).
  *
- * Cost. marked's emphasis scan is quadratic in the number of unmatched `*`/`_` delimiters, and its
- * container parsing recurses once per nesting level. Inline runs over a fixed budget are lexed in
- * pieces, and a line nested deeper than MAX_NESTING containers has its extra markers escaped, so
- * any input is handled in roughly linear time. Any unexpected failure falls back to escaped text.
+ * Cost (docs/hostile-input.md). marked's emphasis scan is quadratic in the number of unmatched
+ * `*`/`_` delimiters, and its container parsing recurses once per nesting level. Inline runs over
+ * a fixed budget are lexed in pieces, with the delimiters nothing could close escaped
+ * (escapeUnclosable), and markers nested deeper than MAX_NESTING containers, on the line or by
+ * indentation, are escaped, so any input is handled in roughly linear time. Any unexpected
+ * failure falls back to escaped text.
  */
 import { Lexer, getDefaults } from "marked";
 import type { MarkedToken, Token, Tokens } from "marked";
@@ -126,7 +128,10 @@ function lex(src: string): Token[] {
   for (let i = 0; i < lexer.inlineQueue.length; i++) {
     const next = lexer.inlineQueue[i]!;
     lexer.state.inRawBlock = false;
-    for (const piece of inlinePieces(next.src)) lexer.inlineTokens(piece, next.tokens);
+    const pieces = inlinePieces(next.src);
+    // Over budget: unclosable delimiters are escaped (see escapeUnclosable); normal text is one piece.
+    const over = pieces.length > 1 || emphasisCost(next.src, 0, next.src.length) > INLINE_BUDGET;
+    for (const piece of pieces) lexer.inlineTokens(over ? escapeUnclosable(piece) : piece, next.tokens);
   }
   lexer.inlineQueue = [];
   return tokens;
@@ -173,34 +178,232 @@ function inlinePieces(s: string): string[] {
   return pieces;
 }
 
+const WS = /\s/;
+const PUNCT = /[\p{P}\p{S}]/u;
+const ASCII_PUNCT = /[!-/:-@[-`{-~]/;
+/** Whether `s[i]` is a backslash that escapes the next character. */
+const escapes = (s: string, i: number): boolean => s[i] === "\\" && ASCII_PUNCT.test(s[i + 1] ?? "");
+const URL_START = /^(?:https?:\/\/|ftp:\/\/|www\.)[a-zA-Z0-9-]/i;
+const EMAIL_NAME = /[A-Za-z0-9._+-]/;
+const EMAIL_DOMAIN = /[A-Za-z0-9._-]/;
+/** Left as written, but its delimiters may still close emphasis. */
+const KEEP = 1;
+/** Hidden from emphasis as marked hides it: left as written, its delimiters close nothing. */
+const HIDDEN = 2;
+
+/** Marks the code spans of `s` HIDDEN (no backslash before a backtick in `s`). */
+function markCodeSpans(s: string, protect: Uint8Array): void {
+  const runs: Array<[start: number, length: number]> = [];
+  for (let i = 0; i < s.length; i++) {
+    if (escapes(s, i)) {
+      i++;
+      continue;
+    }
+    if (s[i] !== "`") continue;
+    let j = i;
+    while (s[j] === "`") j++;
+    runs.push([i, j - i]);
+    i = j - 1;
+  }
+  const nextSame = new Array<number>(runs.length).fill(-1);
+  const lastOfLength = new Map<number, number>();
+  for (let r = runs.length - 1; r >= 0; r--) {
+    nextSame[r] = lastOfLength.get(runs[r]![1]) ?? -1;
+    lastOfLength.set(runs[r]![1], r);
+  }
+  for (let r = 0; r < runs.length; r++) {
+    const close = nextSame[r]!;
+    if (close < 0) continue;
+    const [closeStart, closeLength] = runs[close]!;
+    protect.fill(HIDDEN, runs[r]![0], closeStart + closeLength);
+    r = close;
+  }
+}
+
 /**
- * Escapes the container markers (`>`, `-`, `+`, `*`, `1.`) at the start of a line beyond
- * MAX_NESTING, so the block lexer never recurses deeper than that.
+ * Where escapeUnclosable must not add a backslash: code spans, which marked hides from
+ * emphasis (HIDDEN), and `<…>` (autolinks, tags), bare URLs and e-mail addresses, where a
+ * backslash would show (KEEP: their delimiters still count as closers). Linear.
+ */
+function protectedChars(s: string): Uint8Array {
+  const protect = new Uint8Array(s.length);
+  // Code spans: a backtick run is closed by the next run of the same length. A backslash
+  // before a backtick may or may not escape it (not inside a span): then everything from the
+  // first backtick to the last is KEEP.
+  if (s.includes("\\`")) protect.fill(KEEP, s.indexOf("`"), s.lastIndexOf("`") + 1);
+  else markCodeSpans(s, protect);
+  // `<…>` (to the first `>`, no `<` between): perhaps an autolink or a tag.
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (protect[i]) continue;
+    if (escapes(s, i)) i++;
+    else if (c === "<") {
+      let j = i + 1;
+      while (j < s.length && s[j] !== ">" && s[j] !== "<") j++;
+      if (s[j] === ">") {
+        protect.fill(KEEP, i, j + 1);
+        i = j;
+      }
+    }
+  }
+  // E-mail addresses (which marked links: the name before `@`, the domain after) and bare
+  // URLs (to the next space or `<`, which may be past a `>`).
+  const keep = (from: number, to: number): void => {
+    for (let k = from; k < to; k++) if (protect[k] === 0) protect[k] = KEEP;
+  };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (protect[i] === HIDDEN) continue;
+    if (c === "@") {
+      let k = i;
+      while (k > 0 && protect[k - 1] !== HIDDEN && EMAIL_NAME.test(s[k - 1]!)) k--;
+      let j = i + 1;
+      while (j < s.length && EMAIL_DOMAIN.test(s[j]!)) j++;
+      keep(k, j);
+    } else if ("hHfFwW".includes(c) && URL_START.test(s.slice(i, i + 9))) {
+      let j = i;
+      while (j < s.length && s[j] !== "<" && !WS.test(s[j]!)) j++;
+      keep(i, j);
+      i = j - 1;
+    }
+  }
+  return protect;
+}
+
+/**
+ * Escapes, in an inline run over the emphasis budget, each `*`/`_` run that could open emphasis
+ * (and not close it) but has no run of the same character after it that could close it:
+ * marked would scan the rest of the run for a closer, for each of them in vain (`**a_`
+ * repeated is quadratic), and they are literal text anyway, which a backslash keeps them.
+ * "Could close" is read liberally (preceded by a non-space, and not punctuation followed by a
+ * letter), so a delimiter marked might match is never escaped. Nothing is escaped in code
+ * spans, autolinks, tags or URLs, nor right before another delimiter. Linear.
+ */
+export function escapeUnclosable(s: string): string {
+  const protect = protectedChars(s);
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const escapable: boolean[] = [];
+  const canClose: boolean[] = [];
+  const canOpen: boolean[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (!protect[i] && escapes(s, i)) {
+      i++;
+      continue;
+    }
+    if ((c !== "*" && c !== "_") || protect[i] === HIDDEN) continue;
+    let j = i;
+    while (s[j] === c && protect[j] === protect[i]) j++;
+    const prev = s[i - 1];
+    const next = s[j];
+    const nextWord = next !== undefined && !WS.test(next) && !PUNCT.test(next);
+    const prevWord = prev !== undefined && !WS.test(prev) && !PUNCT.test(prev);
+    const close = prev !== undefined && !WS.test(prev) && !(PUNCT.test(prev) && prev !== "~" && nextWord);
+    starts.push(i);
+    ends.push(j);
+    canClose.push(close);
+    canOpen.push(next !== undefined && !WS.test(next) && !(PUNCT.test(next) && prevWord));
+    // Not before another delimiter: after an escape, marked forgets the previous character,
+    // which decides whether a `*`, `_` or `~` there opens. Nor right after an escaped one.
+    const afterEscape = i >= 2 && escapes(s, i - 2);
+    escapable.push(
+      !protect[i] && !close && !afterEscape && next !== undefined && !WS.test(next) && !DELIMITERS.has(next),
+    );
+    i = j - 1;
+  }
+  const toEscape = new Array<boolean>(starts.length).fill(false);
+  let closerOfStar = false;
+  let closerOfUnderscore = false;
+  let any = false;
+  const char = (r: number): string | undefined => (r >= 0 ? s[starts[r]!] : undefined);
+  for (let r = starts.length - 1; r >= 0; r--) {
+    const c = char(r)!;
+    const star = c === "*";
+    // marked skips a `*` between `__` and `__` right after a `*` opener (and `_` between `**`s
+    // after a `_` one): escaping either pair would change that, so they are left.
+    const other = star ? "_" : "*";
+    const pairAfterOpener =
+      char(r - 1) === other && (canOpen[r - 1] || (char(r - 2) === c && char(r - 3) === other && canOpen[r - 3]));
+    if (escapable[r] && !pairAfterOpener && !(star ? closerOfStar : closerOfUnderscore)) toEscape[r] = any = true;
+    if (canClose[r]) {
+      if (star) closerOfStar = true;
+      else closerOfUnderscore = true;
+    }
+  }
+  if (!any) return s;
+  let out = "";
+  let copied = 0;
+  for (let r = 0; r < starts.length; r++) {
+    if (!toEscape[r]) continue;
+    out += s.slice(copied, starts[r]);
+    for (let k = starts[r]!; k < ends[r]!; k++) out += `\\${s[k]}`;
+    copied = ends[r]!;
+  }
+  return out + s.slice(copied);
+}
+
+/**
+ * Escapes the container markers (`>`, `-`, `+`, `*`, `1.`) beyond MAX_NESTING levels, so the
+ * block lexer never recurses deeper than that. Levels are those on the line itself
+ * (`> > - x`) plus the list items it is indented into: each list item is open, for the lines
+ * after it, while they are indented to its content column (and less than 4 columns past the
+ * innermost, which would be code or text), until a line indented less ends it. Lines in
+ * ``` or ~~~ fences at the start of a line are left alone. Linear.
  */
 const BLANK = new Set([" ", "\t"]);
+const FENCE = /^[ \t]*(`{3,}|~{3,})/;
 
 function capNesting(src: string): string {
   let out = "";
   let copied = 0;
   let changed = false;
   let lineStart = 0;
+  /** Content columns (from the line start) of the list items open above this line. */
+  const items: number[] = [];
+  let fence = "";
+  let previousBlank = false;
   while (lineStart < src.length) {
     let end = src.indexOf("\n", lineStart);
     if (end < 0) end = src.length;
+    const line = src.slice(lineStart, end);
+    const fenceMark = FENCE.exec(line)?.[1];
+    if (fence !== "") {
+      if (fenceMark !== undefined && fenceMark[0] === fence[0] && fenceMark.length >= fence.length) fence = "";
+      lineStart = end + 1;
+      continue;
+    }
+    if (fenceMark !== undefined) fence = fenceMark;
+    const blank = line.trim() === "";
     let i = lineStart;
     let depth = 0;
+    let listSeen = false;
     for (;;) {
       while (i < end && (src[i] === " " || src[i] === "\t")) i++;
       if (i >= end) break;
       const c = src[i]!;
       let markerEnd = -1;
+      let list = false;
       if (c === ">") markerEnd = i + 1;
       else if ((c === "-" || c === "+" || c === "*") && BLANK.has(src[i + 1] ?? "")) {
         markerEnd = i + 1;
+        list = true;
       } else if (c >= "0" && c <= "9") {
         let j = i;
         while (j < end && j - i < 9 && src[j]! >= "0" && src[j]! <= "9") j++;
         if ((src[j] === "." || src[j] === ")") && BLANK.has(src[j + 1] ?? "")) markerEnd = j + 1;
+        list = markerEnd >= 0;
+      }
+      const column = i - lineStart;
+      if (list && !listSeen) {
+        // The first list marker of the line: the items it is indented into count as levels.
+        listSeen = true;
+        while (items.length > 0 && items.at(-1)! > column) items.pop();
+        if (column >= (items.at(-1) ?? 0) + 4) break; // code or text, not a list item
+        depth += items.length;
+      } else if (markerEnd < 0 && !listSeen && previousBlank && !blank) {
+        // Text after a blank line ends the items it is not indented into.
+        while (items.length > 0 && items.at(-1)! > column) items.pop();
       }
       if (markerEnd < 0) break;
       if (++depth > MAX_NESTING) {
@@ -210,8 +413,11 @@ function capNesting(src: string): string {
         changed = true;
         break;
       }
+      if (list) items.push(markerEnd - lineStart + 1);
       i = markerEnd;
     }
+    if (!blank) previousBlank = false;
+    else previousBlank = true;
     lineStart = end + 1;
   }
   return changed ? out + src.slice(copied) : src;
@@ -905,6 +1111,7 @@ function resolveMessage(raw: string): string {
     last = piece[piece.length - 1]!;
   };
   let run = 0; // where the pending run of ordinary characters starts: copied in one piece
+  const mention = new MentionScan(raw);
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i]!;
     if (c < ESC_OPEN || c > BOLD_CLOSE) continue;
@@ -926,7 +1133,7 @@ function resolveMessage(raw: string): string {
       case ITALIC_CLOSE: {
         // `#b_`/`@b_` would take the `_` into the name, `:_…:` reads as an emoji shortcode.
         const next = nextEffective(raw, i + 1);
-        const glued = last === ":" || endsWithMention(raw, i) || (c === ITALIC_OPEN && isAsciiAlnum(last));
+        const glued = last === ":" || mention.endsAt(i) || (c === ITALIC_OPEN && isAsciiAlnum(last));
         put(glued ? `${ZWSP}_` : "_");
         if (c === ITALIC_CLOSE && (next === ":" || isAsciiAlnum(next))) put(ZWSP);
         break;
@@ -951,15 +1158,35 @@ function resolveMessage(raw: string): string {
 
 const MENTION_NAME = /[\p{L}\p{N}._:-]/u; // user names may hold `:` (federation)
 
-/** Whether `raw` before `end` ends in `#name`/`@name` (letters, digits, `._:-`), looking back. */
-function endsWithMention(raw: string, end: number): boolean {
-  for (let i = end - 1; i >= 0 && i >= end - 80; i--) {
-    const c = raw[i]!;
-    if (c === "#" || c === "@") return true;
-    if (c === ESC_OPEN || c === ESC_CLOSE || c === ITALIC_OPEN || c === ITALIC_CLOSE) continue;
-    if (!MENTION_NAME.test(c)) return false;
+const MENTION_SPAN = 80;
+const isNameChar = (c: string): boolean =>
+  (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || MENTION_NAME.test(c);
+
+/**
+ * Whether `raw` before a position ends in `#name`/`@name` (letters, digits, `._:-`; sentinels
+ * skipped) that starts at most MENTION_SPAN characters back. Read forwards, once: asked at
+ * increasing positions, the whole text costs one pass (looking back from each `_` would cost
+ * MENTION_SPAN steps per `_`).
+ */
+class MentionScan {
+  readonly #raw: string;
+  #scanned = 0;
+  /** The last `#`/`@` followed by name characters only, or -1. */
+  #at = -1;
+
+  constructor(raw: string) {
+    this.#raw = raw;
   }
-  return false;
+
+  endsAt(end: number): boolean {
+    for (; this.#scanned < end; this.#scanned++) {
+      const c = this.#raw[this.#scanned]!;
+      if (c === "#" || c === "@") this.#at = this.#scanned;
+      else if (c === ESC_OPEN || c === ESC_CLOSE || c === ITALIC_OPEN || c === ITALIC_CLOSE) continue;
+      else if (!isNameChar(c)) this.#at = -1;
+    }
+    return this.#at >= 0 && this.#at >= end - MENTION_SPAN;
+  }
 }
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
