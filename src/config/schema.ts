@@ -174,36 +174,11 @@ export const configSchema = z
   })
   .check(
     z.superRefine((cfg, ctx) => {
-      unique(
-        cfg.incoming.map((h) => h.token),
-        "incoming",
-        "token",
-        ctx,
-      );
-      unique(
-        cfg.incoming.map((h) => h.name),
-        "incoming",
-        "name",
-        ctx,
-      );
-      unique(
-        cfg.outgoing.map((o) => o.name),
-        "outgoing",
-        "name",
-        ctx,
-      );
-      unique(
-        cfg.bots.map((b) => b.name),
-        "bots",
-        "name",
-        ctx,
-      );
-      unique(
-        cfg.bots.map((b) => b.token),
-        "bots",
-        "token",
-        ctx,
-      );
+      unique(ctx, "incoming", cfg.incoming, "token");
+      unique(ctx, "incoming", cfg.incoming, "name");
+      unique(ctx, "outgoing", cfg.outgoing, "name");
+      unique(ctx, "bots", cfg.bots, "name");
+      unique(ctx, "bots", cfg.bots, "token");
       cfg.outgoing.forEach((o, i) => {
         o.targets.forEach((t, j) => {
           if (t.format === "slash-command" && !t.command)
@@ -217,11 +192,17 @@ export const configSchema = z
     }),
   );
 
-function unique(values: string[], list: string, key: string, ctx: z.core.$RefinementCtx): void {
+/** `list[i].key` must differ from every earlier item's. */
+function unique<K extends string>(
+  ctx: z.core.$RefinementCtx,
+  list: string,
+  items: ReadonlyArray<Record<K, string>>,
+  key: K,
+): void {
   const seen = new Set<string>();
-  values.forEach((v, i) => {
-    if (seen.has(v)) ctx.addIssue({ code: "custom", path: [list, i, key], message: "must be unique" });
-    seen.add(v);
+  items.forEach((item, i) => {
+    if (seen.has(item[key])) ctx.addIssue({ code: "custom", path: [list, i, key], message: "must be unique" });
+    seen.add(item[key]);
   });
 }
 

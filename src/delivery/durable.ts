@@ -352,23 +352,14 @@ export class DurableDelivery implements DeliveryService {
   async #answer(job: DeliveryJob, seq: number, result: AttemptResult, store = true): Promise<SubmitOutcome> {
     const now = this.#now();
     this.#pump();
-    switch (result.kind) {
-      case "delivered":
-        this.#policy.delivered(job, result.progress, now);
-        return { kind: "delivered", stored: result.stored };
-      case "failed":
-        this.#policy.refused(job, result, now);
-        return { kind: "failed", error: result.error, reason: result.reason };
-      case "retry": {
-        if (!store) return this.#policy.unavailable(job, result, now);
-        const { at, own } = this.#policy.nextAttemptAt(result, 0, now);
-        const queued = await this.#enqueue(job, seq, result.progress, at, result.reason, own ? 1 : 0);
-        if (queued.kind === "queued") this.#policy.retried(job, result, at, now);
-        return queued.kind === "failed" && result.afterMs !== undefined
-          ? { ...queued, retryAfterSeconds: result.afterMs / 1000 }
-          : queued;
-      }
-    }
+    if (result.kind !== "retry") return this.#policy.answered(job, result, now);
+    if (!store) return this.#policy.unavailable(job, result, now);
+    const { at, own } = this.#policy.nextAttemptAt(result, 0, now);
+    const queued = await this.#enqueue(job, seq, result.progress, at, result.reason, own ? 1 : 0);
+    if (queued.kind === "queued") this.#policy.retried(job, result, at, now);
+    return queued.kind === "failed" && result.afterMs !== undefined
+      ? { ...queued, retryAfterSeconds: result.afterMs / 1000 }
+      : queued;
   }
 
   async #enqueue(

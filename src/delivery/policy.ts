@@ -13,7 +13,7 @@
  *   if (full) return full;
  *   const running = policy.attempt(job, freshProgress);               // never rejects
  *   const early = await policy.fastPath(running);                      // undefined: not confirmed in time
- *   // …store the job (or answer from `early` with policy.answered(job, early))…
+ *   // …store the job (or answer from `early` with policy.answered(job, early, now))…
  *   // the loop
  *   policy.server.blockedUntil(now)  → send nothing before then (429 pause, unreachable, 401)
  *   policy.nextAttemptAt(result, failures, now) → when a retried job is due, and whether the
@@ -39,6 +39,7 @@ import {
 
 export type RetryResult = Extract<AttemptResult, { kind: "retry" }>;
 export type FailedResult = Extract<AttemptResult, { kind: "failed" }>;
+export type DeliveredResult = Extract<AttemptResult, { kind: "delivered" }>;
 
 /** A call that tells whether Rocket.Chat answers and accepts the credentials (`GET /api/v1/me`). */
 export type Probe = () => Promise<RocketChatResult<unknown>>;
@@ -458,6 +459,19 @@ export class DeliveryPolicy {
     this.#opts.metrics.deliveries.inc({ hook: job.source, outcome: "delivered" });
     this.#opts.metrics.deliverySeconds.observe((now - job.acceptedAt) / 1000);
     this.recent.add(recordFacts(job, "delivered", progress, now));
+  }
+
+  /**
+   * What the sender is answered when an attempt settled before the answer was due: delivered, or
+   * refused for good (nothing kept). A retry is the service's to decide (store it, or 503).
+   */
+  answered(job: DeliveryJob, result: DeliveredResult | FailedResult, now: number): SubmitOutcome {
+    if (result.kind === "delivered") {
+      this.delivered(job, result.progress, now);
+      return { kind: "delivered", stored: result.stored };
+    }
+    this.refused(job, result, now);
+    return { kind: "failed", error: result.error, reason: result.reason };
   }
 
   /** A permanent failure answered to the sender (nothing kept). */

@@ -159,17 +159,10 @@ export class DirectDelivery implements DeliveryService {
   async submit(job: DeliveryJob): Promise<SubmitOutcome> {
     const result = await this.#policy.attempt(job);
     const now = this.#now();
-    switch (result.kind) {
-      case "delivered":
-        this.#policy.delivered(job, result.progress, now);
-        return { kind: "delivered", stored: result.stored };
-      case "failed":
-        this.#policy.refused(job, result, now);
-        return { kind: "failed", error: result.error, reason: result.reason };
-      case "retry":
-        // Without an outbox a transient failure is answered 503: for the sender it failed.
-        return this.#policy.unavailable(job, result, now);
-    }
+    // Without an outbox a transient failure is answered 503: for the sender it failed.
+    return result.kind === "retry"
+      ? this.#policy.unavailable(job, result, now)
+      : this.#policy.answered(job, result, now);
   }
 
   async view(): Promise<DeliveryView> {

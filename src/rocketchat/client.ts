@@ -109,16 +109,12 @@ export class RocketChatClient implements RocketChatApi {
   }
 
   async roomInfo(query: { roomName: string } | { roomId: string }): Promise<RocketChatResult<RoomInfo>> {
-    const q =
-      "roomName" in query
-        ? `roomName=${encodeURIComponent(query.roomName)}`
-        : `roomId=${encodeURIComponent(query.roomId)}`;
-    const res = await this.#call("GET", `rooms.info?${q}`);
+    const res = await this.roomDocument(query);
     if (!res.ok) return res;
-    const room = res.value["room"] as (RoomInfo & { archived?: boolean }) | undefined;
-    if (!room?._id) return { ok: false, failure: { kind: "not_found", message: "rooms.info returned no room" } };
+    const room = res.value as Partial<RoomInfo> & { archived?: boolean };
+    if (!room._id) return { ok: false, failure: { kind: "not_found", message: "rooms.info returned no room" } };
     if (room.archived) return { ok: false, failure: { kind: "archived", message: "room is archived" } };
-    return { ok: true, value: room };
+    return { ok: true, value: room as RoomInfo };
   }
 
   /** Who the configured credentials belong to (`GET /api/v1/me`): `slackline check --probe`. */
