@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WRANGLER, wranglerEnv } from "../support/wrangler.ts";
 
-/** The gzipped upload budget (KiB): zod classic is about a third of it (see README). */
+/** The gzipped upload budget (KiB); the README says what the bundle holds. */
 const GZIP_BUDGET_KIB = 100;
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -19,22 +20,12 @@ let outdir: string;
 let output: string;
 let bundle: string;
 
-/** wrangler, off the network (docs/workers.md §2.3). */
+/** wrangler, off the network. */
 async function wrangler(...args: string[]): Promise<string> {
-  const { stdout, stderr } = await promisify(execFile)(
-    process.execPath,
-    [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        WRANGLER_SEND_METRICS: "false",
-        CLOUDFLARE_CF_FETCH_ENABLED: "false",
-        WRANGLER_HIDE_BANNER: "true",
-        NO_COLOR: "1",
-      },
-    },
-  );
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    env: wranglerEnv(),
+  });
   return stdout + stderr;
 }
 

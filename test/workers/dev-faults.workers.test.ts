@@ -6,76 +6,24 @@
  * after the restart: only the room's alarm can resume it. Every message answered `ok` must reach
  * Rocket.Chat once, in the order it was answered.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
+import { startWranglerDev } from "../support/wrangler.ts";
 
-const ROOT = join(import.meta.dirname, "../..");
 const TOKEN = "dev-faults-hook-token-0123";
 let fake: FakeRocketChat;
 let dir: string;
 let dev: ChildProcess | undefined;
 let base: string;
-let log = "";
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 async function startDev(): Promise<void> {
-  const [port, inspector] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${port}`;
-  const args = [
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--inspector-port",
-    String(inspector),
-    "--persist-to",
-    join(dir, "state"),
-    "--env-file",
-    join(dir, "env"),
-    "--show-interactive-dev-session=false",
-  ];
-  // Its own process group, so one signal reaches wrangler and its workerd children.
-  dev = spawn(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), ...args], {
-    cwd: ROOT,
-    detached: true,
-    env: {
-      ...process.env,
-      WRANGLER_SEND_METRICS: "false",
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_HIDE_BANNER: "true",
-      NO_COLOR: "1",
-      CI: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  dev.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-  dev.stderr!.on("data", (d: Buffer) => (log += d.toString()));
-  const until = Date.now() + 30_000;
-  for (;;) {
-    if (dev.exitCode !== null) throw new Error(`wrangler dev exited (${dev.exitCode}):\n${log}`);
-    if (
-      await fetch(`${base}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    if (Date.now() > until) throw new Error(`wrangler dev did not answer in 30 s:\n${log}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const started = await startWranglerDev({ persistTo: join(dir, "state"), envFile: join(dir, "env"), detached: true });
+  dev = started.process;
+  base = started.base;
 }
 
 async function killDev(signal: NodeJS.Signals): Promise<void> {
