@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { expectOneUploadPerId } from "../../test/support/upload-store.ts";
 import { MAX_PENDING_UPLOADS, MemoryUploadStore, UPLOAD_TTL_MS } from "./files.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -7,22 +8,7 @@ const text = (s: string) => new TextEncoder().encode(s);
 describe("MemoryUploadStore", () => {
   it("gives an upload to its bot only, once, and takes one upload per id", async () => {
     const store = new MemoryUploadStore();
-    const file = await store.create("ci", "a.txt", 3);
-    expect(file.id).toMatch(/^F[A-Z0-9]+$/);
-    expect(await store.pending(file.id)).toEqual(file);
-    expect(await store.attach(file.id, text("abcd"))).toBe(false);
-    expect(await store.attach(file.id, text("abc"))).toBe(true);
-    expect(await store.pending(file.id)).toBeUndefined();
-    expect(await store.attach(file.id, text("xyz"))).toBe(false);
-    expect(await store.take(file.id, "other-bot")).toBeUndefined();
-    const taken = await store.take(file.id, "ci");
-    expect(taken).toMatchObject({ id: file.id, name: "a.txt", length: 3 });
-    expect(new TextDecoder().decode(taken!.bytes)).toBe("abc");
-    expect(await store.take(file.id, "ci")).toBeUndefined();
-    // Completing before the upload uses the id up.
-    const early = await store.create("ci", "b.txt", 3);
-    expect(await store.take(early.id, "ci")).toBeUndefined();
-    expect(await store.attach(early.id, text("abc"))).toBe(false);
+    await expectOneUploadPerId(store);
   });
 
   it("forgets an upload 10 minutes after it was asked for", async () => {

@@ -33,7 +33,7 @@ export interface UploadStore {
   create(bot: string, name: string, length: number): Promise<PendingFile>;
   /** The upload awaiting its bytes: known, not expired, not uploaded yet. */
   pending(id: string): Promise<PendingFile | undefined>;
-  /** Stores the bytes of a pending upload; false when it is not pending (any more). */
+  /** Stores the bytes of a pending upload; false when it is not pending (any more) or they are longer than announced. */
   attach(id: string, bytes: Uint8Array): Promise<boolean>;
   /**
    * Completes an upload of `bot`: removes it, and answers it with its bytes (undefined when

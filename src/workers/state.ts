@@ -172,9 +172,9 @@ export class SlacklineState extends DurableObject {
   }
 
   /** Claims a pending upload for one upload request: false when it is not pending. */
-  beginUpload(id: string, now: number): boolean {
-    const claim = `UPDATE uploads SET state = 1 WHERE id = ? AND state = 0 AND expires_at > ?`;
-    return this.#sql.exec(claim, id, now).rowsWritten > 0;
+  beginUpload(id: string, size: number, now: number): boolean {
+    const claim = `UPDATE uploads SET state = 1 WHERE id = ? AND state = 0 AND length >= ? AND expires_at > ?`;
+    return this.#sql.exec(claim, id, size, now).rowsWritten > 0;
   }
 
   /** Chunk `n` of an upload being uploaded (at most 2 MB: one row). */

@@ -102,7 +102,7 @@ export class DurableUploadStore extends OnState implements UploadStore {
 
   async attach(id: string, bytes: Uint8Array): Promise<boolean> {
     const state = this.stub();
-    if (!(await state.beginUpload(id, this.now()))) return false;
+    if (!(await state.beginUpload(id, bytes.byteLength, this.now()))) return false;
     let n = 0;
     for (let at = 0; at < bytes.byteLength; at += UPLOAD_CHUNK_BYTES, n++)
       if (!(await state.putUploadChunk(id, n, bytes.slice(at, at + UPLOAD_CHUNK_BYTES)))) return false;

@@ -12,6 +12,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { expectOneUploadPerId } from "../support/upload-store.ts";
 import { toSlackChannelId } from "../../src/slack/ids.ts";
 import { MAX_FILE_BYTES, MAX_PENDING_UPLOADS, UPLOAD_TTL_MS } from "../../src/webapi/files.ts";
 import { createWorker } from "../../src/workers/entry.ts";
@@ -192,20 +193,7 @@ describe("DurableUploadStore", () => {
   it("gives an upload to its bot only, once, and takes one upload per id", async () => {
     const name = named();
     const store = new DurableUploadStore(state, { name });
-    const file = await store.create("ci", "a.txt", 3);
-    expect(await store.pending(file.id)).toEqual(file);
-    expect(await store.attach(file.id, text("abc"))).toBe(true);
-    expect(await store.pending(file.id)).toBeUndefined();
-    expect(await store.attach(file.id, text("xyz"))).toBe(false);
-    expect(await store.take(file.id, "other-bot")).toBeUndefined();
-    const taken = await store.take(file.id, "ci");
-    expect(taken).toMatchObject({ id: file.id, name: "a.txt", length: 3 });
-    expect(new TextDecoder().decode(taken!.bytes)).toBe("abc");
-    expect(await store.take(file.id, "ci")).toBeUndefined();
-    // Completing before the upload uses the id up, as in memory.
-    const early = await store.create("ci", "b.txt", 3);
-    expect(await store.take(early.id, "ci")).toBeUndefined();
-    expect(await store.attach(early.id, text("abc"))).toBe(false);
+    await expectOneUploadPerId(store);
   });
 
   it(`keeps at most ${MAX_PENDING_UPLOADS} uploads: the oldest go first, with their bytes`, async () => {
