@@ -470,6 +470,23 @@ describe("markdownToRocketChat: properties", () => {
     expect(rendered.match(/`code_x\*`/g)).toHaveLength(300);
   });
 
+  it("stops reading emphasis once a message's closer scans have used their budget", () => {
+    // `**a_**` repeated: every `**` can open and none can close the count marked keeps, though a
+    // closer exists (the last one), so each opener would scan to the end: quadratic. Past the
+    // scan budget the delimiters are literal; what came before is read as usual.
+    const hostile = `*first* ${repeatTo("**a_**", 25_000)} *last*`;
+    const out = msg(hostile);
+    expect(out.startsWith("_first_ ")).toBe(true);
+    expect(out.endsWith(" \\*last\\*")).toBe(true);
+    expect(out.match(/a/g)).toHaveLength(hostile.match(/a/g)!.length);
+    // Ordinary emphasis of the same length never comes near the budget: all of it is read.
+    const normal = repeatTo("**bold** and _it_ ~~gone~~ ", 25_000);
+    const rendered = msg(normal);
+    expect(rendered.match(/\*bold\*/g)).toHaveLength(normal.match(/\*\*bold\*\*/g)!.length);
+    expect(rendered.match(/_it_/g)).toHaveLength(normal.match(/_it_/g)!.length);
+    expect(rendered.match(/~gone~/g)).toHaveLength(normal.match(/~~gone~~/g)!.length);
+  });
+
   it("caps list nesting reached by indentation, not only by markers on one line", () => {
     const deep = Array.from({ length: 40 }, (_, i) => `${" ".repeat(2 * i)}- x${i}`).join("\n");
     const out = msg(deep);

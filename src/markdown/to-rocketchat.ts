@@ -30,11 +30,12 @@
  * Cost (docs/hostile-input.md). marked's emphasis scan is quadratic in the number of unmatched
  * `*`/`_` delimiters, and its container parsing recurses once per nesting level. Inline runs over
  * a fixed budget are lexed in pieces, with the delimiters nothing could close escaped
- * (escapeUnclosable), and markers nested deeper than MAX_NESTING containers, on the line or by
- * indentation, are escaped, so any input is handled in roughly linear time. Any unexpected
- * failure falls back to escaped text.
+ * (escapeUnclosable); the closer scans of one message share a budget (ScanBudgetTokenizer); and
+ * markers nested deeper than MAX_NESTING containers, on the line or by indentation, are escaped,
+ * so any input is handled in roughly linear time. Any unexpected failure falls back to escaped
+ * text.
  */
-import { Lexer, getDefaults } from "marked";
+import { Lexer, Tokenizer, getDefaults } from "marked";
 import type { MarkedToken, Token, Tokens } from "marked";
 import { replaceEach } from "../text/replace.ts";
 import { withLineFeeds } from "../text/newlines.ts";
@@ -123,7 +124,8 @@ function normalise(src: string): string {
 /** `marked.lexer`, but with the inline pass budgeted (see the module comment). */
 function lex(src: string): Token[] {
   // Fresh options: marked stores its tokenizer on the options object it is given.
-  const lexer = new Lexer({ ...getDefaults(), gfm: true, breaks: false });
+  const tokenizer = new ScanBudgetTokenizer();
+  const lexer = new Lexer({ ...getDefaults(), gfm: true, breaks: false, tokenizer });
   const tokens = lexer.blockTokens(capNesting(src), lexer.tokens);
   for (let i = 0; i < lexer.inlineQueue.length; i++) {
     const next = lexer.inlineQueue[i]!;
@@ -136,6 +138,49 @@ function lex(src: string): Token[] {
   lexer.inlineQueue = [];
   return tokens;
 }
+
+/** Characters marked's closer scans (emphasis, strike) may read in one message; see ScanBudgetTokenizer. */
+const SCAN_BUDGET = 100_000;
+
+/**
+ * marked's tokenizer with a budget on its closer scans: each `*`, `_` or `~` run that may open
+ * reads ahead for its closer, which is quadratic in the worst case (docs/hostile-input.md). Once
+ * one message's scans have read SCAN_BUDGET characters, further delimiters are text. The count
+ * is of characters, not time, so a given input always gives the same output.
+ *
+ * How far a scan read is taken from its closer rule's `lastIndex`: marked resets it to 0 before
+ * the scan and leaves it after the last match read (0 again when the scan ran to the end).
+ */
+class ScanBudgetTokenizer extends Tokenizer {
+  private scanned = 0;
+
+  override emStrong(src: string, maskedSrc: string, prevChar?: string) {
+    if (this.scanned > SCAN_BUDGET) return undefined;
+    const inline = this.rules.inline;
+    const rule = src[0] === "*" ? inline.emStrongRDelimAst : inline.emStrongRDelimUnd;
+    return this.charged(rule, src.length, () => super.emStrong(src, maskedSrc, prevChar));
+  }
+
+  override del(src: string, maskedSrc: string, prevChar?: string) {
+    if (this.scanned > SCAN_BUDGET) return undefined;
+    const rule = this.rules.inline.delRDelim;
+    return this.charged(rule, src.length, () => super.del(src, maskedSrc, prevChar));
+  }
+
+  /**
+   * Runs one scan and adds what it read. A match lexes its content at once (nested scans of the
+   * same rule), so each call puts back the `lastIndex` it found for the scan around it.
+   */
+  private charged<T>(rule: RegExp, rest: number, scan: () => T): T {
+    const outer = rule.lastIndex;
+    rule.lastIndex = NOT_SCANNED;
+    const token = scan();
+    if (rule.lastIndex !== NOT_SCANNED) this.scanned += rule.lastIndex === 0 ? rest : rule.lastIndex;
+    rule.lastIndex = outer;
+    return token;
+  }
+}
+const NOT_SCANNED = -1;
 
 function emphasisCost(s: string, from: number, to: number): number {
   let n = 0;

@@ -6,7 +6,9 @@
  *   strings of `attachments` and `blocks` together to a budget; later items past it are dropped.
  *   Both budgets derive from `maxParts × maxMessageSize` (50,000 characters by default, a little
  *   over Slack's own 40,000), Markdown's at half of it because its parser costs about twice as
- *   much per character (`npm run bench:translate`, "adversarial").
+ *   much per character, and Markdown `text` also ends at its MARKDOWN_MARKUP_BUDGET-th markup
+ *   character: marked spends some fifty times longer on one of those than on a letter
+ *   (`npm run bench:translate`, "adversarial"; docs/hostile-input.md).
  * - Output: at most `maxParts` messages; the last one ends with a note of how much was left out.
  */
 import type { TranslateContext } from "../model/context.ts";
@@ -18,10 +20,23 @@ const MAX_DEPTH = 24;
 
 export const maxPartsOf = (ctx: TranslateContext): number => Math.max(1, ctx.maxParts ?? 10);
 
+/**
+ * Markup characters of Markdown `text` read: where marked's inline pass stops to try a rule.
+ * A markup-rich document (this project's README) has some 1,400 in 25,000 characters.
+ */
+const MARKDOWN_MARKUP_BUDGET = 6_000;
+const MARKDOWN_MARKUP = /[\\<![`*~_]/g;
+
 /** Characters of `text` the translator reads, per dialect. */
-export function textBudget(ctx: TranslateContext, dialect: Dialect): number {
+export function textBudget(text: string, ctx: TranslateContext, dialect: Dialect): number {
   const total = maxPartsOf(ctx) * ctx.maxMessageSize;
-  return dialect === "markdown" ? Math.ceil(total / 2) : total;
+  if (dialect !== "markdown") return total;
+  const limit = Math.ceil(total / 2);
+  MARKDOWN_MARKUP.lastIndex = 0;
+  let seen = 0;
+  for (let m = MARKDOWN_MARKUP.exec(text); m !== null && m.index < limit; m = MARKDOWN_MARKUP.exec(text))
+    if (++seen > MARKDOWN_MARKUP_BUDGET) return m.index;
+  return limit;
 }
 
 /** Characters of all the strings in attachments and blocks together. */

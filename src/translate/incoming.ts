@@ -80,7 +80,8 @@ export function translateIncoming(
   const budget = new StringBudget(structureBudget(ctx), cut);
   const payloadBlocks = payload.blocks?.length ? budget.list(payload.blocks) : undefined;
   const rawAttachments = budget.list(allAttachments);
-  const payloadText = payload.text === undefined ? undefined : cutText(payload.text, textBudget(ctx, dialect), cut);
+  const payloadText =
+    payload.text === undefined ? undefined : cutText(payload.text, textBudget(payload.text, ctx, dialect), cut);
 
   const linkNames = payload.link_names === true;
   const blocks = payloadBlocks?.length ? renderBlocks(payloadBlocks, ctx, "message", { linkNames }) : undefined;

@@ -67,6 +67,31 @@ describe("one request stays a bounded number of messages", () => {
   });
 });
 
+describe("Markdown text is read up to its character and markup budgets", () => {
+  const markdownMessages = (text: string) => {
+    const out = translateIncoming(parseSlackPayload({ text })!, hook, defaultTranslateContext, "markdown");
+    if (!out.ok) throw new Error(out.error.code);
+    return out.value.messages.map((m) => m.msg);
+  };
+
+  it("stops at the 6,000th markup character, and says how much was left out", () => {
+    // 20,000 characters, half of them `*`: read up to the 6,000th-and-first `*`.
+    const text = "*a".repeat(10_000);
+    const messages = markdownMessages(text);
+    const [shown, note] = messages.join("").split("_(…");
+    expect(shown!.match(/a/g)).toHaveLength(6_000);
+    expect(note).toContain("8,000 more characters not shown");
+  });
+
+  it("reads markup-rich text under the budget whole", () => {
+    const line = "- **bold** `code` _it_ ~~gone~~ [a](https://x.y/) <https://a.b/> \\* snake_case!\n";
+    const text = line.repeat(Math.floor(24_000 / line.length));
+    const rendered = markdownMessages(text).join("\n");
+    expect(rendered).not.toContain("not shown");
+    expect(rendered.match(/snake_case/g)).toHaveLength(text.match(/snake_case/g)!.length);
+  });
+});
+
 describe("the body readers never hand on more than their limit", () => {
   const chunks = fc.array(fc.uint8Array({ maxLength: 4096 }), { maxLength: 40 });
   const limit = fc.integer({ min: 0, max: 64 * 1024 });
