@@ -31,7 +31,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
 import { startFakeRocketChat } from "../test/support/fake-rocketchat.ts";
-import { children, cpuMs, freePort, startPrinting, stop, waitUntilUp } from "./procs.ts";
+import { children, cpuMs, freePort, pin, startPrinting, stop, waitUntilUp } from "./procs.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const TOKEN = "bench-token-0123456789abcdef";
@@ -145,11 +145,14 @@ async function floodOnce(o: ScenarioOptions, checkout: string, root: string): Pr
   const senders = 32;
   const sink = await startPrinting("bench/sink.ts", { SINK_RECORD: "1" });
   const sinkUrl = `http://127.0.0.1:${sink.port}`;
+  // As in `drain`: the stand-in on one core, slackline and the bench on the other.
+  const pinned = [pin(sink.child.pid!, 0), pin(process.pid, 1)];
   const limit = await sequentialLimit(sinkUrl, 3);
   await fetch(`${sinkUrl}/__reset`, { method: "POST" });
   const gw = await startGateway(o, sinkUrl, {}, "flood", root);
+  pinned.push(pin(gw.child.pid!, 1));
   console.log(
-    `# flood (${checkout}): ${senders} keep-alive senders → one room for ${seconds} s; Rocket.Chat stalls (SIGSTOP) for the last 4 s; load average ${load()}`,
+    `# flood (${checkout}): ${senders} keep-alive senders → one room for ${seconds} s; Rocket.Chat stalls (SIGSTOP) for the last 4 s; ${pinned.every(Boolean) ? "Rocket.Chat's stand-in pinned to CPU 0, slackline and the bench to CPU 1" : "not pinned to CPUs"}; load average ${load()}`,
   );
   const agent = new Agent({ connections: senders });
   const oks: string[][] = Array.from({ length: senders }, () => []);
@@ -270,16 +273,23 @@ async function drain(o: ScenarioOptions): Promise<void> {
   const sinkCall = async (path: string): Promise<unknown> =>
     (await fetch(`${sinkUrl}/${path}`, { method: path.startsWith("__stats") ? "GET" : "POST" })).json();
   const delivery = { maxQueuedPerRoom: jobs + 100, fastPathMs: 100 };
-  console.log(
-    `# drain: ${fmt(jobs)} jobs in one room's line (filled while Rocket.Chat holds its answers), then drained with nothing else running; round 0 warms up; load average ${load()}`,
-  );
-  console.log(
-    "\n| round | checkout | sequential limit req/s | drained/s | × limit | CPU µs per message: slackline / bare client | lost / twice / out of order | load average |\n| --- | --- | --- | --- | --- | --- | --- | --- |",
-  );
   const gateways = new Map<string, Gateway>();
   // Held answers must not time out (a timeout is a retry: more work than the drain measured).
   for (const { name, root } of roots)
     gateways.set(name, await startGateway(o, sinkUrl, delivery, `drain-${name}`, root, 120_000));
+  // The stand-in on one core, its client on the other: slackline, or this process for the
+  // sequential limit (see `pin`).
+  const pinned = [
+    pin(sink.child.pid!, 0),
+    pin(process.pid, 1),
+    ...[...gateways.values()].map((g) => pin(g.child.pid!, 1)),
+  ];
+  console.log(
+    `# drain: ${fmt(jobs)} jobs in one room's line (filled while Rocket.Chat holds its answers), then drained with nothing else running; round 0 warms up; ${pinned.every(Boolean) ? "Rocket.Chat's stand-in pinned to CPU 0, its client (slackline, or the bench for the sequential limit) to CPU 1" : `not pinned to CPUs (${pinned.join(", ")})`}; load average ${load()}`,
+  );
+  console.log(
+    "\n| round | checkout | sequential limit req/s | drained/s | × limit | CPU µs per message: slackline / bare client | lost / twice / out of order | load average |\n| --- | --- | --- | --- | --- | --- | --- | --- |",
+  );
   const ratios: Record<string, number[]> = {};
   const cpus: Record<string, number[]> = {};
   for (let round = 0; round <= rounds; round++) {

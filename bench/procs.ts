@@ -1,8 +1,9 @@
 /**
  * Child processes for the benchmarks (bench/run.ts, bench/delivery.ts): start, wait, measure, stop.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { createServer, type AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -69,4 +70,20 @@ export function cpuMs(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second).
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Pins every thread of `pid` to one CPU (`taskset`, util-linux), when the machine has more than
+ * one and taskset is there; false otherwise. A ping-pong between two processes runs at very
+ * different speeds depending on whether the scheduler puts them on the same core or not: the
+ * delivery scenarios pin Rocket.Chat's stand-in to one core and its client (slackline, or the
+ * bench itself for the sequential limit) to the other, so that both are measured alike.
+ */
+export function pin(pid: number, cpu: number): boolean {
+  if (cpus().length < 2) return false;
+  // A thread that ends while taskset walks them fails the call: try again.
+  for (let i = 0; i < 3; i++)
+    if (spawnSync("taskset", ["-a", "-p", "-c", String(cpu), String(pid)], { stdio: "ignore" }).status === 0)
+      return true;
+  return false;
 }

@@ -612,9 +612,13 @@ export class DurableDelivery implements DeliveryService {
         this.#remove(line, item);
         this.#record(line, { op: "remove", id: job.id });
         this.#count(job, -1);
+        // The room's next job goes before the bookkeeping: a draining line is a ping-pong with
+        // Rocket.Chat, and this way the bookkeeping runs while Rocket.Chat works (docs/delivery.md).
+        this.#candidates.add(line.room);
+        this.#pump();
         this.#policy.drained(job.room, job.messages.length, now);
         this.#policy.delivered(job, result.progress, now);
-        break;
+        return;
       case "failed":
         this.#bury(line, item, result.error, result.reason, now);
         break;
