@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { tempDir, until } from "../delivery/harness.ts";
-import { startCli, type Cli } from "../support/cli.ts";
+import { killAll, startCli, type Cli } from "../support/cli.ts";
 import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -18,12 +18,10 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as
 const TOKEN = "alerts-token-0123456789abcdef";
 const temp = tempDir();
 let fake: FakeRocketChat | undefined;
-let clis: Cli[] = [];
+const clis: Cli[] = [];
 afterAll(() => temp.remove());
 afterEach(async () => {
-  for (const cli of clis) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill("SIGKILL");
-  await Promise.all(clis.map((c) => c.exited));
-  clis = [];
+  await killAll(clis);
   await fake?.close();
   fake = undefined;
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { startCli, type Cli } from "../support/cli.ts";
+import { killAll, startCli, type Cli } from "../support/cli.ts";
 import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
 import {
   ADMIN_TOKEN,
@@ -26,13 +26,11 @@ import {
 const ROOT = new URL("../..", import.meta.url).pathname;
 
 let fake: FakeRocketChat | undefined;
-let clis: Cli[] = [];
+const clis: Cli[] = [];
 const temp = tempDir();
 afterAll(() => temp.remove());
 afterEach(async () => {
-  for (const cli of clis) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill("SIGKILL");
-  await Promise.all(clis.map((c) => c.exited));
-  clis = [];
+  await killAll(clis);
   await fake?.close();
   fake = undefined;
 });

@@ -45,3 +45,11 @@ export async function startCli(configPath: string, opts: CliOptions = {}): Promi
   });
   return { child, url, log, exited };
 }
+
+/** A test's clean-up: SIGKILLs the CLIs of `clis` still running, waits for them, and empties the list. */
+export async function killAll(clis: Cli[]): Promise<void> {
+  const running = clis.splice(0);
+  for (const cli of running)
+    if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill("SIGKILL");
+  await Promise.all(running.map((c) => c.exited));
+}

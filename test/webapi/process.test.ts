@@ -9,14 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startCli, type Cli } from "../support/cli.ts";
+import { killAll, startCli, type Cli } from "../support/cli.ts";
 import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
 
 const TOKEN = "xoxb-process-bot-token-0001";
 let fake: FakeRocketChat;
 let dir: string;
 let configPath: string;
-let clis: Cli[] = [];
+const clis: Cli[] = [];
 
 beforeAll(async () => {
   fake = await startFakeRocketChat();
@@ -39,9 +39,7 @@ beforeAll(async () => {
   );
 });
 afterEach(async () => {
-  for (const cli of clis) if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill("SIGKILL");
-  await Promise.all(clis.map((c) => c.exited));
-  clis = [];
+  await killAll(clis);
   fake.reset();
 });
 afterAll(async () => {
