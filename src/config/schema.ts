@@ -148,6 +148,8 @@ export const configSchema = z
           fastPathMs: z._default(int(0, 30_000), 2000),
           /** Give up (dead letter) after this long. */
           maxAgeSeconds: z._default(int(60), 24 * 3600),
+          /** Dead letters are deleted this long after they died; 0 keeps them until retried. */
+          deadLetterSeconds: z._default(int(0), 7 * 24 * 3600),
           /** Concurrent requests to Rocket.Chat. */
           concurrency: z._default(int(1, 256), 16),
           /** Retry n waits a random time up to retryBaseMs·2^(n−1) (full jitter), at most retryMaxMs. */

@@ -144,6 +144,8 @@ const SETTLE_FLUSH_MS = 25;
  * answer on a fast server, and it blocks the loop: one per 25 ms was a tenth of the drain.
  */
 const SETTLE_SYNC_MS = 1000;
+/** Dead letters past `deadLetterSeconds` are looked for at most this often. */
+const DEAD_LETTER_SWEEP_MS = 60_000;
 /** After a failed commit, settles are written again after this, doubling up to the cap. */
 const DISK_RETRY_MS = 100;
 const DISK_RETRY_MAX_MS = 5000;
@@ -178,6 +180,7 @@ export class DurableDelivery implements DeliveryService {
   #wakeTimer: ReturnType<typeof setTimeout> | undefined;
   #wakeAt = Infinity;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
+  #deadSweptAt = -Infinity;
   #seq: number;
   /** Unfinished jobs (stored or on their way to disk). */
   #stored = 0;
@@ -545,11 +548,13 @@ export class DurableDelivery implements DeliveryService {
 
   /**
    * Every `pollMs`: heads past `maxAgeSeconds` become dead letters even while nothing can be sent
-   * (Rocket.Chat down, paused), and every room is looked at again (a safety net for wake-ups).
+   * (Rocket.Chat down, paused), dead letters past `deadLetterSeconds` are deleted, and every room
+   * is looked at again (a safety net for wake-ups).
    */
   #sweep(): void {
     if (this.#stopping) return;
     const now = this.#now();
+    this.#expireDeadLetters(now);
     for (const line of this.#lines.values()) {
       for (let head = line.items.head; head && line.running === 0; head = line.items.head) {
         if (!this.#policy.expired(head.job, now)) break;
@@ -557,6 +562,21 @@ export class DurableDelivery implements DeliveryService {
       }
     }
     this.#wakeAll();
+  }
+
+  #expireDeadLetters(now: number): void {
+    const keepSeconds = this.#settings.deadLetterSeconds;
+    if (keepSeconds === 0 || this.#dead === 0 || now - this.#deadSweptAt < DEAD_LETTER_SWEEP_MS) return;
+    this.#deadSweptAt = now;
+    try {
+      const deleted = this.#outbox.expireDead(now - keepSeconds * 1000);
+      if (deleted === 0) return;
+      this.#dead -= deleted;
+      this.#logger.info("outbox: dead letters deleted", { deadLetters: deleted, olderThanSeconds: keepSeconds });
+    } catch (e) {
+      // The disk: they are looked for again at the next sweep after DEAD_LETTER_SWEEP_MS.
+      this.#logger.warn("outbox: cannot delete old dead letters", { error: String(e) });
+    }
   }
 
   /** Sends the heads that may go, within the free concurrency. */

@@ -85,6 +85,8 @@ export interface Outbox {
   bury(id: string, progress: JobProgress, error: SlackErrorCode, reason: string, now: number): void;
   /** Delivered: nothing more to keep. */
   remove(id: string): void;
+  /** Deletes the dead letters that died before `before`; returns how many. */
+  expireDead(before: number): number;
   /** A dead letter back in line, due now; undefined when `id` is no dead letter. */
   revive(id: string, now: number, expiresAt: number): OutboxEntry | undefined;
   get(id: string): OutboxEntry | undefined;

@@ -201,6 +201,10 @@ export class SqlOutbox implements Outbox {
     this.#db.exec(`DELETE FROM outbox WHERE id = ?`, id);
   }
 
+  expireDead(before: number): number {
+    return this.#db.exec(`DELETE FROM outbox WHERE state = 'dead' AND updated_at < ? RETURNING seq`, before).length;
+  }
+
   revive(id: string, now: number, expiresAt: number): OutboxEntry | undefined {
     const [row] = this.#db.exec(
       `UPDATE outbox SET state = 'queued', next_at = ?, expires_at = ?, error = NULL, updated_at = ?

@@ -161,6 +161,9 @@ class LineOutbox implements Outbox {
     this.pending--;
     this.#changed();
   }
+  expireDead(before: number): number {
+    return this.#inner.expireDead(before);
+  }
   revive(id: string, now: number, expiresAt: number): OutboxEntry | undefined {
     const revived = this.#inner.revive(id, now, expiresAt);
     if (revived) this.pending++;

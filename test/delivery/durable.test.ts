@@ -8,6 +8,7 @@ import type { DeliveryJob } from "../../src/delivery/deliver.ts";
 import { backoffMs } from "../../src/delivery/backoff.ts";
 import type { Outbox, OutboxEntry, OutboxWrite } from "../../src/delivery/outbox.ts";
 import { upstream as fetchUpstream } from "../../src/http/upstream.fetch.ts";
+import { createLogger } from "../../src/observability/log.ts";
 import type { Upstream } from "../../src/http/upstream.ts";
 import { newMessageId } from "../../src/rocketchat/ids.ts";
 import {
@@ -192,6 +193,30 @@ describe("giving up", () => {
     await gw.fake.setDown(false);
     await sleep(100);
     expect(gw.fake.messages).toEqual([]);
+  });
+
+  it("a dead letter is deleted deadLetterSeconds after it died, and logged", async () => {
+    let offset = 0;
+    const lines: string[] = [];
+    gw = await startDurable({
+      delivery: { maxAgeSeconds: 60, deadLetterSeconds: 3600 },
+      now: () => Date.now() + offset,
+      logger: createLogger("info", (l) => lines.push(l), { format: "json" }),
+    });
+    await gw.fake.setDown(true);
+    expect((await say(gw, "stale")).status).toBe(200);
+    offset = 61_000;
+    await until(async () => (await gw!.durable.view()).counts.dead === 1, "the dead letter");
+    // Kept while younger than deadLetterSeconds (sweeps run every pollMs meanwhile).
+    offset = 61_000 + 3_000_000;
+    await sleep(100);
+    expect((await gw.durable.view()).counts.dead).toBe(1);
+    offset = 61_000 + 3_601_000 + 60_000;
+    await until(async () => (await gw!.durable.view()).counts.dead === 0, "the dead letter deleted");
+    expect((await gw.durable.view()).dead).toEqual([]);
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toContainEqual(
+      expect.objectContaining({ msg: "outbox: dead letters deleted", deadLetters: 1, olderThanSeconds: 3600 }),
+    );
   });
 });
 

@@ -66,6 +66,21 @@ describe("SqlOutbox over node:sqlite", () => {
     expect(o.due(6000, 1).map((e) => e.job.id)).toEqual(["b1"]);
   });
 
+  it("deletes the dead letters that died before a time, and nothing else", () => {
+    const o = outboxAt(join(temp.dir, "expire.sqlite"));
+    o.add(queued(1, "a1", "#a"));
+    o.add(queued(2, "a2", "#a"));
+    o.add(queued(3, "b1", "#b"));
+    o.bury("a1", fresh, "channel_not_found", "gone", 100);
+    o.bury("b1", fresh, "channel_not_found", "gone", 300);
+    expect(o.expireDead(200)).toBe(1);
+    expect(o.get("a1")).toBeUndefined();
+    expect(o.list("dead", 10).map((e) => e.job.id)).toEqual(["b1"]);
+    expect(o.list("unfinished", 10).map((e) => e.job.id)).toEqual(["a2"]);
+    expect(o.stats().dead).toBe(1);
+    expect(o.expireDead(200)).toBe(0);
+  });
+
   it("keeps progress, dead letters with their reason, and revives them", () => {
     const o = outboxAt(join(temp.dir, "progress.sqlite"));
     o.add(queued(1, "a1", "#a"));

@@ -151,6 +151,37 @@ describe("a room's Durable Object as the outbox", () => {
   });
 });
 
+describe("a room's dead letters", () => {
+  it("are deleted delivery.deadLetterSeconds after they died, once the room's object runs", async () => {
+    const { fake, post, room } = await setUp({ delivery: { ...QUICK, deadLetterSeconds: 3600 } });
+    expect((await post("first")).body).toBe("ok"); // the object and its outbox exist
+    // A dead letter that died two hours ago, and one that died now.
+    await runInDurableObject(room(), (_instance, state) => {
+      const dead = (id: string, diedAt: number) =>
+        state.storage.sql.exec(
+          `INSERT INTO outbox (seq, id, room, job, state, sent, uncertain, attempts, next_at, expires_at, updated_at, error, last_error)
+           VALUES (?, ?, '#alerts', ?, 'dead', 0, 0, 1, 0, 0, ?, 'channel_not_found', 'gone')`,
+          1000 + (Math.floor(diedAt / 1000) % 1_000_000),
+          id,
+          JSON.stringify({ id, source: "test", room: "#alerts", messages: [], acceptedAt: diedAt }),
+          diedAt,
+        );
+      dead("old", Date.now() - 2 * 3600_000);
+      dead("new", Date.now());
+    });
+    // A new object reads them (a running one looks again a minute after its last look).
+    await runInDurableObject(room(), (_instance, state) => state.abort("test: restart")).catch(() => {});
+    expect(await room().counts()).toEqual({ pending: 0, dead: 2 });
+    expect((await post("second")).body).toBe("ok");
+    await vi.waitFor(async () => expect(await room().counts()).toEqual({ pending: 0, dead: 1 }), WAIT);
+    const left = await runInDurableObject(room(), (_instance, state) =>
+      state.storage.sql.exec<{ id: string }>("SELECT id FROM outbox").toArray(),
+    );
+    expect(left.map((r) => r.id)).toEqual(["new"]);
+    expect(await texts(fake)).toEqual(["first", "second"]);
+  });
+});
+
 describe("a hook's rate limit across isolates (LIMITS)", () => {
   const limited = (name: string) => ({
     incoming: [{ name, token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.001, burst: 4 } }],
