@@ -24,6 +24,7 @@ import { freshProgress, type AttemptResult, type DeliveryJob, type JobProgress }
 import type { Outbox, OutboxEntry, OutboxWrite } from "./outbox.ts";
 import { DeliveryPolicy, unref, type PolicyOptions } from "./policy.ts";
 import {
+  RECORDS_SHOWN,
   deliveryRecord,
   type DeliveryRecord,
   type DeliveryService,
@@ -125,7 +126,6 @@ interface PendingWrite {
   readonly line?: Line;
 }
 
-const RECORDS_SHOWN = 100;
 /**
  * How far a room's line may run ahead of its disk: settles (removals) not yet committed. A fsync
  * takes longer than Rocket.Chat's answer on a fast server, so waiting for each one would make it

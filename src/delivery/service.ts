@@ -61,6 +61,9 @@ export interface DeliveryView {
   readonly recent: DeliveryRecord[];
 }
 
+/** Records shown per list of the admin view (`GET /deliveries`). */
+export const RECORDS_SHOWN = 100;
+
 export type RetryOutcome =
   | { readonly kind: "retried"; readonly record: DeliveryRecord }
   | { readonly kind: "not_found" }

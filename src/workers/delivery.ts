@@ -31,11 +31,14 @@ import { Deliverer, type DeliveryJob } from "../delivery/deliver.ts";
 import { DurableDelivery } from "../delivery/durable.ts";
 import type { Outbox, OutboxEntry, OutboxStats, OutboxWrite } from "../delivery/outbox.ts";
 import {
+  RECORDS_SHOWN,
   RecentDeliveries,
   recordFacts,
   type DeliveryService,
   type DeliverySettings,
+  type DeliveryRecord,
   type DeliveryView,
+  type RetryOutcome,
   type SubmitOutcome,
 } from "../delivery/service.ts";
 import { SqlOutbox, type SqlDriver } from "../delivery/sql-outbox.ts";
@@ -47,7 +50,7 @@ import { RocketChatClient } from "../rocketchat/client.ts";
 import { RoomResolver } from "../rocketchat/rooms.ts";
 import type { SlackErrorCode } from "../slack/errors.ts";
 import { stringVars, workerLogger, type WorkerEnv } from "./env.ts";
-import { MetricsPusher } from "./metrics.ts";
+import { hub, MetricsPusher, roomSource, type SlacklineMetrics } from "./metrics.ts";
 import { DurableTsStore } from "./stores.ts";
 
 /** What a room object needs to deliver; built once per isolate and config. */
@@ -208,7 +211,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
-    this.#pusher = env.METRICS && new MetricsPusher(env.METRICS, this.#metrics, `room:${ctx.id.toString()}`);
+    this.#pusher = env.METRICS && new MetricsPusher(env.METRICS, this.#metrics, roomSource(ctx.id.toString()));
   }
 
   /**
@@ -216,14 +219,39 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
    * `setupKey` is a `RoomSetup.key`, the setup's JSON: one string is cheaper to pass than the object.
    */
   async submit(job: DeliveryJob, setupKey: string): Promise<SubmitOutcome> {
-    const setup = this.#setup?.key === setupKey ? this.#setup : setupOf(setupKey);
     // The line's bound is the policy's (DurableDelivery admits or refuses with a Retry-After).
+    return this.#call(setupKey, (delivery) => delivery.submit(job));
+  }
+
+  /**
+   * The admin view of this room (`GET /deliveries` asks every busy room); undefined when the
+   * object holds another Rocket.Chat server's room (a config that changed its URL).
+   */
+  async view(setupKey: string): Promise<DeliveryView | undefined> {
+    if (!this.#serves(setupOf(setupKey))) return undefined;
+    return this.#call(setupKey, (delivery) => delivery.view());
+  }
+
+  /** A dead letter of this room back in line (`POST /deliveries/{id}/retry`). */
+  async retry(id: string, setupKey: string): Promise<RetryOutcome> {
+    if (!this.#serves(setupOf(setupKey))) return { kind: "not_found" };
+    return this.#call(setupKey, (delivery) => delivery.retry(id));
+  }
+
+  /** Whether `setup` names this object's Rocket.Chat server (when the runtime says its name). */
+  #serves(setup: RoomSetup): boolean {
+    const name = this.ctx.id.name;
+    return name === undefined || name.startsWith(`${setup.rocketchat.url}\n`);
+  }
+
+  /** A call from a Worker, which brings the setup (`RoomSetup.key`): the delivery runs meanwhile. */
+  async #call<T>(setupKey: string, work: (delivery: DurableDelivery) => Promise<T>): Promise<T> {
+    const setup = this.#setup?.key === setupKey ? this.#setup : setupOf(setupKey);
     this.#submitting++;
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     try {
-      const delivery = await this.#deliveryFor(setup);
-      return await delivery.submit(job);
+      return await work(await this.#deliveryFor(setup));
     } finally {
       this.#submitting--;
       await this.#watch();
@@ -310,8 +338,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     const loaded = loadConfig(text, stringVars(this.env));
     if (!loaded.ok) return undefined;
     const setup = roomSetup(loaded.config, this.env.LOG_LEVEL);
-    const name = this.ctx.id.name;
-    return setup && (name === undefined || name.startsWith(`${setup.rocketchat.url}\n`)) ? setup : undefined;
+    return setup && this.#serves(setup) ? setup : undefined;
   }
 
   /** The line moved: look at the alarm again, and at idleness (outside the policy's own call). */
@@ -367,6 +394,8 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
 
 export interface RoomDeliveryOptions {
   readonly rooms: DurableObjectNamespace<SlacklineRoom>;
+  /** Where room objects say whether they are busy: the admin view asks those (without: none). */
+  readonly metricsHub?: DurableObjectNamespace<SlacklineMetrics>;
   readonly setup: RoomSetup;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -414,8 +443,60 @@ export class RoomDelivery implements DeliveryService {
     return outcome;
   }
 
+  /**
+   * The lines and dead letters are in the room objects: those that last said they are busy
+   * (METRICS keeps the list, see SlacklineMetrics.busyRooms) are asked, at most
+   * ROOMS_VIEWED of them; recent deliveries are theirs and this isolate's.
+   */
   async view(): Promise<DeliveryView> {
-    // The lines are in the room objects; this isolate knows what it submitted.
-    return { counts: { pending: 0, dead: 0 }, pending: [], dead: [], recent: this.#recent.list() };
+    const views = await Promise.all(
+      (await this.#busyRooms()).map((room) =>
+        room.view(this.#opts.setup.key).catch((e: unknown): undefined => {
+          this.#opts.logger.warn("room object: cannot read its deliveries", { error: String(e) });
+        }),
+      ),
+    );
+    const rooms = views.filter((v) => v !== undefined);
+    // ISO times: their order is the order of the strings.
+    const merged = (records: DeliveryRecord[], key: "acceptedAt" | "updatedAt", newestFirst: boolean) =>
+      records
+        .sort((a, b) => (a[key] === b[key] ? 0 : a[key] < b[key] !== newestFirst ? -1 : 1))
+        .slice(0, RECORDS_SHOWN);
+    return {
+      counts: {
+        pending: rooms.reduce((n, v) => n + v.counts.pending, 0),
+        dead: rooms.reduce((n, v) => n + v.counts.dead, 0),
+      },
+      pending: merged(
+        rooms.flatMap((v) => v.pending),
+        "acceptedAt",
+        false,
+      ),
+      dead: merged(
+        rooms.flatMap((v) => v.dead),
+        "updatedAt",
+        true,
+      ),
+      recent: merged([...this.#recent.list(), ...rooms.flatMap((v) => v.recent)], "updatedAt", true),
+    };
+  }
+
+  /** Asks the busy rooms in turn: the one that holds `id` answers. */
+  async retry(id: string): Promise<RetryOutcome> {
+    for (const room of await this.#busyRooms()) {
+      const outcome = await room.retry(id, this.#opts.setup.key);
+      if (outcome.kind !== "not_found") return outcome;
+    }
+    return { kind: "not_found" };
+  }
+
+  async #busyRooms(): Promise<Array<DurableObjectStub<SlacklineRoom>>> {
+    const { metricsHub, rooms } = this.#opts;
+    if (!metricsHub) return [];
+    const ids = await hub(metricsHub).busyRooms(ROOMS_VIEWED);
+    return ids.map((id) => rooms.get(rooms.idFromString(id)));
   }
 }
+
+/** Room objects the admin view asks, the latest busy first. */
+const ROOMS_VIEWED = 50;

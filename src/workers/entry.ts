@@ -72,7 +72,17 @@ function build(env: WorkerEnv, vars: Record<string, string>, opts: WorkerOptions
   const countHere = !env.METRICS;
   const delivery: Pick<ServiceOptions, "delivery"> =
     setup && rooms
-      ? { delivery: (_deliverer, metrics) => new RoomDelivery({ rooms, setup, metrics, logger, count: countHere }) }
+      ? {
+          delivery: (_deliverer, metrics) =>
+            new RoomDelivery({
+              rooms,
+              setup,
+              metrics,
+              logger,
+              count: countHere,
+              ...(env.METRICS ? { metricsHub: env.METRICS } : {}),
+            }),
+        }
       : {};
   const limiter: Pick<ServiceOptions, "rateLimiter"> = limits
     ? { rateLimiter: new DurableLimiter(limits, logger) }

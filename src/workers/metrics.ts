@@ -52,6 +52,10 @@ export function renderSamples(samples: Samples): string {
   return out.join("\n") + "\n";
 }
 
+/** A room object's source name: `room:` and its Durable Object id. */
+export const roomSource = (id: string): string => `${ROOM}${id}`;
+const ROOM = "room:";
+
 export class SlacklineMetrics extends DurableObject<WorkerEnv> {
   readonly #sql: SqlStorage;
 
@@ -61,6 +65,9 @@ export class SlacklineMetrics extends DurableObject<WorkerEnv> {
     this.#sql.exec(
       `CREATE TABLE IF NOT EXISTS sources (source TEXT PRIMARY KEY, at INTEGER NOT NULL, samples TEXT NOT NULL)`,
     );
+    // Room objects whose last push counted unfinished jobs or dead letters: the admin view asks
+    // them. Not forgotten after KEEP_MS, as sources are: an idle room keeps its dead letters.
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS busy_rooms (id TEXT PRIMARY KEY, at INTEGER NOT NULL)`);
   }
 
   /** A source's cumulative samples, replacing what it pushed before. */
@@ -71,6 +78,19 @@ export class SlacklineMetrics extends DurableObject<WorkerEnv> {
       now,
       JSON.stringify(samples),
     );
+    if (!source.startsWith(ROOM)) return;
+    const id = source.slice(ROOM.length);
+    const busy = (samples["slackline_outbox_depth"] ?? 0) > 0 || (samples["slackline_outbox_dead_letters"] ?? 0) > 0;
+    if (busy) this.#sql.exec(`INSERT OR REPLACE INTO busy_rooms (id, at) VALUES (?, ?)`, id, now);
+    else this.#sql.exec(`DELETE FROM busy_rooms WHERE id = ?`, id);
+  }
+
+  /** The ids of room objects with unfinished jobs or dead letters, the latest to say so first. */
+  busyRooms(limit: number): string[] {
+    return this.#sql
+      .exec<{ id: string }>(`SELECT id FROM busy_rooms ORDER BY at DESC LIMIT ?`, limit)
+      .toArray()
+      .map((r) => r.id);
   }
 
   /** The sum over every source heard from within `KEEP_MS`, as Prometheus text. */

@@ -182,6 +182,69 @@ describe("a room's dead letters", () => {
   });
 });
 
+describe("GET /deliveries and POST /deliveries/{id}/retry across room objects", () => {
+  it("show every busy room's line and dead letters, and put a dead letter back in line", async () => {
+    const fake = await remoteFake(testEnv.TEST_CONTROL_URL);
+    const admin = { token: "admin-token-0123456789" };
+    const { post } = await setUp({ admin }, [createWorker()], fake);
+    const env = {
+      ...testEnv,
+      SLACKLINE_CONFIG: JSON.stringify(gatewayConfigJson(fake, { delivery: QUICK, admin })),
+    } as WorkerEnv;
+    const worker = createWorker();
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    const call = async (method: string, path: string) => {
+      const res = await worker.fetch(
+        new Request(`http://localhost${path}`, { method, headers: { authorization: `Bearer ${admin.token}` } }),
+        env,
+        ctx,
+      );
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    type Record_ = { id: string; room: string; state: string; error?: string };
+    const view = async () => (await call("GET", "/deliveries")).body as { pending: Record_[]; dead: Record_[] };
+    // Rocket.Chat down: one job waits in #alerts, one in #later (no such room yet: it will die).
+    await fake.setDown(true);
+    expect((await post("waits")).body).toBe("ok");
+    const later = await (async () => {
+      const res = await worker.fetch(
+        new Request(`http://localhost/services/T0000/B0000/${HOOK_TOKEN}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ text: "to a later room", channel: "#later" }),
+        }),
+        env,
+        ctx,
+      );
+      return res.text();
+    })();
+    expect(later).toBe("ok");
+    await vi.waitFor(async () => {
+      const v = await view();
+      expect(v.pending.filter((r) => r.room === "#alerts")).toHaveLength(1);
+      expect(v.pending.filter((r) => r.room === "#later")).toHaveLength(1);
+    }, WAIT);
+    await fake.setDown(false);
+    await vi.waitFor(async () => {
+      const v = await view();
+      expect(v.dead.filter((r) => r.room === "#later")).toMatchObject([{ state: "dead", error: "channel_not_found" }]);
+    }, WAIT);
+    await vi.waitFor(async () => expect(await texts(fake)).toEqual(["waits"]), WAIT);
+    const [dead] = (await view()).dead.filter((r) => r.room === "#later");
+    // The room made: the dead letter goes back in line and is delivered.
+    await fake.addRoom({ name: "later" });
+    const retried = await call("POST", `/deliveries/${dead!.id}/retry`);
+    expect(retried.status).toBe(200);
+    expect(retried.body["retried"]).toMatchObject({ id: dead!.id, room: "#later" });
+    await vi.waitFor(
+      async () => expect((await fake.messages("later")).map((m) => m.msg)).toEqual(["to a later room"]),
+      WAIT,
+    );
+    expect((await call("POST", `/deliveries/${dead!.id}/retry`)).status).toBe(404);
+    expect((await call("POST", "/deliveries/no-such-job/retry")).status).toBe(404);
+  }, 60_000);
+});
+
 describe("a hook's rate limit across isolates (LIMITS)", () => {
   const limited = (name: string) => ({
     incoming: [{ name, token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.001, burst: 4 } }],
