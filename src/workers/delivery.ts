@@ -202,8 +202,8 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
   #deliverer: Deliverer | undefined;
   /** A delivery being stopped for a new config: later calls wait for it. */
   #switching: Promise<void> | undefined;
-  /** `submit` calls inside the object now (their jobs may be on the fast path, not stored). */
-  #submitting = 0;
+  /** Calls from a Worker inside the object now (a submit's job may be on the fast path, not stored). */
+  #calls = 0;
   /** The watchdog alarm this instance set, if any. */
   #alarmAt: number | undefined;
   #idleCheck = false;
@@ -247,13 +247,13 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
   /** A call from a Worker, which brings the setup (`RoomSetup.key`): the delivery runs meanwhile. */
   async #call<T>(setupKey: string, work: (delivery: DurableDelivery) => Promise<T>): Promise<T> {
     const setup = this.#setup?.key === setupKey ? this.#setup : setupOf(setupKey);
-    this.#submitting++;
+    this.#calls++;
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     try {
       return await work(await this.#deliveryFor(setup));
     } finally {
-      this.#submitting--;
+      this.#calls--;
       await this.#watch();
       if (this.#pusher) this.ctx.waitUntil(this.#pusher.maybePush());
     }
@@ -369,7 +369,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
       await this.ctx.storage.setAlarm(due);
       return;
     }
-    if (this.#submitting > 0 || this.#switching || this.#idleTimer !== undefined) return;
+    if (this.#calls > 0 || this.#switching || this.#idleTimer !== undefined) return;
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
       this.#release().catch(logged);
@@ -378,7 +378,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
 
   /** Still idle: stop the delivery's timer and drop the alarm, so nothing keeps the object. */
   async #release(): Promise<void> {
-    if (this.#outbox().pending > 0 || this.#submitting > 0 || this.#switching) return;
+    if (this.#outbox().pending > 0 || this.#calls > 0 || this.#switching) return;
     const delivery = this.#delivery;
     this.#delivery = undefined;
     // Nothing is running (the line is empty and no call is inside), so this stops at once.
@@ -484,17 +484,25 @@ export class RoomDelivery implements DeliveryService {
   /** Asks the busy rooms in turn: the one that holds `id` answers. */
   async retry(id: string): Promise<RetryOutcome> {
     for (const room of await this.#busyRooms()) {
-      const outcome = await room.retry(id, this.#opts.setup.key);
-      if (outcome.kind !== "not_found") return outcome;
+      const outcome = await room.retry(id, this.#opts.setup.key).catch((e: unknown): undefined => {
+        this.#opts.logger.warn("room object: cannot retry a dead letter", { job: id, error: String(e) });
+      });
+      if (outcome && outcome.kind !== "not_found") return outcome;
     }
     return { kind: "not_found" };
   }
 
+  /** The room objects to ask; none without METRICS or when it cannot be reached (logged). */
   async #busyRooms(): Promise<Array<DurableObjectStub<SlacklineRoom>>> {
-    const { metricsHub, rooms } = this.#opts;
+    const { metricsHub, rooms, logger } = this.#opts;
     if (!metricsHub) return [];
-    const ids = await hub(metricsHub).busyRooms(ROOMS_VIEWED);
-    return ids.map((id) => rooms.get(rooms.idFromString(id)));
+    try {
+      const ids = await hub(metricsHub).busyRooms(ROOMS_VIEWED);
+      return ids.map((id) => rooms.get(rooms.idFromString(id)));
+    } catch (e) {
+      logger.warn("metrics object: cannot list the busy rooms", { error: String(e) });
+      return [];
+    }
   }
 }
 
