@@ -289,6 +289,14 @@ async function adversarial(): Promise<void> {
     "header+rich text+tables": { make: richBlocks },
     "table, no table support": { make: (p) => ({ blocks: [table(p)] }), context: oldServer },
     "text under the parse limit": { make: (p) => ({ text: rep(p, 60_000) }) },
+    "markdown blocks at Slack's limit": {
+      make: (p) => ({
+        blocks: [
+          { type: "markdown", text: rep(p, 6_000) },
+          { type: "markdown", text: rep(p, 6_000) },
+        ],
+      }),
+    },
   };
   const nestedList = Array.from({ length: 300 }, (_, i) => `${" ".repeat(2 * i)}- x`).join("\n");
   // Bodies are built one at a time, when timed: all of them at once would be some 400 MB.

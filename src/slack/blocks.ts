@@ -56,7 +56,13 @@ export interface RenderBlocksOptions {
 }
 
 /** Slack: "You can include up to 50 blocks in each message" (docs/slack.md §4.1). */
-const MAX_BLOCKS = 50;
+export const MAX_BLOCKS = 50;
+/**
+ * Slack: the `text` of all `markdown` blocks in one payload is at most 12,000 characters
+ * (docs/slack.md §4.1); more is `invalid_blocks`. Standard Markdown is the costliest text to
+ * read (docs/hostile-input.md), so slackline refuses it as Slack does.
+ */
+export const MARKDOWN_BLOCKS_MAX_CHARS = 12_000;
 
 type Json = Record<string, unknown>;
 
@@ -82,6 +88,16 @@ const oneLine = (text: string): string =>
         .join(" ")
     : text.trim();
 const lookup = (map: Readonly<Record<string, string>>, id: string): string => (Object.hasOwn(map, id) ? map[id]! : id);
+
+/** Characters of `text` in the `markdown` blocks of `blocks` (anything else: 0). */
+export function markdownBlockChars(blocks: unknown): number {
+  let n = 0;
+  for (const raw of list(blocks)) {
+    const block = record(raw);
+    if (block?.["type"] === "markdown") n += string(block["text"])?.length ?? 0;
+  }
+  return n;
+}
 
 export function renderBlocks(
   blocks: Record<string, unknown>[],

@@ -5,7 +5,7 @@
 import { markdownToRocketChat } from "../markdown/to-rocketchat.ts";
 import type { RocketChatAttachment, RocketChatMessageDraft } from "../model/message.ts";
 import { httpUrl, translateAttachment, type AttachmentOptions } from "../slack/attachments.ts";
-import { renderBlocks } from "../slack/blocks.ts";
+import { MARKDOWN_BLOCKS_MAX_CHARS, MAX_BLOCKS, markdownBlockChars, renderBlocks } from "../slack/blocks.ts";
 import { emojiName } from "../slack/emoji.ts";
 import { fail, type SlackResult } from "../slack/errors.ts";
 import { ok } from "../result.ts";
@@ -58,9 +58,8 @@ export interface IncomingTranslation {
   readonly messages: RocketChatMessageDraft[];
 }
 
-/** Slack: "up to 100 attachments"; "up to 50 blocks" (docs/slack.md §1.9). */
+/** Slack: "up to 100 attachments" (docs/slack.md §1.9). */
 const MAX_ATTACHMENTS = 100;
-const MAX_BLOCKS = 50;
 
 export function translateIncoming(
   payload: SlackPayload,
@@ -74,6 +73,11 @@ export function translateIncoming(
   const allAttachments = payload.attachments ?? attachmentsFromProps(payload.props) ?? [];
   if (allAttachments.length > MAX_ATTACHMENTS) return fail("too_many_attachments");
   if (payload.blocksInvalid || (payload.blocks?.length ?? 0) > MAX_BLOCKS) return fail("invalid_blocks");
+  const markdownChars = allAttachments.reduce(
+    (n, a) => n + markdownBlockChars((a as { blocks?: unknown }).blocks),
+    markdownBlockChars(payload.blocks),
+  );
+  if (markdownChars > MARKDOWN_BLOCKS_MAX_CHARS) return fail("invalid_blocks");
 
   // Bounded work: what lies past the budgets is not translated, and is counted for the note.
   const cut = new CutCounter();

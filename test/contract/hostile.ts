@@ -238,6 +238,25 @@ export function hostileInput(rt: ContractRuntime): void {
       expect(await fake.messages()).toHaveLength(2);
     });
 
+    it("markdown blocks over 12,000 characters in one payload: 400 invalid_blocks, as Slack answers", async () => {
+      const markdown = (chars: number) => ({ type: "markdown", text: "*a".repeat(chars / 2) });
+      const over = [
+        { text: "t", blocks: [markdown(12_002)] },
+        { text: "t", blocks: [markdown(6_000), markdown(6_002)] },
+        // blocks inside attachments count too
+        { text: "t", blocks: [markdown(6_000)], attachments: [{ blocks: [markdown(6_002)] }] },
+      ];
+      for (const body of over) await expectAnswer(await gw.post(slack(HOOK_TOKEN), json(body)), 400, "invalid_blocks");
+      expect(await fake.messages()).toHaveLength(0);
+      await expectAnswer(
+        await gw.post(slack(HOOK_TOKEN), json({ text: "t", blocks: [markdown(6_000), markdown(6_000)] })),
+        200,
+        "ok",
+      );
+      // 12,000 characters of emphasis become several messages (Rocket.Chat's 5,000 each).
+      expect((await fake.messages()).length).toBeGreaterThan(1);
+    });
+
     it("built-in names are no colour, emoji or alignment", async () => {
       const table = {
         type: "table",
