@@ -43,6 +43,13 @@ describe("parseOutgoingEvent", () => {
     expect(r.event.user_name).toBe("");
   });
 
+  it("reads a message's text up to Slack's 40,000 characters, never splitting a character", () => {
+    const long = parseOutgoingEvent({ ...sendMessage, text: "a".repeat(39_999) + "😀" + "b".repeat(100_000) });
+    expect(long.kind === "message" && long.event.text).toBe("a".repeat(39_999));
+    const exact = parseOutgoingEvent({ ...sendMessage, text: "c".repeat(40_000) });
+    expect(exact.kind === "message" && exact.event.text).toBe("c".repeat(40_000));
+  });
+
   it("treats any bot marker as bot, and a missing one as not", () => {
     const base = { ...sendMessage, bot: undefined };
     const bot = (v: unknown) => {

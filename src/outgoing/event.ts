@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { CutCounter, cutText } from "../translate/bounds.ts";
 
 /**
  * The body Rocket.Chat POSTs to an outgoing webhook URL (docs/rocketchat.md §4.4). Lenient on purpose:
@@ -53,6 +54,14 @@ export const rocketChatOutgoingEvent = z.object({
 
 export type RocketChatOutgoingEvent = z.infer<typeof rocketChatOutgoingEvent>;
 
+/**
+ * A message's `text` is read up to Slack's own limit for a message (longer ones are truncated
+ * there too): Rocket.Chat caps messages at `Message_MaxAllowedSize` (5,000 by default), but an
+ * admin may raise it, and the trigger matching and translation of 1 MB of text cost hundreds
+ * of milliseconds (docs/hostile-input.md).
+ */
+const MAX_EVENT_TEXT = 40_000;
+
 /** A `sendMessage` event: the fields a Slack-style request cannot do without are present. */
 export type OutgoingMessageEvent = RocketChatOutgoingEvent & {
   channel_id: string;
@@ -94,7 +103,7 @@ export function parseOutgoingEvent(body: unknown): ParsedOutgoingEvent {
       message_id: e.message_id,
       user_id: e.user_id,
       user_name: e.user_name ?? "",
-      text: e.text ?? "",
+      text: cutText(e.text ?? "", MAX_EVENT_TEXT, new CutCounter()),
     };
     return { kind: "message", event };
   }
