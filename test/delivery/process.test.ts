@@ -146,7 +146,7 @@ describe("the slackline process", () => {
     expect(rows(outboxPath)).toEqual([]);
   });
 
-  it("SIGTERM finishes deliveries in flight within the grace period, leaves the rest, resumes on start", {
+  it("SIGTERM finishes deliveries in flight, leaves the rest, resumes on start", {
     timeout: 45_000,
   }, async () => {
     const { configPath, outboxPath } = await setup("term", { fastPathMs: 50, concurrency: 2, shutdownGraceMs: 3000 });
@@ -167,10 +167,8 @@ describe("the slackline process", () => {
       fetch(cli.url + hookPath(hook), { method: "POST", headers: { "content-type": "application/json" }, body });
     const sent = await sendWorkload(post, 5, { hooks: ["h1"] });
     expect(sent.every((s) => s.status === 200)).toBe(true);
-    const started = Date.now();
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(0);
-    expect(Date.now() - started).toBeLessThan(3000 + 1000);
     // Logged just before exiting: only the flush on exit writes it (log lines go out once per turn).
     expect(cli.log.at(-1)).toMatch(/ INFO closed outboxJobs=\d+$/);
 
@@ -190,6 +188,23 @@ describe("the slackline process", () => {
     expectExactlyOnce(fake!, sent);
     again.child.kill("SIGTERM");
     expect(await again.exited).toBe(0);
+  });
+
+  it("SIGTERM does not wait past the grace period for a delivery that never ends", { timeout: 30_000 }, async () => {
+    // Rocket.Chat takes a minute to answer, and slackline would wait for it that long: only
+    // the grace period lets the process exit before the test's timeout.
+    const { configPath, outboxPath } = await setup("grace", { fastPathMs: 50, shutdownGraceMs: 500 }, 60_000);
+    fake!.faults.delayMs = 60_000;
+    const cli = await start(configPath);
+    const post = (hook: string, body: string) =>
+      fetch(cli.url + hookPath(hook), { method: "POST", headers: { "content-type": "application/json" }, body });
+    const sent = await sendWorkload(post, 1, { hooks: ["h1"] });
+    // Answered after fastPathMs, once each job was stored with its attempt still running.
+    expect(sent.map((s) => s.status)).toEqual(sent.map(() => 200));
+    cli.child.kill("SIGTERM");
+    expect(await cli.exited).toBe(0);
+    // Still in flight when the grace ran out: kept as such, to be checked with Rocket.Chat on start.
+    expect(rows(outboxPath).map((r) => r.state)).toEqual(sent.map(() => "inflight"));
   });
 
   it("exits 1 with the reason when its port is taken", async () => {
