@@ -216,6 +216,11 @@ export class DurableDelivery implements DeliveryService {
     this.#policy.server.wake = () => this.#wakeAll();
   }
 
+  /** Rocket.Chat's state as this delivery sees it (paused, down), shared with its host. */
+  get server(): DeliveryPolicy["server"] {
+    return this.#policy.server;
+  }
+
   /** Runs the worker; checks the credentials with Rocket.Chat (logged, not fatal). */
   start(): void {
     this.#started = true;

@@ -88,6 +88,8 @@ export class RocketChatState {
   wake: () => void = () => {};
   /** How many accepted messages are waiting (for the INFO line when Rocket.Chat is back). */
   waiting: () => number = () => 0;
+  /** Called when a 429 met here starts or lengthens the pause (Workers tell the other rooms). */
+  paused: (until: number) => void = () => {};
   #pausedUntil = 0;
   #downSince: number | undefined;
   #downCause: "unavailable" | "unauthorized" | undefined;
@@ -175,20 +177,27 @@ export class RocketChatState {
     }
   }
 
+  /** A pause Rocket.Chat asked of another process or object (Rocket.Chat counts per user). */
+  pauseUntil(until: number): void {
+    const now = this.#now();
+    this.#pause(until - now, now, false);
+  }
+
   stop(): void {
     this.#stopped = true;
     if (this.#probeTimer !== undefined) clearTimeout(this.#probeTimer);
     if (this.#pauseTimer !== undefined) clearTimeout(this.#pauseTimer);
   }
 
-  #pause(ms: number, now: number): void {
+  #pause(ms: number, now: number, own = true): void {
     const until = now + Math.max(0, ms);
-    if (until <= this.#pausedUntil) return;
+    if (until <= this.#pausedUntil || this.#stopped) return;
     if (this.#pausedUntil <= now) this.#opts.logger.info("Rocket.Chat rate limit: pausing deliveries", { ms });
     this.#pausedUntil = until;
     if (this.#pauseTimer !== undefined) clearTimeout(this.#pauseTimer);
     this.#pauseTimer = setTimeout(() => this.wake(), until - now);
     unref(this.#pauseTimer);
+    if (own) this.paused(until);
   }
 
   #authError(status: 401 | 403, reason: string, now: number): void {

@@ -320,8 +320,22 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
       logger,
       settings: setup.delivery,
     });
+    // Rocket.Chat's 429 is for the user, not the room: the other busy rooms pause too.
+    const metrics = this.env.METRICS;
+    if (metrics)
+      delivery.server.paused = (until) =>
+        this.ctx.waitUntil(
+          hub(metrics)
+            .pauseRooms(until, setup.rocketchat.url, this.ctx.id.toString())
+            .catch((e: unknown) => logger.warn("metrics object: cannot share a 429 pause", { error: String(e) })),
+        );
     delivery.start();
     return delivery;
+  }
+
+  /** A 429 met by another room of `url`: nothing goes to Rocket.Chat from here before `until`. */
+  pause(until: number, url: string): void {
+    if (this.#setup?.rocketchat.url === url) this.#delivery?.server.pauseUntil(until);
   }
 
   #delivererFor(setup: RoomSetup): Deliverer {

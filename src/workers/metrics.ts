@@ -56,8 +56,12 @@ export function renderSamples(samples: Samples): string {
 export const roomSource = (id: string): string => `${ROOM}${id}`;
 const ROOM = "room:";
 
+/** Rooms with a line told of a 429 pause, the latest busy first. */
+const PAUSE_ROOMS = 1000;
+
 export class SlacklineMetrics extends DurableObject<WorkerEnv> {
   readonly #sql: SqlStorage;
+  #lastPause: { until: number; url: string } | undefined;
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env);
@@ -67,7 +71,10 @@ export class SlacklineMetrics extends DurableObject<WorkerEnv> {
     );
     // Room objects whose last push counted unfinished jobs or dead letters: the admin view asks
     // them. Not forgotten after KEEP_MS, as sources are: an idle room keeps its dead letters.
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS busy_rooms (id TEXT PRIMARY KEY, at INTEGER NOT NULL)`);
+    // `waiting`: it has a line (not only dead letters), so a 429 pause concerns it.
+    this.#sql.exec(
+      `CREATE TABLE IF NOT EXISTS busy_rooms (id TEXT PRIMARY KEY, at INTEGER NOT NULL, waiting INTEGER NOT NULL)`,
+    );
   }
 
   /** A source's cumulative samples, replacing what it pushed before. */
@@ -80,9 +87,31 @@ export class SlacklineMetrics extends DurableObject<WorkerEnv> {
     );
     if (!source.startsWith(ROOM)) return;
     const id = source.slice(ROOM.length);
-    const busy = (samples["slackline_outbox_depth"] ?? 0) > 0 || (samples["slackline_outbox_dead_letters"] ?? 0) > 0;
-    if (busy) this.#sql.exec(`INSERT OR REPLACE INTO busy_rooms (id, at) VALUES (?, ?)`, id, now);
+    const waiting = (samples["slackline_outbox_depth"] ?? 0) > 0;
+    if (waiting || (samples["slackline_outbox_dead_letters"] ?? 0) > 0)
+      this.#sql.exec(`INSERT OR REPLACE INTO busy_rooms (id, at, waiting) VALUES (?, ?, ?)`, id, now, waiting ? 1 : 0);
     else this.#sql.exec(`DELETE FROM busy_rooms WHERE id = ?`, id);
+  }
+
+  /**
+   * A room object met a 429 from the Rocket.Chat at `url`: every other busy room pauses until
+   * `until` too (one call each, once per pause, not per message).
+   */
+  async pauseRooms(until: number, url: string, from: string): Promise<void> {
+    const rooms = this.env.ROOMS;
+    if (!rooms) return;
+    this.#lastPause = { until, url };
+    const waiting = this.#sql
+      .exec<{ id: string }>(`SELECT id FROM busy_rooms WHERE waiting = 1 ORDER BY at DESC LIMIT ?`, PAUSE_ROOMS)
+      .toArray();
+    await Promise.allSettled(
+      waiting.filter((r) => r.id !== from).map((r) => rooms.get(rooms.idFromString(r.id)).pause(until, url)),
+    );
+  }
+
+  /** The last pause shared (tests, and an operator's look through the runtime's tools). */
+  lastPause(): { until: number; url: string } | undefined {
+    return this.#lastPause;
   }
 
   /** The ids of room objects with unfinished jobs or dead letters, the latest to say so first. */

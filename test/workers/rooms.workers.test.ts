@@ -245,6 +245,69 @@ describe("GET /deliveries and POST /deliveries/{id}/retry across room objects", 
   }, 60_000);
 });
 
+describe("a Rocket.Chat 429 across room objects (METRICS)", () => {
+  const metricsHub = () => testEnv.METRICS!.get(testEnv.METRICS!.idFromName("metrics"));
+  const admin = { token: "admin-token-0123456789" };
+
+  /** A Worker for `fake` with an admin token: `call` posts to it as a hook sender or an admin. */
+  function workerFor(fake: FakeControl) {
+    const env = {
+      ...testEnv,
+      SLACKLINE_CONFIG: JSON.stringify(gatewayConfigJson(fake, { delivery: QUICK, admin })),
+    } as WorkerEnv;
+    const worker = createWorker();
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    const call = (method: string, path: string, body?: unknown) =>
+      worker.fetch(
+        new Request(`http://localhost${path}`, {
+          method,
+          headers: { authorization: `Bearer ${admin.token}`, "content-type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+        env,
+        ctx,
+      );
+    const post = async (body: unknown) => (await call("POST", `/services/T0000/B0000/${HOOK_TOKEN}`, body)).text();
+    const pending = async () =>
+      (
+        (await (await call("GET", "/deliveries")).json()) as {
+          pending: Array<{ room: string; nextAttemptAt?: string }>;
+        }
+      ).pending;
+    return { post, pending };
+  }
+
+  it("a room that meets a 429 tells the METRICS object", async () => {
+    const fake = await remoteFake(testEnv.TEST_CONTROL_URL);
+    await fake.addRoom({ name: "alerts" });
+    const { post } = workerFor(fake);
+    await fake.faults({ rateLimitNext: 1, rateLimitSeconds: 60 });
+    expect(await post({ text: "meets a 429" })).toBe("ok");
+    await vi.waitFor(async () => expect((await metricsHub().lastPause())?.url).toBe(fake.url), WAIT);
+    expect((await metricsHub().lastPause())!.until).toBeGreaterThan(Date.now() + 30_000);
+  });
+
+  it("which pauses every other room of that Rocket.Chat that has a line", async () => {
+    const fake = await remoteFake(testEnv.TEST_CONTROL_URL);
+    await fake.addRoom({ name: "alerts" });
+    await fake.addRoom({ name: "ops" });
+    const { post, pending } = workerFor(fake);
+    await fake.setDown(true);
+    expect(await post({ text: "to alerts" })).toBe("ok");
+    expect(await post({ text: "to ops", channel: "#ops" })).toBe("ok");
+    const ops = rooms.idFromName(roomObjectName(fake.url, "#ops")).toString();
+    await vi.waitFor(async () => expect(await metricsHub().busyRooms(100)).toContain(ops), WAIT);
+    const until = Date.now() + 60_000;
+    await metricsHub().pauseRooms(until, fake.url, "another room");
+    await metricsHub().pauseRooms(until + 60_000, "https://another.rocket.chat", "another room");
+    const lines = await pending();
+    expect(lines.map((p) => p.room).sort()).toEqual(["#alerts", "#ops"]);
+    // Due when the pause ends, not later (another server's pause is not theirs).
+    for (const p of lines) expect(Date.parse(p.nextAttemptAt!)).toBeGreaterThanOrEqual(until);
+    for (const p of lines) expect(Date.parse(p.nextAttemptAt!)).toBeLessThan(until + 60_000);
+  });
+});
+
 describe("a hook's rate limit across isolates (LIMITS)", () => {
   const limited = (name: string) => ({
     incoming: [{ name, token: HOOK_TOKEN, channel: "#alerts", rateLimit: { perSecond: 0.001, burst: 4 } }],
