@@ -4,7 +4,8 @@
  *   flood     one room flooded (32 keep-alive senders, --duration s, default 15) with a fast
  *             Rocket.Chat (bench/sink.ts): every `ok` delivered ≤ 20 s after the load stops,
  *             drained/s ≥ 0.8 × the sink's sequential limit (one request after another on one
- *             keep-alive connection), order kept, 429s with an integer Retry-After
+ *             keep-alive connection; taken before the flood and after the drain, averaged),
+ *             order kept, 429s with an integer Retry-After
  *   drain     the drain alone: one room's line is filled (BENCH_DRAIN_JOBS, default 10000) while
  *             the sink holds its answers, then the sink answers and the line drains with
  *             nothing else running. Delivered/s from the sink's arrival times against its
@@ -148,7 +149,8 @@ async function floodOnce(o: ScenarioOptions, checkout: string, root: string): Pr
   const sinkUrl = `http://127.0.0.1:${sink.port}`;
   // As in `drain`: the stand-in on one core, slackline and the bench on the other.
   const pinned = [pin(sink.child.pid!, 0), pin(process.pid, 1)];
-  const limit = await sequentialLimit(sinkUrl, 3);
+  // Taken before the flood and after the drain, and averaged (see `drain`).
+  const limitBefore = await sequentialLimit(sinkUrl, 2);
   await fetch(`${sinkUrl}/__reset`, { method: "POST" });
   const gw = await startGateway(o, sinkUrl, {}, "flood", root);
   pinned.push(pin(gw.child.pid!, 1));
@@ -241,6 +243,7 @@ async function floodOnce(o: ScenarioOptions, checkout: string, root: string): Pr
     for (let i = 1; i < mine.length; i++) if (mine[i]! < mine[i - 1]!) outOfOrder++;
   }
   await stop(gw.child);
+  const limit = (limitBefore + (await sequentialLimit(sinkUrl, 2))) / 2;
   await stop(sink.child);
   const after = (drainedAt - stoppedAt) / 1000;
   console.log(`
