@@ -33,11 +33,9 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request } from "undici";
 import { startFakeRocketChat } from "../test/support/fake-rocketchat.ts";
-import { children, cpuMs, freePort, pin, startPrinting, stop, waitUntilUp } from "./procs.ts";
+import { BENCH_PATH, benchHook, children, cpuMs, freePort, pin, startPrinting, stop, waitUntilUp } from "./procs.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const TOKEN = "bench-token-0123456789abcdef";
-const PATH = `/services/T0000000/B0000000/${TOKEN}`;
 const ADMIN = "bench-admin-token-0123456789";
 
 export interface ScenarioOptions {
@@ -64,15 +62,7 @@ async function startGateway(
 ): Promise<Gateway> {
   const config = {
     rocketchat: { url: rcUrl, userId: "bench-user", authToken: "bench-auth-token", timeoutMs },
-    incoming: [
-      {
-        name: "bench",
-        token: TOKEN,
-        channel: "#bench",
-        allowChannelOverride: true,
-        rateLimit: { perSecond: 1_000_000_000, burst: 1_000_000_000 },
-      },
-    ],
+    incoming: [benchHook],
     delivery: { outboxPath: join(o.dir, `${name}.sqlite`), ...delivery },
     admin: { token: ADMIN },
   };
@@ -97,6 +87,15 @@ async function startGateway(
   await waitUntilUp(`${url}/healthz`);
   return { child, url, exited };
 }
+
+/** One message through the bench's hook, on `agent`'s connections. */
+const postHook = (g: Gateway, agent: Agent, message: { text: string; channel: string }) =>
+  request(g.url + BENCH_PATH, {
+    method: "POST",
+    body: JSON.stringify(message),
+    headers: { "content-type": "application/json" },
+    dispatcher: agent,
+  });
 
 async function pending(g: Gateway): Promise<number> {
   const res = await fetch(`${g.url}/deliveries`, { headers: { authorization: `Bearer ${ADMIN}` } });
@@ -184,12 +183,7 @@ async function floodOnce(o: ScenarioOptions, checkout: string, root: string): Pr
       for (let i = 0; Date.now() < stopAt; i++) {
         const text = `c${c}-${i}`;
         try {
-          const res = await request(gw.url + PATH, {
-            method: "POST",
-            body: JSON.stringify({ text, channel: "#flood" }),
-            headers: { "content-type": "application/json" },
-            dispatcher: agent,
-          });
+          const res = await postHook(gw, agent, { text, channel: "#flood" });
           await res.body.text();
           statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
           if (res.statusCode === 200) oks[c]!.push(text);
@@ -316,12 +310,7 @@ async function drain(o: ScenarioOptions): Promise<void> {
           for (let i = 0; next < jobs; i++) {
             next++;
             const text = `c${c}-${i}`;
-            const res = await request(gw.url + PATH, {
-              method: "POST",
-              body: JSON.stringify({ text, channel: "#flood" }),
-              headers: { "content-type": "application/json" },
-              dispatcher: agent,
-            });
+            const res = await postHook(gw, agent, { text, channel: "#flood" });
             await res.body.text();
             if (res.statusCode !== 200) throw new Error(`fill: HTTP ${res.statusCode}`);
             texts[c]!.push(text);
@@ -393,12 +382,7 @@ async function slow(o: ScenarioOptions): Promise<void> {
       const agent = new Agent({ connections: 64 });
       const send = async (i: number): Promise<boolean> => {
         try {
-          const res = await request(gw.url + PATH, {
-            method: "POST",
-            body: JSON.stringify({ text: `m${i}`, channel: `#r${i % 50}` }),
-            headers: { "content-type": "application/json" },
-            dispatcher: agent,
-          });
+          const res = await postHook(gw, agent, { text: `m${i}`, channel: `#r${i % 50}` });
           await res.body.text();
           return res.statusCode === 200;
         } catch {
@@ -468,7 +452,7 @@ async function recovery(o: ScenarioOptions): Promise<void> {
         const text = `${rooms[i % 3]}-${String(i).padStart(3, "0")}`;
         await ready;
         try {
-          const res = await fetch(gw.url + PATH, {
+          const res = await fetch(gw.url + BENCH_PATH, {
             method: "POST",
             body: JSON.stringify({ text, channel: `#${rooms[i % 3]}` }),
             headers: { "content-type": "application/json" },

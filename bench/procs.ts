@@ -9,6 +9,18 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const ROOT = resolve(import.meta.dirname, "..");
+
+/** The one incoming hook of every benchmark: its token, its URL path and its config entry. */
+export const BENCH_TOKEN = "bench-token-0123456789abcdef";
+export const BENCH_PATH = `/services/T0000000/B0000000/${BENCH_TOKEN}`;
+export const benchHook = {
+  name: "bench",
+  token: BENCH_TOKEN,
+  channel: "#bench",
+  allowChannelOverride: true,
+  // The limiter allows a burst of `burst`: big enough never to refuse.
+  rateLimit: { perSecond: 1_000_000_000, burst: 1_000_000_000 },
+};
 const env = process.env;
 
 /** Killed when the benchmark exits, however it exits. */

@@ -47,7 +47,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { loadPayloads, type BenchPayload } from "./payloads.ts";
-import { children, cpuMs, freePort, startPrinting, stop, waitUntilUp } from "./procs.ts";
+import { BENCH_PATH, benchHook, children, cpuMs, freePort, startPrinting, stop, waitUntilUp } from "./procs.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const env = process.env;
@@ -80,8 +80,6 @@ const rooms = Number(args.rooms) || connections;
 const warmup = Number(args.warmup ?? env["BENCH_WARMUP"] ?? (args.worker ? 2 : 3));
 /** Requests per second over all connections; 0: as fast as the servers answer. */
 const rate = Number(args.rate);
-const TOKEN = "bench-token-0123456789abcdef";
-const PATH = `/services/T0000000/B0000000/${TOKEN}`;
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -112,19 +110,10 @@ function entryOf(root: string, outdir: string): string {
   return join(outdir, "slackline.mjs");
 }
 
-/** The config on Node and on Workers: Rocket.Chat is the sink, and the one hook is TOKEN's. */
+/** The config on Node and on Workers: Rocket.Chat is the sink, and the one hook is the bench's. */
 const benchConfig = (sinkUrl: string) => ({
   rocketchat: { url: sinkUrl, userId: "bench", authToken: "bench" },
-  incoming: [
-    // The limiter allows a burst of `burst`: make it big enough never to refuse.
-    {
-      name: "bench",
-      token: TOKEN,
-      channel: "#bench",
-      allowChannelOverride: true,
-      rateLimit: { perSecond: 1_000_000_000, burst: 1_000_000_000 },
-    },
-  ],
+  incoming: [benchHook],
 });
 
 /** slackline from `root` (this checkout, or another one for a before/after run). */
@@ -391,7 +380,7 @@ function drive(
     client.setRequests(
       rotate.map((p) => ({
         method: "POST",
-        path: PATH,
+        path: BENCH_PATH,
         headers: { "content-type": p.contentType },
         body: JSON.stringify({ ...p.body, channel }),
       })),

@@ -129,7 +129,7 @@ export class RecentDeliveries {
   readonly #capacity: number;
   #next = 0;
 
-  constructor(capacity = 100) {
+  constructor(capacity = RECORDS_SHOWN) {
     this.#capacity = capacity;
   }
 

@@ -5,6 +5,7 @@
  */
 import type { RocketChatApi, RocketChatResult, RoomInfo, StoredMessage } from "../rocketchat/client.ts";
 import type { RocketChatMessage } from "../model/message.ts";
+import { dropOldest } from "../bounded-map.ts";
 
 export interface InboxMessage extends RocketChatMessage {
   readonly ts: string;
@@ -55,7 +56,7 @@ export class Inbox implements RocketChatApi {
   /** Notes which hook a job's messages come from, before they are delivered here. */
   noteSource(messageIds: readonly string[], hook: string): void {
     for (const id of messageIds) this.#sources.set(id, hook);
-    while (this.#sources.size > this.#capacity * 4) this.#sources.delete(this.#sources.keys().next().value!);
+    dropOldest(this.#sources, this.#capacity * 4);
   }
 
   async sendMessage(message: RocketChatMessage): Promise<RocketChatResult<StoredMessage>> {

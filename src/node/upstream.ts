@@ -134,7 +134,8 @@ class Call implements Dispatcher.DispatchHandler, UpstreamResponse {
 
   async text(): Promise<string> {
     await this.#body();
-    if (!this.#ended) throw this.#failure();
+    // Not ended: it failed (#error is set), by the timer or otherwise.
+    if (!this.#ended) throw this.#deadline?.expired ? timeoutError() : this.#error;
     return this.#chunks.bytes.toString("utf8");
   }
 
@@ -176,10 +177,6 @@ class Call implements Dispatcher.DispatchHandler, UpstreamResponse {
     const settled = this.#onSettled;
     this.#onSettled = undefined;
     settled?.();
-  }
-
-  #failure(): unknown {
-    return this.#deadline?.expired ? timeoutError() : (this.#error ?? new Error("answer body over its limit"));
   }
 
   #abort(reason: Error | DOMException): void {

@@ -3,6 +3,7 @@
  * anything else → a room id, then a name (Rocket.Chat's own order for a bare value, docs/rocketchat.md §1.3).
  */
 import type { RocketChatApi, RocketChatResult } from "./client.ts";
+import { dropOldest } from "../bounded-map.ts";
 
 interface Entry {
   readonly result: RocketChatResult<string>;
@@ -45,7 +46,7 @@ export class RoomResolver {
       // Only definite answers are cached; a timeout must not pin a room as missing.
       const definite = result.ok || result.failure.kind === "not_found" || result.failure.kind === "archived";
       if (definite) {
-        if (this.#cache.size >= this.#max) this.#cache.delete(this.#cache.keys().next().value!);
+        dropOldest(this.#cache, this.#max - 1);
         this.#cache.set(target, { result, expires: this.#now() + (result.ok ? this.#ttl : this.#negativeTtl) });
       }
       return result;

@@ -6,6 +6,7 @@
  * any unmapped Slack id.
  */
 import type { TranslateContext } from "../model/context.ts";
+import { dropOldest } from "../bounded-map.ts";
 
 const MAX_NAMES = 1000;
 
@@ -15,7 +16,7 @@ class Bounded {
   set(key: string, value: string): void {
     this.#map.delete(key);
     this.#map.set(key, value);
-    if (this.#map.size > MAX_NAMES) this.#map.delete(this.#map.keys().next().value!);
+    dropOldest(this.#map, MAX_NAMES);
   }
 
   entries(): IterableIterator<[string, string]> {

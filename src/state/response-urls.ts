@@ -3,6 +3,7 @@
  * (docs/slack.md §7.3). The id in the URL is the only secret, so it is unguessable: 144 random bits,
  * base64url.
  */
+import { dropOldest } from "../bounded-map.ts";
 
 /** Where an event came from: all a later answer needs. Plain data (it is stored for response_url). */
 export interface ReplyOrigin {
@@ -61,7 +62,7 @@ export class MemoryResponseUrlStore implements ResponseUrlStore {
     this.#sweep();
     const id = newResponseUrlId();
     this.#entries.set(id, { origin: structuredClone(origin), createdAt: this.#now(), uses: 0 });
-    while (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
+    dropOldest(this.#entries, this.#max);
     return id;
   }
 

@@ -6,6 +6,8 @@
  * Workers. The same key also gives the Events API `event_id`, so a bot that de-duplicates by it
  * (Bolt) sees one id per event too.
  */
+import { dropOldest } from "../bounded-map.ts";
+
 /** Longer than Rocket.Chat's retries of one call (powers of ten up to 1,000 s). */
 export const SEEN_TTL_MS = 60 * 60 * 1000;
 
@@ -41,7 +43,7 @@ export class MemorySeenEvents implements SeenEvents {
     if (expires !== undefined && expires > now) return false;
     this.#seen.delete(key);
     this.#seen.set(key, now + SEEN_TTL_MS);
-    while (this.#seen.size > this.#max) this.#seen.delete(this.#seen.keys().next().value!);
+    dropOldest(this.#seen, this.#max);
     return true;
   }
 }

@@ -6,6 +6,7 @@
  * (docs/web-api.md).
  */
 import { newMessageId } from "../rocketchat/ids.ts";
+import { dropOldest } from "../bounded-map.ts";
 
 export const UPLOAD_TTL_MS = 10 * 60 * 1000;
 /** Largest file accepted (Rocket.Chat's own default limit is 100 MB; this bounds memory). */
@@ -61,7 +62,7 @@ export class MemoryUploadStore implements UploadStore {
     for (const [id, file] of this.#files) if (file.expiresAt <= now) this.#files.delete(id);
     const file: PendingFile = { id: newFileId(), bot, name, length, expiresAt: now + UPLOAD_TTL_MS };
     this.#files.set(file.id, { ...file });
-    while (this.#files.size > MAX_PENDING_UPLOADS) this.#files.delete(this.#files.keys().next().value!);
+    dropOldest(this.#files, MAX_PENDING_UPLOADS);
     return file;
   }
 

@@ -220,7 +220,7 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
    */
   async submit(job: DeliveryJob, setupKey: string): Promise<SubmitOutcome> {
     // The line's bound is the policy's (DurableDelivery admits or refuses with a Retry-After).
-    return this.#call(setupKey, (delivery) => delivery.submit(job));
+    return this.#call(this.#setupFor(setupKey), (delivery) => delivery.submit(job));
   }
 
   /**
@@ -228,14 +228,21 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
    * object holds another Rocket.Chat server's room (a config that changed its URL).
    */
   async view(setupKey: string): Promise<DeliveryView | undefined> {
-    if (!this.#serves(setupOf(setupKey))) return undefined;
-    return this.#call(setupKey, (delivery) => delivery.view());
+    const setup = this.#setupFor(setupKey);
+    if (!this.#serves(setup)) return undefined;
+    return this.#call(setup, (delivery) => delivery.view());
   }
 
   /** A dead letter of this room back in line (`POST /deliveries/{id}/retry`). */
   async retry(id: string, setupKey: string): Promise<RetryOutcome> {
-    if (!this.#serves(setupOf(setupKey))) return { kind: "not_found" };
-    return this.#call(setupKey, (delivery) => delivery.retry(id));
+    const setup = this.#setupFor(setupKey);
+    if (!this.#serves(setup)) return { kind: "not_found" };
+    return this.#call(setup, (delivery) => delivery.retry(id));
+  }
+
+  /** The setup a call brings: the current one when unchanged (no JSON to read again). */
+  #setupFor(setupKey: string): RoomSetup {
+    return this.#setup?.key === setupKey ? this.#setup : setupOf(setupKey);
   }
 
   /** Whether `setup` names this object's Rocket.Chat server (when the runtime says its name). */
@@ -244,9 +251,8 @@ export class SlacklineRoom extends DurableObject<WorkerEnv> {
     return name === undefined || name.startsWith(`${setup.rocketchat.url}\n`);
   }
 
-  /** A call from a Worker, which brings the setup (`RoomSetup.key`): the delivery runs meanwhile. */
-  async #call<T>(setupKey: string, work: (delivery: DurableDelivery) => Promise<T>): Promise<T> {
-    const setup = this.#setup?.key === setupKey ? this.#setup : setupOf(setupKey);
+  /** A call from a Worker, with the setup it brought: the delivery runs meanwhile. */
+  async #call<T>(setup: RoomSetup, work: (delivery: DurableDelivery) => Promise<T>): Promise<T> {
     this.#calls++;
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;

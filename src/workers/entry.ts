@@ -24,6 +24,7 @@ import { stringVars, workerLogger, type WorkerEnv } from "./env.ts";
 import { DurableLimiter } from "./limits.ts";
 import { hub, MetricsPusher, PUSH_EVERY_MS } from "./metrics.ts";
 import { DurableResponseUrlStore, DurableSeenEvents, DurableTsStore, DurableUploadStore } from "./stores.ts";
+import { dropOldest } from "../bounded-map.ts";
 
 /** Demo mode's hook token: public, and it only reaches the in-memory inbox. */
 export const DEMO_HOOK_TOKEN = "slackline-demo-hook";
@@ -105,7 +106,7 @@ export function createWorker(opts: WorkerOptions = {}) {
     let gateway = gateways.get(key);
     if (!gateway) {
       gateway = build(env, vars, opts);
-      if (gateways.size >= MAX_GATEWAYS) gateways.delete(gateways.keys().next().value!);
+      dropOldest(gateways, MAX_GATEWAYS - 1);
       gateways.set(key, gateway);
     }
     if (!gateway.ok) console.error(`slackline: SLACKLINE_CONFIG is invalid: ${gateway.problems.join("; ")}`);

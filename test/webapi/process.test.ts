@@ -4,32 +4,31 @@
  * take at once (queued in the outbox, answered `ok` with its ts), edited once delivered.
  */
 import { WebClient } from "@slack/web-api";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { killAll, startCli, type Cli } from "../support/cli.ts";
+import { tempDir } from "../delivery/harness.ts";
 import { startFakeRocketChat, type FakeRocketChat } from "../support/fake-rocketchat.ts";
 
 const TOKEN = "xoxb-process-bot-token-0001";
 let fake: FakeRocketChat;
-let dir: string;
+const temp = tempDir();
 let configPath: string;
 const clis: Cli[] = [];
 
 beforeAll(async () => {
   fake = await startFakeRocketChat();
   fake.addRoom({ name: "ops", id: "OPS" });
-  dir = mkdtempSync(join(tmpdir(), "slackline-webapi-cli-"));
-  configPath = join(dir, "config.json");
+  configPath = join(temp.dir, "config.json");
   writeFileSync(
     configPath,
     JSON.stringify({
       rocketchat: { url: fake.url, userId: fake.userId, authToken: fake.authToken, timeoutMs: 1000 },
       bots: [{ name: "ci", token: TOKEN, rateLimit: { perSecond: 100, burst: 100 } }],
       delivery: {
-        outboxPath: join(dir, "outbox.sqlite"),
+        outboxPath: join(temp.dir, "outbox.sqlite"),
         fastPathMs: 300,
         pollMs: 20,
         retryBaseMs: 50,
@@ -44,7 +43,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await fake.close();
-  rmSync(dir, { recursive: true, force: true });
+  temp.remove();
 });
 
 async function start(): Promise<{ cli: Cli; client: WebClient }> {

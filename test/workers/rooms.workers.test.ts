@@ -182,43 +182,50 @@ describe("a room's dead letters", () => {
   });
 });
 
+/** A Worker (one isolate) for `fake` with an admin token: hook posts and the admin routes. */
+function adminWorker(fake: FakeControl) {
+  const admin = { token: "admin-token-0123456789" };
+  const env = {
+    ...testEnv,
+    SLACKLINE_CONFIG: JSON.stringify(gatewayConfigJson(fake, { delivery: QUICK, admin })),
+  } as WorkerEnv;
+  const worker = createWorker();
+  const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const call = (method: string, path: string, body?: unknown) =>
+    worker.fetch(
+      new Request(`http://localhost${path}`, {
+        method,
+        headers: { authorization: `Bearer ${admin.token}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+      env,
+      ctx,
+    );
+  type Pending = { room: string; nextAttemptAt?: string };
+  return {
+    call,
+    post: async (message: { text: string; channel?: string }) =>
+      (await call("POST", `/services/T0000/B0000/${HOOK_TOKEN}`, message)).text(),
+    pending: async () => ((await (await call("GET", "/deliveries")).json()) as { pending: Pending[] }).pending,
+  };
+}
+
 describe("GET /deliveries and POST /deliveries/{id}/retry across room objects", () => {
   it("show every busy room's line and dead letters, and put a dead letter back in line", async () => {
     const fake = await remoteFake(testEnv.TEST_CONTROL_URL);
-    const admin = { token: "admin-token-0123456789" };
-    const { post } = await setUp({ admin }, [createWorker()], fake);
-    const env = {
-      ...testEnv,
-      SLACKLINE_CONFIG: JSON.stringify(gatewayConfigJson(fake, { delivery: QUICK, admin })),
-    } as WorkerEnv;
-    const worker = createWorker();
-    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    await fake.addRoom({ name: "alerts" });
+    const worker = adminWorker(fake);
+    const post = worker.post;
     const call = async (method: string, path: string) => {
-      const res = await worker.fetch(
-        new Request(`http://localhost${path}`, { method, headers: { authorization: `Bearer ${admin.token}` } }),
-        env,
-        ctx,
-      );
+      const res = await worker.call(method, path);
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     type Record_ = { id: string; room: string; state: string; error?: string };
     const view = async () => (await call("GET", "/deliveries")).body as { pending: Record_[]; dead: Record_[] };
     // Rocket.Chat down: one job waits in #alerts, one in #later (no such room yet: it will die).
     await fake.setDown(true);
-    expect((await post("waits")).body).toBe("ok");
-    const later = await (async () => {
-      const res = await worker.fetch(
-        new Request(`http://localhost/services/T0000/B0000/${HOOK_TOKEN}`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ text: "to a later room", channel: "#later" }),
-        }),
-        env,
-        ctx,
-      );
-      return res.text();
-    })();
-    expect(later).toBe("ok");
+    expect(await post({ text: "waits" })).toBe("ok");
+    expect(await post({ text: "to a later room", channel: "#later" })).toBe("ok");
     await vi.waitFor(async () => {
       const v = await view();
       expect(v.pending.filter((r) => r.room === "#alerts")).toHaveLength(1);
@@ -247,40 +254,10 @@ describe("GET /deliveries and POST /deliveries/{id}/retry across room objects", 
 
 describe("a Rocket.Chat 429 across room objects (METRICS)", () => {
   const metricsHub = () => testEnv.METRICS!.get(testEnv.METRICS!.idFromName("metrics"));
-  const admin = { token: "admin-token-0123456789" };
-
-  /** A Worker for `fake` with an admin token: `call` posts to it as a hook sender or an admin. */
-  function workerFor(fake: FakeControl) {
-    const env = {
-      ...testEnv,
-      SLACKLINE_CONFIG: JSON.stringify(gatewayConfigJson(fake, { delivery: QUICK, admin })),
-    } as WorkerEnv;
-    const worker = createWorker();
-    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
-    const call = (method: string, path: string, body?: unknown) =>
-      worker.fetch(
-        new Request(`http://localhost${path}`, {
-          method,
-          headers: { authorization: `Bearer ${admin.token}`, "content-type": "application/json" },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        }),
-        env,
-        ctx,
-      );
-    const post = async (body: unknown) => (await call("POST", `/services/T0000/B0000/${HOOK_TOKEN}`, body)).text();
-    const pending = async () =>
-      (
-        (await (await call("GET", "/deliveries")).json()) as {
-          pending: Array<{ room: string; nextAttemptAt?: string }>;
-        }
-      ).pending;
-    return { post, pending };
-  }
-
   it("a room that meets a 429 tells the METRICS object", async () => {
     const fake = await remoteFake(testEnv.TEST_CONTROL_URL);
     await fake.addRoom({ name: "alerts" });
-    const { post } = workerFor(fake);
+    const { post } = adminWorker(fake);
     await fake.faults({ rateLimitNext: 1, rateLimitSeconds: 60 });
     expect(await post({ text: "meets a 429" })).toBe("ok");
     await vi.waitFor(async () => expect((await metricsHub().lastPause())?.url).toBe(fake.url), WAIT);
@@ -291,7 +268,7 @@ describe("a Rocket.Chat 429 across room objects (METRICS)", () => {
     const fake = await remoteFake(testEnv.TEST_CONTROL_URL);
     await fake.addRoom({ name: "alerts" });
     await fake.addRoom({ name: "ops" });
-    const { post, pending } = workerFor(fake);
+    const { post, pending } = adminWorker(fake);
     await fake.setDown(true);
     expect(await post({ text: "to alerts" })).toBe("ok");
     expect(await post({ text: "to ops", channel: "#ops" })).toBe("ok");
