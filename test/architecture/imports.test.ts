@@ -10,7 +10,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const SRC = resolve(import.meta.dirname, "../../src");
-const CORE = new Set(["model", "text", "markdown", "slack", "translate", "result.ts"]);
+const CORE = new Set(["model", "text", "markdown", "slack", "translate", "result.ts", "bounded-map.ts"]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
